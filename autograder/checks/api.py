@@ -1,0 +1,152 @@
+"""The vocabulary every hidden check is written in.
+
+A graded item `<grade_id>` has two halves, both plain functions in a check module:
+
+* ``observe_<grade_id>(ns) -> dict``  runs *inside the student's kernel*, after the student's
+  cells. It reads the student's objects from the namespace ``ns``, calls them on hidden inputs,
+  and returns plain data only: tensors, numbers, strings, lists, tuples, dicts.
+* ``test_<grade_id>(obs)``  is a pytest-style test that runs in the *grader's own process*. It
+  receives the observation after a round trip through ``torch.save`` / ``torch.load(weights_only=True)``,
+  so it only ever sees plain tensors (no student classes, no always-equal objects, no patched
+  methods), and judges it with the grader's own, untouched torch.
+
+This module is sent into the student's kernel as source text, so it imports nothing but the
+standard library and torch.
+"""
+
+from __future__ import annotations
+
+import base64
+import dis
+import io
+import types
+
+import torch
+
+# The mime type an observation travels under, from the kernel to the grader.
+OBSERVATION_MIME = "application/vnd.nn-course.observation+json"
+
+
+class CheckFailed(AssertionError):
+    """A verdict: the message is shown to the student, so it speaks the course's language and
+    never reveals hidden inputs or expected values."""
+
+
+class Missing(CheckFailed):
+    """The student's notebook does not define an object the check needs."""
+
+
+class StudentCodeError(CheckFailed):
+    """Calling the student's code on the check's inputs raised an exception."""
+
+
+def expect(condition: bool, message: str) -> None:
+    """Fail the check with `message` unless `condition` holds (works under python -O, unlike assert)."""
+    if not condition:
+        raise CheckFailed(message)
+
+
+def need(ns: dict, name: str, kind: type | tuple[type, ...] | None = None, what: str = ""):
+    """Fetch `name` from the student's namespace, or fail with a message that says what to do."""
+    if name not in ns:
+        raise Missing(f"`{name}` is not defined: run the cell that creates it{(' (' + what + ')') if what else ''}.")
+    value = ns[name]
+    if kind is not None and not isinstance(value, kind):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        expected = " or ".join(k.__name__ for k in kinds)
+        raise CheckFailed(f"`{name}` should be a {expected}, but it is a {type(value).__name__}.")
+    return value
+
+
+def call(name: str, function, *args, **kwargs):
+    """Call student code; any exception it raises becomes a StudentCodeError naming only its type
+    (the exception's text could quote the check's hidden inputs)."""
+    try:
+        return function(*args, **kwargs)
+    # Student code may raise anything at all; this is the one boundary where we catch it all.
+    except Exception as err:  # noqa: BLE001
+        raise StudentCodeError(
+            f"`{name}` raised {type(err).__name__} when the check called it. "
+            f"Call it yourself on a few inputs of your own to find out why."
+        ) from None
+
+
+def plain(value):
+    """A detached copy of a tensor (or of tensors nested in lists, tuples and dicts)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(v) for v in value) if type(value) in (list, tuple) else [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def global_names(function) -> set[str]:
+    """The global names a function (and the functions nested in it) reads or writes."""
+    names, codes = set(), [getattr(function, "__code__", None)]
+    while codes:
+        code = codes.pop()
+        if code is None:
+            continue
+        for ins in dis.get_instructions(code):
+            if ins.opname in ("LOAD_GLOBAL", "STORE_GLOBAL", "DELETE_GLOBAL"):
+                names.add(ins.argval)
+        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return names
+
+
+def stored_globals(function) -> set[str]:
+    """The global names a function assigns to (`global x; x = ...`)."""
+    names, codes = set(), [getattr(function, "__code__", None)]
+    while codes:
+        code = codes.pop()
+        if code is None:
+            continue
+        names.update(i.argval for i in dis.get_instructions(code) if i.opname == "STORE_GLOBAL")
+        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return names
+
+
+# ----------------------------------------------------------------------------- transport
+def encode(observation: dict) -> str:
+    buffer = io.BytesIO()
+    torch.save(observation, buffer)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def decode(payload: str) -> dict:
+    """The only way an observation enters the grader: weights_only refuses anything but plain data."""
+    try:
+        value = torch.load(io.BytesIO(base64.b64decode(payload, validate=True)), weights_only=True)
+    except (ValueError, RuntimeError, EOFError, TypeError) as err:
+        raise CheckFailed(
+            "The check could not read your objects back: use plain torch tensors, numbers and "
+            "lists (not subclasses or custom objects) for graded values."
+        ) from err
+    if not isinstance(value, dict):
+        raise CheckFailed("The check's observation was not readable.")
+    return value
+
+
+def observe(observer, ns: dict) -> dict:
+    """Run an observer; a check failure while observing is recorded, not raised, so the verdict
+    (in the grader's process) reports it."""
+    try:
+        return {"ok": True, "data": observer(ns)}
+    except CheckFailed as failure:
+        return {"ok": False, "message": str(failure)}
+
+
+def emit(grade_id: str, observer, ns: dict) -> None:
+    """Kernel side of the grader: publish the observation of one item as a display output."""
+    from IPython.display import display
+
+    try:
+        payload = encode(observe(observer, ns))
+    # torch.save refuses some student objects (lambdas, open files...): report, don't crash.
+    except (TypeError, AttributeError, RuntimeError, ValueError, OSError) as err:
+        payload = encode({"ok": False, "message": (
+            "Your graded objects could not be read by the check "
+            f"({type(err).__name__}); keep graded values as plain tensors.")})
+    display({OBSERVATION_MIME: {"grade_id": grade_id, "payload": payload}}, raw=True)
