@@ -78,11 +78,16 @@ def verdict(item: Item, observation: dict) -> tuple[bool, str]:
     return True, ""
 
 
+def judge(assignment: str, grade_id: str, ns: dict) -> tuple[bool, str]:
+    """Observe and judge one item in this process: (passed, message)."""
+    item = items(assignment)[grade_id]
+    # The same round trip as in the grading engine, so both judge exactly the same data.
+    return verdict(item, decode(encode(observe(item.observer, ns))))
+
+
 def run(assignment: str, grade_id: str, ns: dict) -> None:
     """nbgrader's entry point, called from a hidden test region: observe in this kernel, judge,
     and raise CheckFailed (so nbgrader gives 0 points for the cell) when the item fails."""
-    item = items(assignment)[grade_id]
-    # The same round trip as in the grading engine, so both judge exactly the same data.
-    passed, message = verdict(item, decode(encode(observe(item.observer, ns))))
+    passed, message = judge(assignment, grade_id, ns)
     if not passed:
         raise CheckFailed(message)

@@ -1,0 +1,60 @@
+"""The command line: `python -m autograder VERB ...`. It only hands off to each verb's main();
+their defaults come from the function signatures."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+from pathlib import Path
+
+
+def _default(function, name):
+    return inspect.signature(function).parameters[name].default
+
+
+def parser() -> argparse.ArgumentParser:
+    from . import check, data, demo, grade, release
+
+    p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
+    verbs = p.add_subparsers(dest="verb", required=True)
+
+    g = verbs.add_parser("grade", help="TAs: grade a whole class")
+    g.add_argument("assignment", help="neural_nets or mnist_quiz")
+    g.add_argument("submissions", type=Path, help="folder with one folder per student "
+                   "(or nbgrader's submitted/ folder)")
+    g.add_argument("--out", type=Path, required=True, help="where grades.csv and per-student results go")
+    g.add_argument("--jobs", type=int, default=_default(grade.main, "jobs"), help="submissions graded at once")
+    g.add_argument("--timeout", type=float, default=None,
+                   help="seconds a whole submission may run (default: the assignment's, see autograder/config.py)")
+    g.add_argument("--cell-timeout", type=float, default=None, help="seconds one cell may run")
+    g.add_argument("--force", action="store_true", help="grade again what is already graded")
+    g.set_defaults(run=lambda a: grade.main(a.assignment, a.submissions, a.out, a.jobs, a.timeout,
+                                             a.cell_timeout, a.force))
+
+    c = verbs.add_parser("check", help="students: run the visible checks on your notebook")
+    c.add_argument("notebook", type=Path)
+    c.add_argument("--timeout", type=float, default=_default(check.main, "timeout"))
+    c.set_defaults(run=lambda a: check.main(a.notebook, a.timeout))
+
+    r = verbs.add_parser("release", help="instructors: regenerate release/ and solutions/ from source/")
+    r.add_argument("assignments", nargs="*", help="default: all")
+    r.add_argument("--force", action="store_true", help="regenerate even when source/ did not change")
+    r.set_defaults(run=lambda a: release.main(a.assignments or None, a.force))
+
+    d = verbs.add_parser("data", help="make the regression data and fetch MNIST into data/")
+    d.set_defaults(run=lambda a: data.main())
+
+    m = verbs.add_parser("demo", help="grade a small sample class and print its score table")
+    m.add_argument("--jobs", type=int, default=_default(demo.main, "jobs"))
+    m.set_defaults(run=lambda a: demo.main(a.jobs))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""`python -m autograder data`: run data/make_data.py (the data sets' recipes live beside them)."""
+
+from __future__ import annotations
+
+import importlib.util
+from types import ModuleType
+
+from .config import DATA
+
+
+def recipes() -> ModuleType:
+    """data/make_data.py as a module (data/ is a folder of data, not a package)."""
+    spec = importlib.util.spec_from_file_location("make_data", DATA / "make_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> int:
+    return recipes().main()

@@ -1,0 +1,283 @@
+"""Grade a whole class: `python -m autograder grade ASSIGNMENT SUBMISSIONS --out OUT`.
+
+One row per student folder, whatever the submission did. Each submission is graded in a worker
+process (several at once), each notebook in a fresh sandboxed kernel; results are written as soon
+as a student is done, so an interrupted batch keeps what it finished and a re-run skips it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import sys
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import nbformat
+from tqdm import tqdm
+
+from . import notebooks, report, sandbox
+from .checks import ASSIGNMENTS
+from .config import LIMITS, RELEASE, SOURCE, Limits
+from .execute import CRASHED, ERROR, INVALID, MISSING, TIMEOUT, ItemResult, run_plan
+from .release import source_digest
+from .merge import Context, InvalidNotebook, build, read_submission, source_tests
+
+
+class UsageError(Exception):
+    """The command was misused; the message says what to do instead."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    notebooks: tuple[str, ...]   # file names, as in release/<name>/
+
+    @property
+    def item_ids(self) -> list[str]:
+        ids = []
+        for nb in self.notebooks:
+            source = notebooks.read(SOURCE / self.name / nb)
+            ids += [t.grade_id for t in source_tests(source, nb)] + list(manual_items(source))
+        return ids
+
+    def digest(self) -> str:
+        """Changes when the instructor changes the notebooks or the checks: results graded
+        before are then graded again."""
+        return source_digest(self.name)
+
+
+def manual_items(source_nb) -> dict[str, float]:
+    """Manually graded answers (nbgrader: graded, with a solution, not code tests)."""
+    return {notebooks.grade_id(c): notebooks.points(c) for c in source_nb.cells
+            if notebooks.nbgrader(c).get("grade") and notebooks.is_solution_cell(c)}
+
+
+def load_assignment(name: str) -> Assignment:
+    if name not in ASSIGNMENTS:
+        raise UsageError(f"unknown assignment {name!r}: choose one of {', '.join(ASSIGNMENTS)}")
+    released = sorted(p.name for p in (RELEASE / name).glob("*.ipynb"))
+    if not released:
+        raise UsageError(f"release/{name}/ has no notebooks: run `python -m autograder release {name}` first")
+    missing = [nb for nb in released if not (SOURCE / name / nb).exists()]
+    if missing:
+        raise UsageError(f"release/{name}/ has notebooks that source/{name}/ lacks: {missing}; "
+                         "regenerate release/ with `python -m autograder release`")
+    return Assignment(name, tuple(released))
+
+
+def find_submissions(folder: Path, assignment: str) -> dict[str, Path]:
+    """{student_id: folder with that student's notebooks}. Accepts SUBMISSIONS/<student>/ and
+    nbgrader's submitted/<student>/<assignment>/."""
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder: give the folder that holds one folder per student")
+    try:
+        children = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except PermissionError as err:
+        raise UsageError(f"cannot read {folder}: {err.strerror}") from None
+    return {child.name: child / assignment if (child / assignment).is_dir() else child for child in children}
+
+
+def submission_digest(assignment: Assignment, folder: Path, assignment_digest: str) -> str:
+    h = hashlib.sha256(assignment_digest.encode())
+    for nb in assignment.notebooks:
+        path = folder / nb
+        h.update(nb.encode())
+        h.update(path.read_bytes() if path.is_file() else b"<missing>")
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Job:
+    assignment: Assignment
+    student_id: str
+    folder: Path
+    out: Path
+    limits: Limits
+    digest: str
+    slot_count: int
+
+
+# ----------------------------------------------------------------------------- one submission
+_SLOT = 0
+
+
+def _init_worker(counter) -> None:
+    """Give each worker process its own sandbox uid."""
+    global _SLOT
+    with counter.get_lock():
+        _SLOT = counter.value
+        counter.value += 1
+
+
+def grade_submission(job: Job, slot: int | None = None) -> report.SubmissionResult:
+    """Grade one student's folder; always returns a result and writes it to OUT/<student>/."""
+    slot = _SLOT if slot is None else slot
+    result = report.SubmissionResult(job.student_id, job.assignment.name, submission_sha256=job.digest)
+    log = []
+    started = time.monotonic()
+    try:
+        _grade_into(result, job, slot, log)
+    # The batch boundary: a bug of ours must cost one row, never the batch. Logged in full.
+    except Exception as err:  # noqa: BLE001
+        log.append(traceback.format_exc())
+        result.worsen(ERROR, f"internal grader error ({type(err).__name__}); see grading.log")
+    result.execution_time = time.monotonic() - started
+    log.append(f"status: {result.status}; score {result.score:g}/{result.max_score:g}; "
+               f"{result.execution_time:.1f} s")
+    report.write_atomic(job.out / job.student_id / "grading.log", "\n".join(log) + "\n")
+    report.write_student(job.out, result)
+    return result
+
+
+def _grade_into(result: report.SubmissionResult, job: Job, slot: int, log: list[str]) -> None:
+    deadline = time.monotonic() + job.limits.total_timeout
+    submitted = [nb for nb in job.assignment.notebooks if (job.folder / nb).is_file()]
+    if not submitted:
+        found = sorted(p.name for p in job.folder.glob("*.ipynb"))
+        result.worsen(MISSING, f"no notebook of {job.assignment.name} in the folder"
+                      + (f" (found {', '.join(found)}; names must match release/)" if found else ""))
+    for nb_name in job.assignment.notebooks:
+        source_nb = notebooks.read(SOURCE / job.assignment.name / nb_name)
+        tests = source_tests(source_nb, nb_name)
+        result.manual.update(manual_items(source_nb))
+
+        def zero(message: str) -> list[ItemResult]:
+            return [ItemResult(t.grade_id, nb_name, t.points, message=message) for t in tests]
+
+        path = job.folder / nb_name
+        if not path.is_file():
+            result.items += zero(f"{nb_name} was not submitted.")
+            if submitted:
+                result.worsen(MISSING, f"{nb_name} not submitted")
+            continue
+        try:
+            submission = read_submission(path)
+        except InvalidNotebook as err:
+            result.items += zero(f"{err}: open it in JupyterLab, save it, and submit it again.")
+            result.worsen(INVALID, str(err))
+            continue
+        if time.monotonic() >= deadline:
+            result.items += zero("Not run: the submission ran out of its total time limit.")
+            result.worsen(TIMEOUT, f"{nb_name} not run: out of time")
+            continue
+        plan = build(Context(job.assignment.name, tests), submission, nb_name)
+        scratch = sandbox.Scratch(job.assignment.name, job.limits.data_files, slot=slot,
+                                  slot_count=job.slot_count)
+        try:
+            run = run_plan(plan, scratch.kernel_manager(job.limits.memory_mb), cwd=str(scratch.cwd),
+                           env=scratch.env(), cell_timeout=job.limits.cell_timeout, deadline=deadline)
+        finally:
+            scratch.remove()
+        result.items += run.items
+        if run.status != "graded":
+            result.worsen(run.status, run.reason)
+        log.append(f"{nb_name}: {run.status} in {run.seconds:.1f} s" + (f" ({run.reason})" if run.reason else ""))
+        log += [f"  {i.grade_id}: {i.score:g}/{i.max_score:g} {i.message}" for i in run.items]
+        report.write_atomic(job.out / job.student_id / "executed" / nb_name,
+                            nbformat.writes(run.executed))
+
+
+# ----------------------------------------------------------------------------- the batch
+def preflight(limits: Limits) -> None:
+    """Fail early, before any student is graded, when the sandbox cannot work here."""
+    if not sandbox.isolation_available():
+        return
+    blocked = sandbox.unreachable_interpreter()
+    if blocked:
+        raise UsageError(
+            f"student code runs as an unprivileged user, who cannot run {sys.executable}: {blocked} "
+            "is closed to other users. Create the virtual environment from a Python they can run, "
+            "e.g. `make setup PYTHON=/usr/bin/python3`.")
+
+
+def main(assignment: str, submissions: Path, out: Path, jobs: int = os.cpu_count() or 1,
+         timeout: float | None = None, cell_timeout: float | None = None, force: bool = False,
+         progress: bool = True) -> int:
+    """Grade every student folder in `submissions` into `out`. Returns 0 when the batch ran
+    (whatever the submissions did), 2 on misuse."""
+    try:
+        spec = load_assignment(assignment)
+        students = find_submissions(Path(submissions), assignment)
+        limits = LIMITS[assignment]
+        limits = replace(limits, total_timeout=timeout or limits.total_timeout,
+                         cell_timeout=min(cell_timeout or limits.cell_timeout, timeout or float("inf")))
+        preflight(limits)
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if sandbox.isolation_available():
+        out.chmod(0o700)  # other students' results are out of reach of student code
+        changed = sandbox.protect_private_paths(extra=(Path(submissions).resolve(),))
+        if changed:
+            print("made unreadable to other users: " + ", ".join(str(p) for p in changed))
+    print(f"grading {len(students)} submission(s) of {assignment}; {sandbox.describe_isolation()}")
+
+    assignment_digest = spec.digest()
+    results: dict[str, report.SubmissionResult] = {}
+    todo: list[Job] = []
+    for student, folder in students.items():
+        digest = submission_digest(spec, folder, assignment_digest)
+        previous = report.read_student(out, student)
+        if not force and previous and previous.submission_sha256 == digest:
+            results[student] = previous
+        else:
+            todo.append(Job(spec, student, folder, out, limits, digest, max(1, min(jobs, len(students)))))
+    if len(results):
+        print(f"{len(results)} already graded (same submission, same checks): skipped; --force grades them again")
+    try:
+        for result in _run_jobs(todo, jobs, progress):
+            results[result.student_id] = result
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished results are kept; run the same command again to go on",
+              file=sys.stderr)
+        return 130
+    finally:
+        done = [r for s in students if (r := results.get(s) or report.read_student(out, s))]
+        report.write_atomic(out / "grades.csv", report.grades_csv(done, spec.item_ids))
+    print(report.score_table(list(results.values())))
+    print(f"wrote {out / 'grades.csv'} and, per student, results.json, feedback.html, grading.log")
+    return 0
+
+
+def _run_jobs(todo: list[Job], jobs: int, progress: bool):
+    """Yield results as workers finish; a worker that dies costs only its own submission."""
+    if not todo:
+        return
+    context = multiprocessing.get_context("spawn")
+    pending = list(todo)
+    with tqdm(total=len(todo), unit="student", disable=not progress) as bar:
+        while pending:
+            counter = context.Value("i", 0)
+            with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=context,
+                                     initializer=_init_worker, initargs=(counter,)) as pool:
+                futures = {pool.submit(grade_submission, job): job for job in pending}
+                pending = []
+                running = set(futures)
+                while running:
+                    finished, running = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        job = futures[future]
+                        try:
+                            result = future.result()
+                        except BrokenProcessPool:
+                            # The pool is gone: this job's worker died; the others are retried.
+                            result = _worker_died(job)
+                            pending = [futures[f] for f in running]
+                            running = set()
+                        bar.update(1)
+                        yield result
+
+
+def _worker_died(job: Job) -> report.SubmissionResult:
+    result = report.SubmissionResult(job.student_id, job.assignment.name, submission_sha256="")
+    result.worsen(CRASHED, "the grading worker died while grading this submission")
+    report.write_student(job.out, result)
+    return result

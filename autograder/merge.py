@@ -1,0 +1,197 @@
+"""Build the notebook the grader executes from a student's notebook and the instructor's source.
+
+Small single-purpose steps, applied in the order of ``STEPS`` (see ``build``). The student's own
+cells run as they wrote them; every test cell, its code and its points come from source/, never
+from the submission.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell
+
+from . import notebooks
+from .checks import Item, items
+from .checks import api
+
+PROBE = "autograder_probe"  # metadata key of the cells the grader adds
+
+
+class InvalidNotebook(ValueError):
+    """The submission is not a readable Jupyter notebook; the message says why."""
+
+
+@dataclass(frozen=True)
+class TestCell:
+    """A graded item as the instructor wrote it in source/."""
+
+    grade_id: str
+    points: float
+    visible: str          # the test cell's code without its hidden region
+    anchor: str | None    # grade_id of the solution cell it follows in source/
+    notebook: str         # file name, e.g. 01_layers.ipynb
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the steps need besides the notebook."""
+
+    assignment: str
+    tests: list[TestCell]
+    probes: bool = True   # False for students' self-checks: visible tests only
+
+
+@dataclass
+class Plan:
+    """What to execute for one notebook, and what each added cell is for."""
+
+    assignment: str
+    notebook: str
+    nb: nbformat.NotebookNode
+    tests: list[TestCell] = field(default_factory=list)
+    probes: bool = True
+
+
+def read_submission(path: Path) -> nbformat.NotebookNode:
+    """Read any nbformat-4 notebook (4.4 without cell ids included) or raise InvalidNotebook."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise InvalidNotebook(f"{path.name} is not UTF-8 text ({err.reason})") from None
+    except json.JSONDecodeError as err:
+        raise InvalidNotebook(f"{path.name} is not valid JSON (line {err.lineno}: {err.msg})") from None
+    if not isinstance(raw, dict) or raw.get("nbformat") != 4 or not isinstance(raw.get("cells"), list):
+        raise InvalidNotebook(f"{path.name} is not a Jupyter notebook in format 4")
+    try:
+        nb = nbformat.reads(json.dumps(raw), as_version=4)
+    except (nbformat.reader.NotJSONError, nbformat.ValidationError, KeyError, TypeError) as err:
+        raise InvalidNotebook(f"{path.name} is not a valid notebook ({type(err).__name__})") from None
+    for index, cell in enumerate(nb.cells):
+        if not isinstance(cell.get("source"), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            raise InvalidNotebook(f"{path.name}: cell {index + 1} is malformed")
+        cell.setdefault("metadata", {})
+    return nb
+
+
+def source_tests(source_nb, notebook: str) -> list[TestCell]:
+    """The graded items of a source notebook, in order, each with the solution cell it follows."""
+    tests, anchor = [], None
+    for cell in source_nb.cells:
+        if notebooks.is_solution_cell(cell):
+            anchor = notebooks.grade_id(cell)
+        elif notebooks.is_test_cell(cell):
+            tests.append(TestCell(notebooks.grade_id(cell), notebooks.points(cell),
+                                  notebooks.visible_part(cell.source), anchor, notebook))
+    return tests
+
+
+# ----------------------------------------------------------------------------- the steps
+def drop_student_tests(nb, ctx: Context) -> None:
+    """Remove every cell that is, or claims to be, a test cell: the student's copies may be
+    edited, duplicated, re-pointed to other ids or given other points."""
+    ids = {t.grade_id for t in ctx.tests}
+    nb.cells = [c for c in nb.cells if not (notebooks.is_test_cell(c) or notebooks.grade_id(c) in ids)]
+
+
+def clear_outputs(nb, ctx: Context) -> None:
+    """Outputs and execution counts of the submission are never trusted or shown back."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+
+
+def insert_tests(nb, ctx: Context) -> None:
+    """Put each source test cell right after the student's solution cell it follows in source/
+    (or, when the student deleted that cell, after the previous test), in source order."""
+    position = {notebooks.grade_id(c): i for i, c in enumerate(nb.cells) if notebooks.grade_id(c)}
+    placed: list[tuple[float, int, object]] = []
+    last = -1.0
+    for order, test in enumerate(ctx.tests):
+        where = position.get(test.anchor)
+        last = max(last, float(where) if where is not None else last)
+        cell = new_code_cell(test.visible, metadata={PROBE: {"role": "test", "grade_id": test.grade_id}})
+        placed.append((last + 0.5, order, cell))
+    cells = [(float(i), -1, c) for i, c in enumerate(nb.cells)] + placed
+    nb.cells = [c for _, _, c in sorted(cells, key=lambda t: (t[0], t[1]))]
+
+
+def insert_probes(nb, ctx: Context) -> None:
+    """After each test cell, a cell that observes the student's objects for that item."""
+    if not ctx.probes:
+        return
+    catalog = items(ctx.assignment)
+    cells = []
+    for cell in nb.cells:
+        cells.append(cell)
+        role = cell.metadata.get(PROBE, {})
+        if role.get("role") == "test":
+            cells.append(new_code_cell(probe_code(catalog[role["grade_id"]]),
+                                       metadata={PROBE: {"role": "probe", "grade_id": role["grade_id"]}}))
+    nb.cells = cells
+
+
+def insert_seed(nb, ctx: Context) -> None:
+    """Seed every generator first, so grading the same submission twice gives the same scores."""
+    nb.cells.insert(0, new_code_cell(SEED_CODE, metadata={PROBE: {"role": "seed"}}))
+
+
+def number_cells(nb, ctx: Context) -> None:
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index}"
+    nb.nbformat_minor = max(nb.get("nbformat_minor", 5), 5)
+
+
+# Order matters: drop the student's test cells before placing ours (or ours would be dropped);
+# place tests before probes (a probe follows its test); seed last so it stays the first cell;
+# number cells when the list is final.
+STEPS = (drop_student_tests, clear_outputs, insert_tests, insert_probes, insert_seed, number_cells)
+
+SEED_CODE = """\
+import random as _random
+_random.seed(0)
+try:
+    import numpy as _np
+    _np.random.seed(0)
+except ImportError:
+    pass
+try:
+    import torch as _torch
+    _torch.manual_seed(0)
+except ImportError:
+    pass
+"""
+
+
+def probe_code(item: Item) -> str:
+    """Kernel code for one item: install the check modules from source text (the student's
+    kernel cannot import the autograder package) and publish the item's observation."""
+    modules = {"autograder.checks.api": inspect.getsource(api), item.module.__name__: item.kernel_source()}
+    return (
+        "def __autograder_probe(modules, grade_id):\n"
+        "    import sys, types\n"
+        "    for name in ('autograder', 'autograder.checks', 'autograder.checks.' + modules['assignment']):\n"
+        "        sys.modules.setdefault(name, types.ModuleType(name))\n"
+        "    installed = {}\n"
+        "    for name, source in modules['sources'].items():\n"
+        "        module = types.ModuleType(name)\n"
+        "        sys.modules[name] = module\n"
+        "        exec(compile(source, '<' + name + '>', 'exec'), module.__dict__)\n"
+        "        installed[name] = module\n"
+        "    api, checks = installed['autograder.checks.api'], installed[modules['module']]\n"
+        "    api.emit(grade_id, getattr(checks, 'observe_' + grade_id), globals())\n"
+        f"__autograder_probe({{'assignment': {item.assignment!r}, 'module': {item.module.__name__!r}, "
+        f"'sources': {modules!r}}}, {item.grade_id!r})\n"
+        "del __autograder_probe\n"
+    )
+
+
+def build(ctx: Context, submission, notebook: str) -> Plan:
+    """The notebook to execute for one submitted notebook (modified in place), with its items."""
+    for step in STEPS:
+        step(submission, ctx)
+    return Plan(ctx.assignment, notebook, submission, ctx.tests, ctx.probes)

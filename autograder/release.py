@@ -1,0 +1,116 @@
+"""Instructors: `python -m autograder release [ASSIGNMENT ...]` regenerates release/ (with
+nbgrader generate_assignment) and solutions/ (the source notebooks executed, hidden tests and
+solution markers removed) for each assignment whose source/ or checks changed.
+
+solutions/<assignment>/manifest.json records the digest they were made from; a test fails when
+it no longer matches (see tests/test_release.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from . import notebooks
+from .checks import ASSIGNMENTS, items
+from .config import ROOT, SOLUTIONS, SOURCE
+
+SOLUTION_TIMEOUT = 900  # seconds per cell while executing a reference solution
+
+
+def source_digest(assignment: str) -> str:
+    """Digest of everything release/ and solutions/ are made from."""
+    h = hashlib.sha256()
+    for path in sorted((SOURCE / assignment).glob("*.ipynb")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    for module in sorted({i.module for i in items(assignment).values()}, key=lambda m: m.__name__):
+        h.update(inspect.getsource(module).encode())
+    return h.hexdigest()
+
+
+def manifest_path(assignment: str) -> Path:
+    return SOLUTIONS / assignment / "manifest.json"
+
+
+def is_stale(assignment: str) -> bool:
+    try:
+        recorded = json.loads(manifest_path(assignment).read_text())["source_digest"]
+    except FileNotFoundError:
+        return True
+    return recorded != source_digest(assignment)
+
+
+def nbgrader_env() -> dict[str, str]:
+    """nbgrader 0.9 runs `alembic` from PATH: put this environment's bin/ first."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def generate_release(assignment: str) -> None:
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
+                    "--log-level=WARN"], cwd=ROOT, env=nbgrader_env(), check=True)
+
+
+# Steps from an executed source notebook to a published solution, in order. Execute first (the
+# hidden checks must pass on the reference); strip hidden regions after (they ran, but students
+# reading solutions must not see them); strip markers last.
+def strip_hidden_tests(nb) -> None:
+    for cell in nb.cells:
+        if notebooks.is_test_cell(cell):
+            cell.source = notebooks.visible_part(cell.source).rstrip("\n")
+
+
+def strip_solution_markers(nb) -> None:
+    for cell in nb.cells:
+        if notebooks.is_solution_cell(cell):
+            cell.source = notebooks.without_solution_markers(cell.source)
+
+
+def execute(nb, folder: Path) -> None:
+    NotebookClient(nb, timeout=SOLUTION_TIMEOUT, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}}).execute()
+
+
+def generate_solutions(assignment: str) -> list[Path]:
+    folder = SOLUTIONS / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in sorted((SOURCE / assignment).glob("*.ipynb")):
+        nb = notebooks.read(path)
+        print(f"  executing {path.relative_to(ROOT)} ...", flush=True)
+        execute(nb, SOURCE / assignment)  # run where the instructor's copy lives: same data search
+        strip_hidden_tests(nb)
+        strip_solution_markers(nb)
+        nbformat.write(nb, str(folder / path.name))
+        written.append(folder / path.name)
+    return written
+
+
+def main(assignments: list[str] | None = None, force: bool = False) -> int:
+    unknown = [a for a in assignments or [] if a not in ASSIGNMENTS]
+    if unknown:
+        print(f"error: unknown assignment(s) {unknown}; known: {', '.join(ASSIGNMENTS)}", file=sys.stderr)
+        return 2
+    for assignment in assignments or ASSIGNMENTS:
+        if not any((SOURCE / assignment).glob("*.ipynb")):
+            print(f"{assignment}: source/{assignment}/ has no notebooks yet; skipped")
+            continue
+        if not force and not is_stale(assignment):
+            print(f"{assignment}: release/ and solutions/ are up to date")
+            continue
+        print(f"{assignment}: regenerating release/ and solutions/")
+        generate_release(assignment)
+        generate_solutions(assignment)
+        manifest = {"source_digest": source_digest(assignment),
+                    "notebooks": sorted(p.name for p in (SOURCE / assignment).glob("*.ipynb"))}
+        manifest_path(assignment).write_text(json.dumps(manifest, indent=2) + "\n")
+    return 0
