@@ -1,0 +1,42 @@
+# The README's two commands:  `make demo`  and  `make test`.  Both set up what they need, and a
+# second run skips what is already done.
+#
+# The venv is made from a Python that every user can run: when TAs grade as root, student code
+# runs as an unprivileged user, who must be able to start the venv's interpreter (pyenv's Python
+# under /root is closed to them). Override with `make demo PYTHON=/path/to/python3`.
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+# nbgrader runs `alembic` from PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test test-fast setup data release bench
+
+## demo: set up, prepare data, regenerate release/ and solutions/ if source/ changed, grade a sample class
+demo: release
+	$(BIN)/python -m autograder demo
+
+## test: the whole test suite (what CI runs)
+test: data
+	$(BIN)/python -m pytest
+
+## test-fast: the suite without the tests marked slow
+test-fast: data
+	$(BIN)/python -m pytest -m "not slow"
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
+
+data: setup
+	$(BIN)/python -m autograder data
+
+release: data
+	$(BIN)/python -m autograder release
+
+bench: release
+	$(BIN)/python -m bench

@@ -1,0 +1,128 @@
+"""Building the notebook the grader runs: the student's code, the instructor's tests."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from autograder import merge, notebooks
+
+
+def solution(gid, code):
+    return new_code_cell(code, metadata={"nbgrader": {"grade": False, "solution": True, "locked": False,
+                                                      "grade_id": gid, "schema_version": 3}})
+
+
+def graded_cell(gid, code, points=1):
+    return new_code_cell(code, metadata={"nbgrader": {"grade": True, "solution": False, "locked": True,
+                                                      "grade_id": gid, "points": points, "schema_version": 3}})
+
+
+SOURCE = new_notebook(cells=[
+    new_markdown_cell("# Exercise"),
+    solution("answer_a", "a = 1"),
+    graded_cell("a", "assert a == 1\n### BEGIN HIDDEN TESTS\nsecret()\n### END HIDDEN TESTS\n", points=2),
+    solution("answer_b", "b = 2"),
+    graded_cell("b", "assert b == 2"),
+])
+
+
+def plan_for(student, probes=False):
+    ctx = merge.Context("toy", merge.source_tests(SOURCE, "toy.ipynb"), probes=probes)
+    return merge.build(ctx, student, "toy.ipynb")
+
+
+def code_of(plan):
+    return [c.source for c in plan.nb.cells if c.metadata.get(merge.PROBE, {}).get("role") != "seed"]
+
+
+def test_source_tests_carry_points_anchor_and_only_the_visible_code():
+    a, b = merge.source_tests(SOURCE, "toy.ipynb")
+    assert (a.grade_id, a.points, a.anchor, b.anchor) == ("a", 2.0, "answer_a", "answer_b")
+    assert "secret" not in a.visible and "assert a == 1" in a.visible
+
+
+def test_tests_follow_their_solution_cells():
+    student = new_notebook(cells=[solution("answer_a", "a = 1"), new_code_cell("scratch = 0"),
+                                  solution("answer_b", "b = 2")])
+    assert code_of(plan_for(student)) == ["a = 1", "assert a == 1\n", "scratch = 0", "b = 2", "assert b == 2"]
+
+
+def test_edited_deleted_duplicated_and_repointed_test_cells_change_nothing():
+    student = new_notebook(cells=[
+        solution("answer_a", "a = 0"),
+        graded_cell("a", "pass  # edited", points=100),     # edited, inflated points
+        graded_cell("a", "pass  # duplicate"),               # duplicated
+        solution("answer_b", "b = 2"),
+        graded_cell("c", "pass  # re-pointed"),               # a test cell with an id source/ lacks
+    ])
+    plan = plan_for(student)
+    assert code_of(plan) == ["a = 0", "assert a == 1\n", "b = 2", "assert b == 2"]
+    assert [(t.grade_id, t.points) for t in plan.tests] == [("a", 2.0), ("b", 1.0)]
+
+
+def test_a_deleted_solution_cell_still_gets_its_test_in_order():
+    student = new_notebook(cells=[solution("answer_b", "b = 2")])
+    assert code_of(plan_for(student)) == ["assert a == 1\n", "b = 2", "assert b == 2"]
+
+
+def test_the_seed_cell_comes_first_and_outputs_are_cleared():
+    cell = solution("answer_a", "a = 1")
+    cell.outputs = [nbformat.v4.new_output("stream", text="fake results")]
+    cell.execution_count = 3
+    plan = plan_for(new_notebook(cells=[cell]))
+    assert plan.nb.cells[0].metadata[merge.PROBE]["role"] == "seed"
+    assert all(c.get("outputs", []) == [] for c in plan.nb.cells if c.cell_type == "code")
+
+
+def test_probes_follow_tests_when_grading(monkeypatch):
+    class FakeItem:
+        assignment, grade_id = "toy", "a"
+        module = merge  # any module: only its name and source are used
+
+        def kernel_source(self):
+            return "def observe_a(ns):\n    return {}\n"
+
+    monkeypatch.setattr(merge, "items", lambda _: {"a": FakeItem(), "b": FakeItem()})
+    plan = plan_for(new_notebook(cells=[solution("answer_a", "a = 1")]), probes=True)
+    roles = [c.metadata.get(merge.PROBE, {}).get("role") for c in plan.nb.cells]
+    assert roles == ["seed", None, "test", "probe", "test", "probe"]
+
+
+def nbformat44(tmp_path):
+    raw = {"nbformat": 4, "nbformat_minor": 4, "metadata": {},
+           "cells": [{"cell_type": "code", "metadata": {}, "source": "a = 1", "outputs": [],
+                      "execution_count": None}]}
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps(raw))
+    return path
+
+
+def test_an_nbformat_44_notebook_without_cell_ids_is_accepted(tmp_path):
+    nb = merge.read_submission(nbformat44(tmp_path))
+    plan = plan_for(nb)
+    nbformat.validate(plan.nb)
+    assert plan.nb.nbformat_minor == 5 and all("id" in c for c in plan.nb.cells)
+
+
+@pytest.mark.parametrize("content, says", [
+    ('{"cells": [ not json', "is not valid JSON"),
+    ('[1, 2, 3]', "is not a Jupyter notebook"),
+    ('{"nbformat": 3, "cells": []}', "is not a Jupyter notebook"),
+    ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}', "not a valid notebook"),
+])
+def test_unreadable_files_are_invalid_notebooks_with_a_reason(tmp_path, content, says):
+    path = tmp_path / "broken.ipynb"
+    path.write_text(content)
+    with pytest.raises(merge.InvalidNotebook, match=says):
+        merge.read_submission(path)
+
+
+def test_binary_garbage_is_an_invalid_notebook(tmp_path):
+    path = tmp_path / "garbage.ipynb"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(merge.InvalidNotebook, match="not UTF-8"):
+        merge.read_submission(path)
