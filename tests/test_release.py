@@ -1,0 +1,103 @@
+"""release/ and solutions/ follow source/, and nothing solution-like or hidden reaches students."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from autograder import notebooks, release
+from autograder.checks import ASSIGNMENTS, items
+from autograder.config import RELEASE, ROOT, SOLUTIONS, SOURCE
+
+FORBIDDEN_IN_RELEASE = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
+                        "BEGIN MARK SCHEME", "END MARK SCHEME", "autograder.checks")
+
+
+def released(assignment):
+    return sorted((RELEASE / assignment).glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_source_notebook_is_released_and_solved(assignment):
+    names = sorted(p.name for p in (SOURCE / assignment).glob("*.ipynb"))
+    assert names, f"source/{assignment}/ has no notebooks"
+    assert [p.name for p in released(assignment)] == names
+    assert sorted(p.name for p in (SOLUTIONS / assignment).glob("*.ipynb")) == names
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solutions_are_up_to_date(assignment):
+    assert not release.is_stale(assignment), (
+        f"solutions/{assignment}/ was made from another source/ or other checks: "
+        f"run `python -m autograder release {assignment}` and commit release/ and solutions/")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_is_what_nbgrader_makes_from_source(assignment, tmp_path):
+    shutil.copytree(SOURCE / assignment, tmp_path / "source" / assignment)
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
+                    "--log-level=ERROR"], cwd=tmp_path, env=release.nbgrader_env(), check=True)
+    for committed in released(assignment):
+        fresh = notebooks.read(tmp_path / "release" / assignment / committed.name)
+        assert notebooks.read(committed) == fresh, (
+            f"release/{assignment}/{committed.name} is out of date: run `python -m autograder release "
+            f"{assignment}` and commit")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_solution_or_hidden_test_reaches_release(assignment):
+    for path in released(assignment):
+        text = path.read_text()
+        for marker in FORBIDDEN_IN_RELEASE:
+            assert marker not in text, f"{path.name} contains {marker!r}"
+        source = notebooks.read(SOURCE / assignment / path.name)
+        released_code = "\n".join(c.source for c in notebooks.read(path).cells)
+        for cell in source.cells:
+            for region in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", cell.source, re.S):
+                for line in region.splitlines():
+                    line = line.strip()
+                    if len(line) >= 30 and not line.startswith("#"):
+                        assert line not in released_code, f"{path.name} reveals solution code: {line!r}"
+            hidden = notebooks.hidden_part(cell.source)
+            assert not hidden or hidden not in released_code
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solutions_hide_the_hidden_tests(assignment):
+    for path in sorted((SOLUTIONS / assignment).glob("*.ipynb")):
+        text = path.read_text()
+        assert "BEGIN HIDDEN TESTS" not in text and "autograder.checks" not in text
+        assert "BEGIN SOLUTION" not in text
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_test_cell_calls_its_own_check(assignment):
+    """The hidden region of test cell X calls run(assignment, X, globals()), and X has a check."""
+    catalog = items(assignment)
+    for path in sorted((SOURCE / assignment).glob("*.ipynb")):
+        for cell in notebooks.test_cells(notebooks.read(path)):
+            gid = notebooks.grade_id(cell)
+            assert f'run("{assignment}", "{gid}", globals())' in notebooks.hidden_part(cell.source), gid
+            assert gid in catalog, f"{gid} has no observe_/test_ pair in autograder/checks/{assignment}/"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_check_has_a_test_cell(assignment):
+    ids = {notebooks.grade_id(c) for p in (SOURCE / assignment).glob("*.ipynb")
+           for c in notebooks.test_cells(notebooks.read(p))}
+    assert set(items(assignment)) == ids
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_math_renders_in_jupyterlab(assignment):
+    """JupyterLab's MathJax has no \\bm, and an unclosed $$ swallows the rest of a cell."""
+    for path in sorted((SOURCE / assignment).glob("*.ipynb")):
+        for cell in notebooks.read(path).cells:
+            if cell.cell_type == "markdown":
+                assert "\\bm" not in cell.source, path.name
+                assert cell.source.count("$$") % 2 == 0, f"{path.name}: unclosed $$ in {cell.source[:60]!r}"
