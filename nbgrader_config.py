@@ -2,9 +2,11 @@
 
 Instructors: edit source/ only, then run `make release` (it wraps `nbgrader generate_assignment`).
 """
+import os
+
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
-c.CourseDirectory.root = "."
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "neural-nets"
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
