@@ -5,6 +5,7 @@ prints which items pass. The hidden checks, which decide the points, run only wh
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,8 +42,10 @@ def main(notebook: Path, timeout: float = 600.0) -> int:
     plan = build(Context(assignment, tests, probes=False), submission, notebook.name)
     print(f"running {notebook} ({len(tests)} checked items) ...", flush=True)
     started = time.monotonic()
-    run = run_plan(plan, KernelManager(), cwd=str(notebook.resolve().parent), env=None,
-                   cell_timeout=timeout, deadline=started + timeout)
+    with tempfile.TemporaryDirectory(prefix="check-") as sockets:
+        km = KernelManager(transport="ipc", ip=str(Path(sockets) / "kernel"))
+        run = run_plan(plan, km, cwd=str(notebook.resolve().parent), env=None,
+                       cell_timeout=timeout, deadline=started + timeout)
     for item in run.items:
         mark = "PASS" if item.passed else "FAIL"
         points = f"{item.max_score:g} pt" + ("s" if item.max_score != 1 else "")

@@ -6,6 +6,7 @@ after every cell. The judging happens here, in the grader's process, from observ
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -49,7 +50,7 @@ class SubmissionDeadline(Exception):
     """The whole submission ran out of time."""
 
 
-def run_plan(plan: Plan, km: KernelManager, *, cwd: str, env: dict, cell_timeout: float,
+def run_plan(plan: Plan, km: KernelManager, *, cwd: str, env: dict | None, cell_timeout: float,
              deadline: float, startup_timeout: float = 120.0) -> NotebookRun:
     """Execute `plan` cell by cell until it ends, a cell times out, the deadline passes or the
     kernel dies; then judge every item from what ran."""
@@ -58,7 +59,8 @@ def run_plan(plan: Plan, km: KernelManager, *, cwd: str, env: dict, cell_timeout
     client = NotebookClient(plan.nb, km=km, timeout=cell_timeout, startup_timeout=startup_timeout,
                             allow_errors=True, interrupt_on_timeout=False, record_timing=False,
                             shutdown_kernel="immediate")
-    with client.setup_kernel(cwd=cwd, env=env):
+    # env=None: the kernel inherits this process's environment (a student's own check).
+    with client.setup_kernel(cwd=cwd, **({} if env is None else {"env": env})):
         for index, cell in enumerate(plan.nb.cells):
             if cell.cell_type != "code":
                 continue
@@ -66,7 +68,7 @@ def run_plan(plan: Plan, km: KernelManager, *, cwd: str, env: dict, cell_timeout
             if remaining <= 0:
                 run.status, run.reason = TIMEOUT, "the submission ran out of its total time limit"
                 break
-            client.timeout = max(1.0, min(cell_timeout, remaining))
+            client.timeout = max(1, math.ceil(min(cell_timeout, remaining)))  # nbclient takes whole seconds
             try:
                 client.execute_cell(cell, index)
             except CellTimeoutError:
