@@ -1,0 +1,382 @@
+"""Proofs of the checks of source/neural_nets/02_activations_losses.ipynb
+(autograder/checks/neural_nets/activations_losses.py): the reference passes every item, legitimate
+alternatives pass, realistic wrong answers are rejected with a message that names the problem, and
+tampering with the comparison (always-equal results, a patched torch.allclose) does not help.
+
+About tampering: these tests judge in-process, like nbgrader's hidden regions (which judge inside the
+student's kernel). The check's test side compares with elementary tensor arithmetic, never with
+torch.allclose / isclose / equal, so replacing those does not change a verdict. It cannot be safe
+against every patch of torch in the same process (e.g. of torch.Tensor.__sub__ or torch.isfinite):
+only the grading engine, which runs the test side in its own clean process, is."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from autograder import notebooks
+from autograder.checks import items, judge
+from autograder.config import SOURCE
+
+# plotly warns when the notebook's plot cells hand it torch tensors (harmless, and not shown in Jupyter).
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
+ASSIGNMENT = "neural_nets"
+NOTEBOOK = "02_activations_losses.ipynb"
+PATH = SOURCE / ASSIGNMENT / NOTEBOOK
+POINTS = {"sigmoid": 1, "tanh": 1, "relu": 1, "leaky_relu": 1, "prelu": 2, "mse": 1, "bce": 1,
+          "loss_choice": 1}
+TRAINING_IDS = {"standardize", "unstandardize", "X_all", "split", "NeuralNetData", "train_dataloader",
+                "NeuralNet", "init_weights", "one_epoch", "training", "test_mse", "regression_plot"}
+
+
+def verdict(grade_id: str, replace: dict[str, str] | None = None) -> tuple[bool, str]:
+    """Run the notebook up to the item's answer cell (with `replace` swapped in) and judge the item.
+    Stopping there keeps later given cells (plots, which a wrong answer may break) out of the way."""
+    ns = notebooks.run_in_process(PATH, replace=replace, upto=f"answer_{grade_id}")
+    return judge(ASSIGNMENT, grade_id, ns)
+
+
+def function(grade_id: str, body: str, signature: str = "x") -> dict[str, str]:
+    """A replacement answer cell: `def <grade_id>(<signature>):` with this body."""
+    body = body.strip().replace("\n", "\n    ")
+    return {f"answer_{grade_id}": f"def {grade_id}({signature}):\n    {body}\n"}
+
+
+def assert_passes(grade_id: str, replace: dict[str, str]) -> None:
+    assert verdict(grade_id, replace) == (True, "")
+
+
+def assert_rejected(grade_id: str, replace: dict[str, str], *words: str) -> str:
+    passed, message = verdict(grade_id, replace)
+    assert not passed, f"{grade_id} accepted a wrong answer: {replace}"
+    for word in words:
+        assert word in message, f"{word!r} not in the message: {message}"
+    assert "tensor(" not in message, f"the message shows tensor values: {message}"
+    return message
+
+
+# ----------------------------------------------------------------------------- the reference
+def test_reference_passes_every_item(judge_source):
+    results = judge_source(ASSIGNMENT, NOTEBOOK)
+    assert set(results) == set(POINTS)
+    failures = {gid: message for gid, (passed, message) in results.items() if not passed}
+    assert not failures
+
+
+def test_grading_metadata():
+    nb = notebooks.read(PATH)
+    cells = notebooks.test_cells(nb)
+    assert {notebooks.grade_id(c): notebooks.points(c) for c in cells} == POINTS
+    assert not set(POINTS) & TRAINING_IDS
+    module_ids = {gid for gid, item in items(ASSIGNMENT).items()
+                  if item.module.__name__.endswith(".activations_losses")}
+    assert module_ids == set(POINTS)
+    for c in cells:
+        notebooks.cell(nb, f"answer_{notebooks.grade_id(c)}")
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "\\bm" not in text and text.count("$$") % 2 == 0
+
+
+# ----------------------------------------------------------------------------- sigmoid
+def test_sigmoid_sign_error():
+    assert_rejected("sigmoid", function("sigmoid", "return 1 / (1 + torch.exp(x))"), "differs from torch.sigmoid")
+
+
+@pytest.mark.parametrize("body", ["return torch.sigmoid(x)", "return x.sigmoid()",
+                                  "return torch.nn.functional.sigmoid(x)", "return torch.special.expit(x)",
+                                  "return torch.nn.Sigmoid()(x)"])
+def test_sigmoid_uses_torch_sigmoid(body):
+    assert_rejected("sigmoid", function("sigmoid", body), "PyTorch's own")
+
+
+def test_sigmoid_through_an_alias_of_torch_sigmoid():
+    replace = {"answer_sigmoid": "from torch import sigmoid as squash\n\n"
+                                 "def sigmoid(x):\n    return squash(x)\n"}
+    assert_rejected("sigmoid", replace, "PyTorch's own `sigmoid`")
+
+
+def test_sigmoid_in_float64():
+    assert_rejected("sigmoid", function("sigmoid", "return 1 / (1 + torch.exp(-x.double()))"), "dtype")
+
+
+def test_sigmoid_stable_two_branch_form_passes():
+    assert_passes("sigmoid", function("sigmoid", "e = torch.exp(-torch.abs(x))\n"
+                                                 "return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))"))
+
+
+# ----------------------------------------------------------------------------- tanh
+def test_tanh_naive_formula_gives_nan():
+    assert_rejected("tanh", function("tanh", "e = torch.exp(2 * x)\nreturn (e - 1) / (e + 1)"),
+                    "nan or inf", "e^{-2|x|}")
+
+
+def test_tanh_sinh_over_cosh_gives_nan():
+    assert_rejected("tanh", function("tanh", "return torch.sinh(x) / torch.cosh(x)"), "nan or inf")
+
+
+def test_tanh_uses_torch_tanh():
+    assert_rejected("tanh", function("tanh", "return torch.nn.functional.tanh(x)"), "PyTorch's own `tanh`")
+
+
+def test_tanh_through_torch_sigmoid():
+    assert_rejected("tanh", function("tanh", "return 2 * torch.sigmoid(2 * x) - 1"), "PyTorch's own `sigmoid`")
+
+
+def test_tanh_through_the_students_own_sigmoid_passes():
+    # Calling the notebook's own sigmoid is fine (it is followed, and uses only torch.exp).
+    assert_passes("tanh", function("tanh", "return 2 * sigmoid(2 * x) - 1"))
+
+
+def test_tanh_forgets_the_sign():
+    assert_rejected("tanh", function("tanh", "e = torch.exp(-2 * torch.abs(x))\nreturn (1 - e) / (1 + e)"),
+                    "differs from torch.tanh")
+
+
+# ----------------------------------------------------------------------------- relu
+def test_relu_returns_the_step():
+    assert_rejected("relu", function("relu", "return x >= 0"), "torch.bool", "dtype")
+
+
+def test_relu_forgets_the_half():
+    assert_rejected("relu", function("relu", "return x + torch.abs(x)"), "differs from torch.nn.functional.relu")
+
+
+@pytest.mark.parametrize("body", ["return torch.nn.functional.relu(x)", "return torch.relu(x)", "return x.relu()"])
+def test_relu_uses_torch_relu(body):
+    assert_rejected("relu", function("relu", body), "PyTorch's own")
+
+
+@pytest.mark.parametrize("body", ["return torch.clamp(x, min=0)", "return x * (x > 0)",
+                                  "return torch.maximum(x, torch.zeros_like(x))"])
+def test_relu_other_element_wise_forms_pass(body):
+    assert_passes("relu", function("relu", body))
+
+
+# ----------------------------------------------------------------------------- leaky_relu
+def test_leaky_relu_ignores_m():
+    assert_rejected("leaky_relu", function("leaky_relu", "return torch.where(x >= 0, x, 0.01 * x)", "x, m=0.01"),
+                    "ignores m")
+
+
+def test_leaky_relu_slope_on_the_wrong_side():
+    assert_rejected("leaky_relu", function("leaky_relu", "return torch.where(x >= 0, m * x, x)", "x, m=0.01"),
+                    "differs from torch.nn.functional.leaky_relu")
+
+
+def test_leaky_relu_wrong_default():
+    assert_rejected("leaky_relu", function("leaky_relu", "return torch.where(x >= 0, x, m * x)", "x, m=0.1"),
+                    "default m=0.01")
+
+
+def test_leaky_relu_uses_torch():
+    assert_rejected("leaky_relu", function("leaky_relu", "return torch.nn.functional.leaky_relu(x, m)", "x, m=0.01"),
+                    "PyTorch's own `leaky_relu`")
+
+
+# ----------------------------------------------------------------------------- prelu
+PRELU = '''
+class PReLU(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        {init}
+
+    def forward(self, x):
+        {forward}
+'''
+FORWARD = "return torch.where(x >= 0, x, self.m * x)"
+
+
+def prelu(init: str = "self.m = torch.nn.Parameter(torch.tensor(0.25))", forward: str = FORWARD) -> dict[str, str]:
+    return {"answer_prelu": PRELU.format(init=init, forward=forward)}
+
+
+def test_prelu_template_is_right():
+    assert_passes("prelu", prelu())
+
+
+def test_prelu_one_element_vector_slope_passes():
+    assert_passes("prelu", prelu(init="self.m = torch.nn.Parameter(torch.full((1,), 0.25))"))
+
+
+def test_prelu_slope_is_a_plain_float():
+    assert_rejected("prelu", prelu(init="self.m = 0.25"), "plain float", "torch.nn.Parameter")
+
+
+def test_prelu_slope_is_a_plain_tensor():
+    assert_rejected("prelu", prelu(init="self.m = torch.tensor(0.25, requires_grad=True)"),
+                    "plain Tensor", "torch.nn.Parameter")
+
+
+def test_prelu_forward_ignores_m():
+    assert_rejected("prelu", prelu(forward="return torch.where(x >= 0, x, 0.25 * x)"),
+                    "after the check changed m", "self.m")
+
+
+def test_prelu_forward_cuts_the_gradient():
+    assert_rejected("prelu", prelu(forward="return torch.where(x >= 0, x, self.m.item() * x)"), "no gradient")
+
+
+def test_prelu_wrong_initial_slope():
+    assert_rejected("prelu", prelu(init="self.m = torch.nn.Parameter(torch.tensor(0.01))"), "start at 0.25")
+
+
+def test_prelu_uses_torch_prelu():
+    assert_rejected("prelu", prelu(forward="return torch.nn.functional.prelu(x, self.m.reshape(1))"),
+                    "PyTorch's own `prelu`")
+
+
+def test_prelu_wraps_torch_prelu():
+    assert_rejected("prelu", {"answer_prelu": "PReLU = torch.nn.PReLU"}, "torch.nn.PReLU")
+
+
+# ----------------------------------------------------------------------------- mse
+def test_mse_sum_instead_of_mean():
+    assert_rejected("mse", function("mse", "return ((y_pred - y) ** 2).sum()", "y_pred, y"),
+                    "differs from torch.nn.functional.mse_loss")
+
+
+def test_mse_returns_a_python_number():
+    assert_rejected("mse", function("mse", "return ((y_pred - y) ** 2).mean().item()", "y_pred, y"),
+                    "torch.Tensor", "not a float")
+
+
+def test_mse_detached():
+    assert_rejected("mse", function("mse", "return ((y_pred - y) ** 2).mean().detach()", "y_pred, y"),
+                    "keep track of gradients")
+
+
+def test_mse_per_column():
+    assert_rejected("mse", function("mse", "return ((y_pred - y) ** 2).mean(dim=0)", "y_pred, y"),
+                    "single number")
+
+
+def test_mse_uses_torch():
+    assert_rejected("mse", function("mse", "return torch.nn.functional.mse_loss(y_pred, y)", "y_pred, y"),
+                    "PyTorch's own `mse_loss`")
+
+
+# ----------------------------------------------------------------------------- bce
+def test_bce_without_clamp_gives_nan():
+    assert_rejected("bce", function("bce", "return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()", "p, y"),
+                    "nan or inf", "clamp")
+
+
+def test_bce_epsilon_instead_of_clamp():
+    assert_rejected("bce", function("bce", "eps = 1e-7\n"
+                                           "return -(y * torch.log(p + eps) + (1 - y) * torch.log(1 - p + eps)).mean()",
+                                    "p, y"),
+                    "differs from torch.nn.functional.binary_cross_entropy")
+
+
+def test_bce_without_the_minus_sign():
+    assert_rejected("bce", function("bce", "return (y * torch.clamp(torch.log(p), min=-100)"
+                                           " + (1 - y) * torch.clamp(torch.log(1 - p), min=-100)).mean()", "p, y"),
+                    "differs from torch.nn.functional.binary_cross_entropy")
+
+
+def test_bce_uses_torch():
+    assert_rejected("bce", function("bce", "return torch.nn.functional.binary_cross_entropy(p, y)", "p, y"),
+                    "PyTorch's own `binary_cross_entropy`")
+
+
+# ----------------------------------------------------------------------------- loss_choice
+CHOICE = {"house price in dollars": "mse", "spam or not spam": "bce", "tomorrow's temperature": "mse",
+          "which of several tags apply to a photo": "bce", "minutes until a delivery arrives": "mse",
+          "whether a tumour is malignant": "bce"}
+
+
+def test_loss_choice_classes_swapped():
+    swapped = {task: {"mse": "bce", "bce": "mse"}[loss] for task, loss in CHOICE.items()}
+    assert_rejected("loss_choice", {"answer_loss_choice": f"loss_choice = {swapped!r}"}, "6 of the 6")
+
+
+def test_loss_choice_multi_label_as_mse():
+    wrong = dict(CHOICE, **{"which of several tags apply to a photo": "mse"})
+    assert_rejected("loss_choice", {"answer_loss_choice": f"loss_choice = {wrong!r}"}, "1 of the 6")
+
+
+def test_loss_choice_unanswered():
+    assert_rejected("loss_choice", {"answer_loss_choice": f"loss_choice = {dict(CHOICE, **{'spam or not spam': None})!r}"},
+                    "not answered yet")
+
+
+def test_loss_choice_case_and_spaces_pass():
+    shouting = {task: f" {loss.upper()} " for task, loss in CHOICE.items()}
+    assert_passes("loss_choice", {"answer_loss_choice": f"loss_choice = {shouting!r}"})
+
+
+# ----------------------------------------------------------------------------- tampering
+@pytest.fixture(scope="module")
+def reference_ns():
+    return notebooks.run_in_process(PATH, upto="answer_sigmoid")
+
+
+class AlwaysEqual:
+    """Equal to everything, close to everything."""
+
+    shape = dtype = None
+
+    def __eq__(self, other):
+        return True
+
+    __le__ = __ge__ = __eq__
+
+    def __bool__(self):
+        return True
+
+
+class AlwaysEqualTensor(torch.Tensor):
+    """A tensor whose comparisons are all True."""
+
+    def __eq__(self, other):
+        return torch.ones(self.shape, dtype=torch.bool)
+
+    __le__ = __ge__ = __eq__
+
+
+@pytest.mark.parametrize("result", [lambda x: AlwaysEqual(),
+                                    lambda x: torch.zeros_like(x).as_subclass(AlwaysEqualTensor)],
+                         ids=["object", "tensor-subclass"])
+def test_sigmoid_returning_an_always_equal_result_fails(reference_ns, result):
+    ns = dict(reference_ns, sigmoid=result)
+    passed, message = judge(ASSIGNMENT, "sigmoid", ns)
+    assert not passed
+    assert "torch.Tensor" in message
+
+
+COMPARISONS = ("allclose", "isclose", "equal")
+
+
+def test_sigmoid_with_torch_allclose_patched_before_the_check_fails(reference_ns):
+    originals = {name: getattr(torch, name) for name in COMPARISONS}
+    ns = dict(reference_ns, sigmoid=lambda x: torch.zeros_like(x))  # wrong everywhere
+    try:
+        for name in COMPARISONS:
+            setattr(torch, name, lambda *args, **kwargs: True)
+        assert torch.allclose(torch.zeros(1), torch.ones(1)) is True  # the patch is live
+        passed, message = judge(ASSIGNMENT, "sigmoid", ns)
+    finally:
+        for name, original in originals.items():
+            setattr(torch, name, original)
+    assert not passed
+    assert "differs from torch.sigmoid" in message
+
+
+def test_sigmoid_that_patches_torch_allclose_when_called_fails(reference_ns):
+    """The patch happens inside the student's function, i.e. while the observer runs, before the test."""
+    originals = {name: getattr(torch, name) for name in COMPARISONS}
+
+    def sigmoid(x):
+        for name in COMPARISONS:
+            setattr(torch, name, lambda *args, **kwargs: True)
+        return x  # the identity: wrong
+
+    try:
+        passed, message = judge(ASSIGNMENT, "sigmoid", dict(reference_ns, sigmoid=sigmoid))
+        assert torch.allclose is not originals["allclose"]  # the patch was live during the test
+    finally:
+        for name, original in originals.items():
+            setattr(torch, name, original)
+    assert not passed
+    assert "differs from torch.sigmoid" in message

@@ -1,0 +1,274 @@
+"""Proofs of the checks of source/neural_nets/01_layers.ipynb (autograder/checks/neural_nets/layers.py):
+the reference passes every item, and realistic wrong answers are rejected with a message that names
+the problem."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from autograder import notebooks
+from autograder.checks import items, judge
+from autograder.config import SOURCE
+
+ASSIGNMENT = "neural_nets"
+NOTEBOOK = "01_layers.ipynb"
+PATH = SOURCE / ASSIGNMENT / NOTEBOOK
+POINTS = {"layer1": 1, "w_bias": 1, "w_weight": 1, "W": 1, "Z_by_hand": 2, "layer2": 1,
+          "layer_output": 1, "ExampleNN": 2, "Y_pred": 1}
+# grade_ids of 03_training.ipynb (another notebook of the same assignment): must stay distinct.
+TRAINING_IDS = {"standardize", "unstandardize", "X_all", "split", "NeuralNetData", "train_dataloader",
+                "NeuralNet", "init_weights", "one_epoch", "training", "test_mse", "regression_plot"}
+
+
+def verdict(grade_id: str, replace: dict[str, str] | None = None) -> tuple[bool, str]:
+    """Run the notebook up to the item's answer cell (with `replace` swapped in) and judge the item.
+    Stopping there keeps later given cells (which a wrong answer may break) out of the way."""
+    ns = notebooks.run_in_process(PATH, replace=replace, upto=f"answer_{grade_id}")
+    return judge(ASSIGNMENT, grade_id, ns)
+
+
+def assert_rejected(grade_id: str, replace: dict[str, str], *words: str) -> str:
+    passed, message = verdict(grade_id, replace)
+    assert not passed, f"{grade_id} accepted a wrong answer: {replace}"
+    for word in words:
+        assert word in message, f"{word!r} not in the message: {message}"
+    assert "tensor(" not in message, f"the message shows tensor values: {message}"
+    return message
+
+
+# ----------------------------------------------------------------------------- the reference
+def test_reference_passes_every_item(judge_source):
+    results = judge_source(ASSIGNMENT, NOTEBOOK)
+    assert set(results) == set(POINTS)
+    failures = {gid: message for gid, (passed, message) in results.items() if not passed}
+    assert not failures
+
+
+def test_grading_metadata():
+    nb = notebooks.read(PATH)
+    cells = notebooks.test_cells(nb)
+    assert {notebooks.grade_id(c): notebooks.points(c) for c in cells} == POINTS
+    assert not set(POINTS) & TRAINING_IDS
+    module_ids = {gid for gid, item in items(ASSIGNMENT).items() if item.module.__name__.endswith(".layers")}
+    assert module_ids == set(POINTS)
+    for c in cells:
+        assert notebooks.hidden_part(c.source).strip() == (
+            "### BEGIN HIDDEN TESTS\n"
+            f'from autograder.checks import run; run("neural_nets", "{notebooks.grade_id(c)}", globals())\n'
+            "### END HIDDEN TESTS")
+        notebooks.cell(nb, f"answer_{notebooks.grade_id(c)}")  # every item has its answer cell
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "\\bm" not in text and text.count("$$") % 2 == 0
+
+
+# ----------------------------------------------------------------------------- layer1
+def test_layer1_without_sigmoid():
+    assert_rejected("layer1", {"answer_layer1": "torch.manual_seed(0)\n"
+                                                "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2))"},
+                    "only a Linear", "Sigmoid")
+
+
+def test_layer1_sizes_swapped():
+    assert_rejected("layer1", {"answer_layer1": "torch.manual_seed(0)\nlayer1 = torch.nn.Sequential("
+                                                "torch.nn.Linear(2, 3), torch.nn.Sigmoid())"},
+                    "maps 2 → 3", "should map 3 → 2")
+
+
+def test_layer1_random_draw_after_the_seed():
+    assert_rejected("layer1", {"answer_layer1": "torch.manual_seed(0)\nnoise = torch.randn(3)\n"
+                                                "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())"},
+                    "torch.manual_seed(0)")
+
+
+def test_layer1_other_activation():
+    assert_rejected("layer1", {"answer_layer1": "torch.manual_seed(0)\nlayer1 = torch.nn.Sequential("
+                                                "torch.nn.Linear(3, 2), torch.nn.ReLU())"},
+                    "Linear, ReLU")
+
+
+# ----------------------------------------------------------------------------- w_bias, w_weight, W
+def test_w_bias_is_the_weight():
+    assert_rejected("w_bias", {"answer_w_bias": "w_bias = layer1[0].weight.data"}, "shape (2, 3)", "(2,)")
+
+
+def test_w_bias_wrong_values():
+    assert_rejected("w_bias", {"answer_w_bias": "w_bias = torch.zeros(2)"}, "differs from the bias")
+
+
+def test_w_weight_transposed():
+    message = assert_rejected("w_weight", {"answer_w_weight": "w_weight = layer1[0].weight.data.T"})
+    assert message == "w_weight has shape (3, 2): PyTorch stores Linear weights as (out_features, in_features)"
+
+
+def test_w_weight_of_another_layer():
+    assert_rejected("w_weight", {"answer_w_weight": "w_weight = torch.nn.Linear(3, 2).weight.data"},
+                    "differs from the weights of layer1")
+
+
+def test_W_not_transposed():
+    assert_rejected("W", {"answer_W": "W = w_weight"}, "shape (2, 3)", "transpose")
+
+
+def test_W_reshaped_instead_of_transposed():
+    assert_rejected("W", {"answer_W": "W = w_weight.reshape(3, 2)"}, "transpose", "reshape")
+
+
+# ----------------------------------------------------------------------------- Z_by_hand
+BY_HAND = '''
+def hidden_layer1_by_hand(X, W, w_b):
+    {body}
+'''
+
+
+def by_hand(body: str) -> dict[str, str]:
+    return {"answer_Z_by_hand": BY_HAND.format(body=body.strip().replace("\n", "\n    "))}
+
+
+def test_Z_by_hand_reference_formula_with_torch_sigmoid_passes():
+    assert verdict("Z_by_hand", by_hand(
+        "J = torch.ones(X.shape[0], 1)\nreturn torch.sigmoid(X @ W + J @ w_b.reshape(1, -1))")) == (True, "")
+
+
+def test_Z_by_hand_calls_layer1():
+    assert_rejected("Z_by_hand", by_hand("J = torch.ones(X.shape[0], 1)\nreturn layer1(X)"), "uses layer1")
+
+
+def test_Z_by_hand_broadcasting_without_J():
+    assert_rejected("Z_by_hand", by_hand("return torch.sigmoid(X @ W + w_b)"), "torch.ones")
+
+
+def test_Z_by_hand_J_with_20_rows_hard_coded():
+    assert_rejected("Z_by_hand", by_hand("J = torch.ones(20, 1)\nreturn torch.sigmoid(X @ W + J @ w_b.reshape(1, 2))"),
+                    "hidden_layer1_by_hand", "raised RuntimeError")
+
+
+def test_Z_by_hand_without_sigmoid():
+    assert_rejected("Z_by_hand", by_hand("J = torch.ones(X.shape[0], 1)\nreturn X @ W + J @ w_b.reshape(1, 2)"),
+                    "differs from sigmoid(X W + J w_b)")
+
+
+def test_Z_by_hand_ignores_its_weights():
+    # Uses the notebook's own W and w_bias instead of its arguments: right for the visible demo only.
+    assert_rejected("Z_by_hand", by_hand("J = torch.ones(X.shape[0], 1)\n"
+                                         "return torch.sigmoid(X @ globals()['W'] + J @ w_bias.reshape(1, 2))"),
+                    "differs from sigmoid(X W + J w_b)")
+
+
+# ----------------------------------------------------------------------------- layer2, layer_output
+def test_layer2_sizes_swapped():
+    assert_rejected("layer2", {"answer_layer2": "layer2 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())"},
+                    "should map 2 → 3")
+
+
+def test_layer2_without_sigmoid():
+    assert_rejected("layer2", {"answer_layer2": "layer2 = torch.nn.Sequential(torch.nn.Linear(2, 3))"}, "Sigmoid")
+
+
+def test_layer_output_not_a_sequential():
+    assert_rejected("layer_output", {"answer_layer_output": "layer_output = torch.nn.Linear(3, 2)"},
+                    "should be a torch.nn.Sequential")
+
+
+def test_layer_output_sigmoid_first():
+    assert_rejected("layer_output", {"answer_layer_output":
+                                     "layer_output = torch.nn.Sequential(torch.nn.Sigmoid(), torch.nn.Linear(3, 2))"},
+                    "a Linear then a Sigmoid", "Sigmoid, Linear")
+
+
+# ----------------------------------------------------------------------------- ExampleNN
+EXAMPLE_NN = '''
+class ExampleNN(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.{name1} = torch.nn.Sequential(torch.nn.Linear(3, {width1}), torch.nn.Sigmoid())
+        self.layer2 = torch.nn.Sequential(torch.nn.Linear({width1}, 3){act2})
+        self.layer_output = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())
+
+    def forward(self, x):
+        {forward}
+'''
+FORWARD = "return self.layer_output(self.layer2(self.layer1(x)))"
+
+
+def example_nn(name1="layer1", width1=2, act2=", torch.nn.Sigmoid()", forward=FORWARD) -> dict[str, str]:
+    return {"answer_ExampleNN": EXAMPLE_NN.format(name1=name1, width1=width1, act2=act2, forward=forward)}
+
+
+def test_ExampleNN_template_is_right():
+    assert verdict("ExampleNN", example_nn()) == (True, "")
+
+
+def test_ExampleNN_layer2_without_sigmoid():
+    assert_rejected("ExampleNN", example_nn(act2=""), "ExampleNN.layer2", "Linear(2 → 3) then Sigmoid")
+
+
+def test_ExampleNN_forward_skips_layer2():
+    assert_rejected("ExampleNN", example_nn(forward="return self.layer_output(self.layer1(x))"),
+                    "ExampleNN.forward", "raised RuntimeError")
+
+
+def test_ExampleNN_forward_returns_hidden_layer_2():
+    assert_rejected("ExampleNN", example_nn(forward="return self.layer2(self.layer1(x))"), "shape (9, 3)")
+
+
+def test_ExampleNN_forward_extra_sigmoid():
+    assert_rejected("ExampleNN", example_nn(forward=f"return torch.sigmoid({FORWARD[len('return '):]})"),
+                    "x → layer1 → layer2 → layer_output")
+
+
+def test_ExampleNN_wrong_width():
+    assert_rejected("ExampleNN", example_nn(width1=3), "ExampleNN.layer1", "should map 3 → 2")
+
+
+def test_ExampleNN_attribute_misnamed():
+    assert_rejected("ExampleNN", example_nn(name1="hidden1",
+                                            forward="return self.layer_output(self.layer2(self.hidden1(x)))"),
+                    "no layer attribute(s) layer1")
+
+
+def test_ExampleNN_observer_keeps_the_random_state():
+    ns = notebooks.run_in_process(PATH, upto="answer_ExampleNN")
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    assert judge(ASSIGNMENT, "ExampleNN", ns) == (True, "")
+    assert torch.equal(torch.random.get_rng_state(), before)
+
+
+# ----------------------------------------------------------------------------- Y_pred
+def test_Y_pred_from_the_first_layer_only():
+    # Right shape (20, 2) by coincidence: hidden layer 1 also has 2 nodes.
+    assert_rejected("Y_pred", {"answer_Y_pred": "Y_pred = example_nn.layer1(X)"}, "differs from example_nn(X)")
+
+
+def test_Y_pred_from_another_instance():
+    assert_rejected("Y_pred", {"answer_Y_pred": "Y_pred = ExampleNN()(X)"}, "differs from example_nn(X)")
+
+
+def test_Y_pred_transposed():
+    assert_rejected("Y_pred", {"answer_Y_pred": "Y_pred = example_nn(X).T"}, "shape (2, 20)")
+
+
+@pytest.mark.parametrize("patched", ["allclose", "isclose", "equal"])
+def test_Y_pred_patched_torch_comparison_does_not_help(patched):
+    """A student cell that replaces a torch comparison in the (shared) process, then a wrong Y_pred:
+    the test side does not use torch's comparison functions, so it still rejects."""
+    original = getattr(torch, patched)
+    try:
+        passed, _ = verdict("Y_pred", {"answer_Y_pred": f"torch.{patched} = lambda *a, **k: True\n"
+                                                        "Y_pred = example_nn.layer1(X)"})
+        assert getattr(torch, patched)(torch.zeros(1), torch.ones(1)) is True  # the patch was live
+    finally:
+        setattr(torch, patched, original)
+    assert not passed
+
+
+def test_Z_by_hand_with_torch_nn_sigmoid_passes():
+    assert verdict("Z_by_hand", by_hand(
+        "J = torch.ones(X.shape[0], 1)\nreturn torch.nn.Sigmoid()(X @ W + J @ w_b.reshape(1, 2))")) == (True, "")
+
+
+def test_Z_by_hand_with_a_ready_made_linear():
+    assert_rejected("Z_by_hand", by_hand("J = torch.ones(X.shape[0], 1)\n"
+                                         "return torch.sigmoid(torch.nn.functional.linear(X, W.T, w_b))"),
+                    "ready-made linear layer")
