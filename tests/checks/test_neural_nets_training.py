@@ -1,0 +1,401 @@
+"""The hidden checks of neural_nets/03_training.ipynb: the reference passes every item, and realistic
+wrong answers fail the right item with a message that names the problem.
+
+Items up to `one_epoch` are judged on the notebook run only that far (`upto`); `test_mse` and
+`regression_plot` on the notebook run without its training loop (an untrained network), which keeps
+these tests fast. The full run, with training, is the slow reference test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder import notebooks
+from autograder.checks import judge
+from autograder.config import SOURCE
+
+NOTEBOOK = SOURCE / "neural_nets" / "03_training.ipynb"
+TRAINING_CELLS = ("train-loop",)  # cell ids skipped by run_untrained
+EARLY_ITEMS = ["NeuralNet", "standardize", "unstandardize", "X_all", "split", "NeuralNetData",
+               "train_dataloader", "one_epoch", "init_weights"]
+
+
+def judge_upto(last_cell: str, items: list[str], replace: dict[str, str] | None = None) -> dict:
+    """Run the notebook's code cells up to the solution cell `last_cell` and judge `items`."""
+    ns = notebooks.run_in_process(NOTEBOOK, replace=replace, upto=last_cell)
+    return {gid: judge("neural_nets", gid, ns) for gid in items}
+
+
+def run_untrained(replace: dict[str, str] | None = None) -> dict:
+    """The notebook's namespace after all its code cells except the training loop."""
+    nb = notebooks.read(NOTEBOOK)
+    replace = dict(replace or {})
+    ns = {"__name__": "__main__"}
+    with notebooks.working_directory(NOTEBOOK.parent):
+        for cell in nb.cells:
+            if cell.cell_type != "code" or notebooks.is_test_cell(cell) or cell.get("id") in TRAINING_CELLS:
+                continue
+            source = replace.pop(notebooks.grade_id(cell), cell.source)
+            exec(compile(notebooks.without_solution_markers(source), f"{NOTEBOOK.name}:{cell.get('id')}", "exec"), ns)
+    assert not replace, f"no such cells: {sorted(replace)}"
+    return ns
+
+
+def fails(result: tuple[bool, str], *words: str) -> None:
+    passed, message = result
+    assert not passed, "the check accepted a wrong answer"
+    for word in words:
+        assert word.lower() in message.lower(), f"{word!r} not in: {message}"
+
+
+# ------------------------------------------------------------------------------------ references
+@pytest.mark.slow
+def test_reference_passes_every_item(judge_source):
+    results = judge_source("neural_nets", "03_training.ipynb")
+    assert set(results) == set(EARLY_ITEMS) | {"test_mse", "regression_plot"}
+    assert all(passed for passed, _ in results.values()), {k: m for k, (p, m) in results.items() if not p}
+
+
+def test_reference_passes_items_before_training():
+    results = judge_upto("answer_init_weights", EARLY_ITEMS)
+    assert all(passed for passed, _ in results.values()), {k: m for k, (p, m) in results.items() if not p}
+
+
+def test_points_and_ids():
+    nb = notebooks.read(NOTEBOOK)
+    points = {notebooks.grade_id(c): notebooks.points(c) for c in notebooks.test_cells(nb)}
+    assert points == {"NeuralNet": 2, "standardize": 2, "unstandardize": 1, "X_all": 1, "split": 2,
+                      "NeuralNetData": 1, "train_dataloader": 1, "init_weights": 1, "one_epoch": 3,
+                      "test_mse": 3, "regression_plot": 1}
+    for cell in notebooks.test_cells(nb):
+        gid = notebooks.grade_id(cell)
+        assert f'run("neural_nets", "{gid}", globals())' in notebooks.hidden_part(cell.source)
+        notebooks.cell(nb, f"answer_{gid}")  # every item has its solution cell
+
+
+# ------------------------------------------------------------------------------------ NeuralNet
+RELU_NET = """
+class NeuralNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer1 = torch.nn.Sequential(torch.nn.Linear(1, 3), torch.nn.ReLU())
+        self.layer2 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU())
+        self.layer_output = torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.ReLU())
+
+    def forward(self, x):
+        return self.layer_output(self.layer2(self.layer1(x)))
+"""
+
+
+def test_neuralnet_with_relu_fails():
+    fails(judge_upto("answer_NeuralNet", ["NeuralNet"], {"answer_NeuralNet": RELU_NET})["NeuralNet"],
+          "ReLU", "PReLU")
+
+
+def test_neuralnet_skipping_a_layer_in_forward_fails():
+    source = RELU_NET.replace("torch.nn.ReLU()", "torch.nn.PReLU()").replace(
+        "self.layer_output(self.layer2(self.layer1(x)))", "self.layer_output(self.layer2(x.repeat(1, 3)))")
+    fails(judge_upto("answer_NeuralNet", ["NeuralNet"], {"answer_NeuralNet": source})["NeuralNet"],
+          "forward", "layer1")
+
+
+def test_neuralnet_with_wrong_shapes_fails():
+    source = RELU_NET.replace("torch.nn.ReLU()", "torch.nn.PReLU()").replace("Linear(3, 2)", "Linear(3, 3)")
+    source = source.replace("Linear(2, 1)", "Linear(3, 1)")
+    fails(judge_upto("answer_NeuralNet", ["NeuralNet"], {"answer_NeuralNet": source})["NeuralNet"],
+          "layer2", "1 → 3 → 2 → 1")
+
+
+# ------------------------------------------------------------------------------------ standardize
+STANDARDIZE = '''
+def standardize(data):
+    if not isinstance(data, torch.Tensor):
+        raise TypeError("standardize expects a torch.Tensor")
+    column_mu = data.mean(dim=0)
+    column_sigma = {sigma}
+    return (data - column_mu) / column_sigma, column_mu, column_sigma
+'''
+
+
+def test_population_std_fails():
+    source = STANDARDIZE.format(sigma="data.std(dim=0, correction=0)")
+    fails(judge_upto("answer_standardize", ["standardize"], {"answer_standardize": source})["standardize"],
+          "population", "data.std(dim=0)", "N - 1")
+
+
+def test_standardize_over_all_values_fails():
+    source = STANDARDIZE.format(sigma="data.std()").replace("data.mean(dim=0)", "data.mean()")
+    fails(judge_upto("answer_standardize", ["standardize"], {"answer_standardize": source})["standardize"],
+          "dim=0")
+
+
+def test_lecture_assert_instead_of_typeerror_fails():
+    source = STANDARDIZE.format(sigma="data.std(dim=0)").replace(
+        '''if not isinstance(data, torch.Tensor):
+        raise TypeError("standardize expects a torch.Tensor")''', "assert isinstance(data, torch.Tensor)")
+    fails(judge_upto("answer_standardize", ["standardize"], {"answer_standardize": source})["standardize"],
+          "AssertionError", "TypeError")
+
+
+def test_unstandardize_in_wrong_order_fails():
+    source = '''
+def unstandardize(data_stand, column_mu, column_sigma):
+    if not isinstance(data_stand, torch.Tensor):
+        raise TypeError("unstandardize expects a torch.Tensor")
+    return (data_stand + column_mu) * column_sigma
+'''
+    result = judge_upto("answer_unstandardize", ["unstandardize"], {"answer_unstandardize": source})
+    fails(result["unstandardize"], "multiply by the standard deviation, then add the mean")
+
+
+def test_unstandardize_without_type_check_fails():
+    source = '''
+def unstandardize(data_stand, column_mu, column_sigma):
+    return torch.as_tensor(data_stand) * column_sigma + column_mu
+'''
+    result = judge_upto("answer_unstandardize", ["unstandardize"], {"answer_unstandardize": source})
+    fails(result["unstandardize"], "without complaint", "TypeError")
+
+
+# ------------------------------------------------------------------------------------ X_all
+def test_raw_x_all_fails():
+    source = '''
+X_all, x_mu, x_sigma = torch.tensor(df['x'].values), torch.tensor(0.0), torch.tensor(1.0)
+Y_all, y_mu, y_sigma = standardize(torch.tensor(df['y'].values))
+'''
+    fails(judge_upto("answer_X_all", ["X_all"], {"answer_X_all": source})["X_all"], "raw column")
+
+
+def test_swapped_columns_fail():
+    source = '''
+X_all, x_mu, x_sigma = standardize(torch.tensor(df['y'].values))
+Y_all, y_mu, y_sigma = standardize(torch.tensor(df['x'].values))
+'''
+    fails(judge_upto("answer_X_all", ["X_all"], {"answer_X_all": source})["X_all"], "other column")
+
+
+# ------------------------------------------------------------------------------------ split
+def split_source(**changes: str) -> str:
+    source = notebooks.cell(notebooks.read(NOTEBOOK), "answer_split").source
+    for old, new in changes.items():
+        assert old in source
+        source = source.replace(old, new)
+    return source
+
+
+def test_80_10_10_split_fails():
+    source = split_source(**{"train_proportion = 0.7": "train_proportion = 0.8",
+                             "valid_proportion = 0.15": "valid_proportion = 0.1"})
+    fails(judge_upto("answer_split", ["split"], {"answer_split": source})["split"],
+          "800 / 100 / 100", "70% training, 15% validation and 15% test")
+
+
+def test_unshuffled_split_fails():
+    source = split_source(**{"torch.randperm(len(X_all))": "torch.arange(len(X_all))"})
+    fails(judge_upto("answer_split", ["split"], {"answer_split": source})["split"], "torch.randperm")
+
+
+def test_split_with_mismatched_indices_fails():
+    source = split_source(**{"Y_valid = Y_all[valid_indices]": "Y_valid = Y_all[test_indices]"})
+    fails(judge_upto("answer_split", ["split"], {"answer_split": source})["split"],
+          "(X_valid, Y_valid) are not rows of (X_all, Y_all)")
+
+
+# ------------------------------------------------------------------------------------ Dataset, DataLoader
+def test_dataset_returning_float64_fails():
+    source = notebooks.cell(notebooks.read(NOTEBOOK), "answer_NeuralNetData").source.replace(
+        "return self.X[idx].float(), self.Y[idx].float()", "return self.X[idx], self.Y[idx]")
+    result = judge_upto("answer_NeuralNetData", ["NeuralNetData"], {"answer_NeuralNetData": source})
+    fails(result["NeuralNetData"], "float64", ".float()")
+
+
+def test_unshuffled_dataloader_fails():
+    source = """
+train_dataset = NeuralNetData(X, Y)
+train_dataloader = DataLoader(dataset=train_dataset, batch_size=100)
+"""
+    result = judge_upto("answer_train_dataloader", ["train_dataloader"], {"answer_train_dataloader": source})
+    fails(result["train_dataloader"], "shuffle=True")
+
+
+def test_dataloader_over_all_data_fails():
+    source = """
+train_dataset = NeuralNetData(X_all.unsqueeze(1), Y_all.unsqueeze(1))
+train_dataloader = DataLoader(dataset=train_dataset, batch_size=100, shuffle=True)
+"""
+    result = judge_upto("answer_train_dataloader", ["train_dataloader"], {"answer_train_dataloader": source})
+    fails(result["train_dataloader"], "training data only")
+
+
+def test_dataloader_with_other_batch_size_fails():
+    source = """
+train_dataset = NeuralNetData(X, Y)
+train_dataloader = DataLoader(dataset=train_dataset, batch_size=64, shuffle=True)
+"""
+    result = judge_upto("answer_train_dataloader", ["train_dataloader"], {"answer_train_dataloader": source})
+    fails(result["train_dataloader"], "batch_size=100")
+
+
+# ------------------------------------------------------------------------------------ init_weights
+INIT = '''
+def init_weights(m):
+    {body}
+'''
+
+
+@pytest.mark.parametrize("body, words", [
+    ("if isinstance(m, torch.nn.Linear):\n        torch.nn.init.xavier_uniform_(m.weight)", ["kaiming_uniform_"]),
+    ("if isinstance(m, torch.nn.Linear):\n        torch.nn.init.kaiming_normal_(m.weight, nonlinearity='relu')",
+     ["kaiming_uniform_"]),
+    ("if isinstance(m, torch.nn.Linear):\n        torch.nn.init.kaiming_uniform_(m.weight, nonlinearity='relu')\n"
+     "        torch.nn.init.uniform_(m.bias)", ["bias"]),
+    ("if hasattr(m, 'weight') and m.weight.dim() > 1:\n"
+     "        torch.nn.init.kaiming_uniform_(m.weight, nonlinearity='relu')", ["not a torch.nn.Linear"]),
+    ("pass", ["did not change"]),
+])
+def test_wrong_init_weights_fails(body, words):
+    result = judge_upto("answer_init_weights", ["init_weights"], {"answer_init_weights": INIT.format(body=body)})
+    fails(result["init_weights"], *words)
+
+
+# ------------------------------------------------------------------------------------ one_epoch
+def one_epoch_source(**changes: str) -> str:
+    source = notebooks.cell(notebooks.read(NOTEBOOK), "answer_one_epoch").source
+    for old, new in changes.items():
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+def judge_one_epoch(source: str):
+    return judge_upto("answer_one_epoch", ["one_epoch"], {"answer_one_epoch": source})["one_epoch"]
+
+
+def test_one_epoch_without_zero_grad_fails():
+    source = one_epoch_source(**{"optim.zero_grad()  # reset the gradients (backward adds to them)": "pass"})
+    fails(judge_one_epoch(source), "zero_grad", "parameters differ")
+
+
+def test_one_epoch_validating_in_train_mode_fails():
+    source = one_epoch_source(**{"model.eval()  # we are validating now, not training": "pass"})
+    fails(judge_one_epoch(source), "training mode", "model.eval()")
+
+
+def test_one_epoch_validating_with_grad_fails():
+    source = one_epoch_source(**{"with torch.no_grad():": "if True:"})
+    fails(judge_one_epoch(source), "gradient tracking on", "torch.no_grad()")
+
+
+def test_one_epoch_stepping_once_per_epoch_fails():
+    source = one_epoch_source(**{
+        "        optim.step()  # take a gradient descent step\n": "",
+        "    model.eval()  # we are": "    optim.step()\n    model.eval()  # we are"})
+    fails(judge_one_epoch(source), "optim.step() ran 1 time(s)", "one step per batch")
+
+
+def test_one_epoch_without_model_train_fails():
+    source = one_epoch_source(**{"model.train()  # we are training the model": "pass"})
+    fails(judge_one_epoch(source), "evaluation mode while training", "model.train()")
+
+
+def test_one_epoch_replacing_losses_fails():
+    source = one_epoch_source(**{"Losses.append(loss.item())": "Losses = [loss.item()]"})
+    fails(judge_one_epoch(source), "Losses has 0 entries", "append")
+
+
+LECTURE_ONE_EPOCH = """
+def one_epoch(train_dataloader, X_valid, Y_valid, model, optim, Losses, Losses_valid):
+    global epoch
+    print('epoch #{}'.format(epoch))
+    for batch in train_dataloader:
+        optim.zero_grad()
+        model.train()
+        X = batch[0]
+        Y = batch[1]
+        pred_y = model(X)
+        loss = torch.nn.functional.mse_loss(pred_y, Y)
+        loss.backward()
+        optim.step()
+        Losses.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        pred_y_valid = model(X_valid)
+        loss_valid = torch.nn.functional.mse_loss(pred_y_valid, Y_valid)
+    Losses_valid.append(loss_valid.item())
+    print('Validation Loss: ' + str(loss_valid.item()))
+    epoch += 1
+"""
+
+
+def test_lecture_one_epoch_with_global_epoch_fails():
+    fails(judge_one_epoch(LECTURE_ONE_EPOCH), "global variable(s) epoch")
+
+
+def test_lecture_one_epoch_without_global_passes():
+    """The lecture's loop itself is right: without the global counter it passes."""
+    source = LECTURE_ONE_EPOCH.replace("    global epoch\n    print('epoch #{}'.format(epoch))\n", "")
+    source = source.replace("    epoch += 1\n", "")
+    assert judge_one_epoch(source) == (True, "")
+
+
+# ------------------------------------------------------------------------------------ test_mse, plot
+@pytest.fixture(scope="module")
+def untrained():
+    """The notebook without its training loop: an untrained network."""
+    return run_untrained()
+
+
+def test_untrained_network_fails_the_threshold(untrained):
+    fails(judge("neural_nets", "test_mse", untrained), "not below 1.5 × the noise variance")
+
+
+def test_mse_on_validation_data_fails(untrained):
+    ns = dict(untrained)
+    exec("test_mse = torch.nn.functional.mse_loss(neural_net(X_valid), Y_valid).item()", ns)
+    fails(judge("neural_nets", "test_mse", ns), "not the MSE of neural_net on (X_test, Y_test)")
+
+
+def test_mse_on_training_rows_fails(untrained):
+    ns = dict(untrained)
+    exec("X_test, Y_test = X[:150], Y[:150]\n"
+         "test_mse = torch.nn.functional.mse_loss(neural_net(X_test), Y_test).item()", ns)
+    fails(judge("neural_nets", "test_mse", ns), "also in the training data")
+
+
+def test_reference_plot_passes_on_any_network(untrained):
+    assert judge("neural_nets", "regression_plot", untrained) == (True, "")
+
+
+def plot_source(**changes: str) -> str:
+    source = notebooks.cell(notebooks.read(NOTEBOOK), "answer_regression_plot").source
+    for old, new in changes.items():
+        assert old in source, old
+        source = source.replace(old, new)
+    return notebooks.without_solution_markers(source)
+
+
+def judge_plot(untrained, source: str):
+    ns = dict(untrained)
+    exec(source, ns)
+    return judge("neural_nets", "regression_plot", ns)
+
+
+def test_plot_in_standardized_units_fails(untrained):
+    source = plot_source(**{"line_Y = unstandardize(line_Y, y_mu, y_sigma)\n": "",
+                            "line_X = unstandardize(line_X, x_mu, x_sigma)\n": ""})
+    fails(judge_plot(untrained, source), "standardized units")
+
+
+def test_plot_without_trend_fails(untrained):
+    source = plot_source(**{"[data_trace, line_trace, trend_trace]": "[data_trace, line_trace]"})
+    fails(judge_plot(untrained, source), "2 trace(s)")
+
+
+def test_plot_of_half_the_range_fails(untrained):
+    source = plot_source(**{"torch.linspace(X_all.min(), X_all.max(), 1000)": "torch.linspace(0, X_all.max(), 1000)"})
+    fails(judge_plot(untrained, source), "x range")
+
+
+def test_plot_with_standardized_data_fails(untrained):
+    source = plot_source(**{"x=X_all_unstd.numpy(), y=Y_all_unstd.numpy()": "x=X_all, y=Y_all"})
+    fails(judge_plot(untrained, source), "markers trace", "raw units")
