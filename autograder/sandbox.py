@@ -1,22 +1,26 @@
-"""Where student code runs: a fresh kernel per submission, cut off from the network, as an
-unprivileged user who owns nothing but its scratch folder, under an address-space cap.
+"""Where student code runs: a fresh kernel per notebook, forked by the worker's zygote (see
+zygote.py), cut off from the network, as an unprivileged user who owns nothing but its scratch
+folder, under an address-space cap.
 
-Isolation needs root (unshare -n, setpriv). Without root the kernel runs as the grading user
-with the network on; the grader says so once at the start (it never pretends otherwise).
+Isolation needs root (to unshare the network namespace and change uid). Without root the kernel
+runs as the grading user with the network on; the grader says so once at the start.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import sys
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from jupyter_client import KernelManager
 
 from .config import DATA, ROOT, SOLUTIONS, SOURCE
+from .zygote import KernelRequest, Zygote, ZygoteProvisioner
 
 # Uids for student code: one per grading slot, so two kernels graded at once cannot read each
 # other's scratch folders. None of them owns a file outside its scratch folder.
@@ -28,15 +32,8 @@ TORCH_ADDRESS_SPACE_MB = 4096
 
 
 class SandboxKernelManager(KernelManager):
-    """A KernelManager with a fixed command line, whose connection file the sandbox user can read
-    (it is written 0600 by default, and the kernel runs as another user)."""
-
-    def __init__(self, argv: list[str], **kwargs):
-        super().__init__(**kwargs)
-        self.sandbox_argv = argv
-
-    def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
-        return [a.replace("{connection_file}", self.connection_file) for a in self.sandbox_argv]
+    """A KernelManager whose connection file the sandbox user can read (jupyter_client writes it
+    0600, and the kernel runs as another user)."""
 
     def write_connection_file(self, **kwargs) -> None:
         super().write_connection_file(**kwargs)
@@ -44,7 +41,34 @@ class SandboxKernelManager(KernelManager):
 
 
 def isolation_available() -> bool:
-    return os.geteuid() == 0 and all(shutil.which(t) for t in ("unshare", "setpriv", "prlimit"))
+    return os.geteuid() == 0
+
+
+_zygote: Zygote | None = None
+
+
+def zygote(threads: int) -> Zygote:
+    """This process's kernel factory, started on first use (torch is imported once, there)."""
+    global _zygote
+    if _zygote is None or not _zygote.alive():
+        home = tempfile.mkdtemp(prefix="zygote-")
+        _zygote = Zygote(env={**base_env(threads), "HOME": home})
+        atexit.register(_zygote.close)
+    return _zygote
+
+
+def base_env(threads: int) -> dict[str, str]:
+    """Environment every kernel starts from: nothing of the grader's leaks in."""
+    return {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": str(threads),
+        "OPENBLAS_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
+        "CUDA_VISIBLE_DEVICES": "",
+        "LANG": "C.UTF-8",
+    }
 
 
 def unreachable_interpreter() -> Path | None:
@@ -60,7 +84,7 @@ def unreachable_interpreter() -> Path | None:
 def describe_isolation() -> str:
     if isolation_available():
         return "student code runs without network, as an unprivileged user, under a memory cap"
-    return ("NOT isolated (needs root with unshare, setpriv and prlimit): student code runs as "
+    return ("NOT isolated (needs root): student code runs as "
             f"{os.environ.get('USER', 'this user')}, with network access and no memory cap")
 
 
@@ -105,31 +129,34 @@ class Scratch:
     def uid(self) -> int:
         return SANDBOX_UID_BASE + self.slot
 
+    @property
+    def threads(self) -> int:
+        return max(1, (os.cpu_count() or 1) // max(1, self.slot_count))
+
     def env(self) -> dict[str, str]:
-        """The kernel's whole environment: nothing of the grader's leaks in."""
-        threads = str(max(1, (os.cpu_count() or 1) // max(1, self.slot_count)))
+        """The kernel's whole environment."""
         return {
-            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            **base_env(self.threads),
             "HOME": str(self.work / "home"),
             "TMPDIR": str(self.work / "tmp"),
             "IPYTHONDIR": str(self.work / "home" / ".ipython"),
             "MPLCONFIGDIR": str(self.work / "home" / ".matplotlib"),
-            "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "OMP_NUM_THREADS": threads,
-            "CUDA_VISIBLE_DEVICES": "",
-            "LANG": "C.UTF-8",
         }
 
     def kernel_manager(self, memory_mb: int) -> KernelManager:
-        """A KernelManager whose kernel talks over ipc sockets in this scratch folder."""
-        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-        if isolation_available():
-            cap = (memory_mb + TORCH_ADDRESS_SPACE_MB) * 1024 * 1024
-            argv = ["unshare", "-n", "setpriv", f"--reuid={self.uid}", f"--regid={self.uid}",
-                    "--clear-groups", "prlimit", f"--as={cap}", "--nproc=512", "--core=0", "--", *argv]
-        return SandboxKernelManager(argv=argv, transport="ipc", ip=str(self.base / "ipc" / "kernel"),
-                                    connection_file=str(self.base / "kernel.json"))
+        """A KernelManager whose kernel is forked by the zygote, sandboxed, and talks over ipc
+        sockets in this scratch folder."""
+        km = SandboxKernelManager(transport="ipc", ip=str(self.base / "ipc" / "kernel"),
+                                  connection_file=str(self.base / "kernel.json"))
+        provisioner = ZygoteProvisioner(kernel_id=str(uuid.uuid4()), kernel_spec=km.kernel_spec, parent=km)
+        provisioner.zygote = zygote(self.threads)
+        isolated = isolation_available()
+        provisioner.request = KernelRequest(
+            connection_file=km.connection_file, cwd=str(self.cwd), env=self.env(),
+            log=str(self.base / "kernel.log"), uid=self.uid if isolated else None,
+            address_space=(memory_mb + TORCH_ADDRESS_SPACE_MB) * 1024 * 1024)
+        km.provisioner = provisioner
+        return km
 
     def remove(self) -> None:
         shutil.rmtree(self.base, ignore_errors=True)
