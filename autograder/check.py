@@ -9,10 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from jupyter_client import KernelManager
-
 from .config import RELEASE
-from .execute import GRADED, run_plan
+from .execute import GRADED, local_kernel_manager, run_plan
 from .merge import Context, InvalidNotebook, build, read_submission, source_tests
 from . import notebooks
 
@@ -43,8 +41,7 @@ def main(notebook: Path, timeout: float = 600.0) -> int:
     print(f"running {notebook} ({len(tests)} checked items) ...", flush=True)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="check-") as sockets:
-        km = KernelManager(transport="ipc", ip=str(Path(sockets) / "kernel"))
-        run = run_plan(plan, km, cwd=str(notebook.resolve().parent), env=None,
+        run = run_plan(plan, local_kernel_manager(sockets), cwd=str(notebook.resolve().parent), env=None,
                        cell_timeout=timeout, deadline=started + timeout)
     for item in run.items:
         mark = "PASS" if item.passed else "FAIL"

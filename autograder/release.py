@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -21,6 +22,7 @@ from nbclient import NotebookClient
 from . import notebooks
 from .checks import ASSIGNMENTS, items
 from .config import ROOT, SOLUTIONS, SOURCE
+from .execute import local_kernel_manager
 
 SOLUTION_TIMEOUT = 900  # seconds per cell while executing a reference solution
 
@@ -76,8 +78,9 @@ def strip_solution_markers(nb) -> None:
 
 
 def execute(nb, folder: Path) -> None:
-    NotebookClient(nb, timeout=SOLUTION_TIMEOUT, kernel_name="python3",
-                   resources={"metadata": {"path": str(folder)}}).execute()
+    with tempfile.TemporaryDirectory(prefix="release-") as sockets:
+        NotebookClient(nb, km=local_kernel_manager(sockets), timeout=SOLUTION_TIMEOUT,
+                       resources={"metadata": {"path": str(folder)}}).execute()
 
 
 def generate_solutions(assignment: str) -> list[Path]:
