@@ -6,12 +6,14 @@ after every cell. The judging happens here, in the grader's process, from observ
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
 
 import nbformat
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -46,23 +48,36 @@ class NotebookRun:
     executed: nbformat.NotebookNode | None = None
 
 
-def local_kernel_manager(socket_dir: str) -> KernelManager:
+@contextlib.contextmanager
+def kernel_session(client: NotebookClient, **kwargs):
+    """Run `client`'s kernel for the duration of the block. nbclient leaves a kernel manager it
+    was given (and its kernel) running: shut the kernel down here, whatever happened."""
+    try:
+        with client.setup_kernel(**kwargs):
+            yield
+    finally:
+        if client.km is not None and client.km.has_kernel:
+            run_sync(client.km.shutdown_kernel)(now=True)
+
+
+def local_kernel_manager(socket_dir: str) -> AsyncKernelManager:
     """A kernel for unsandboxed runs (students' checks, reference solutions), over ipc sockets in
-    `socket_dir` rather than unencrypted TCP."""
-    return KernelManager(transport="ipc", ip=f"{socket_dir}/kernel")
+    `socket_dir` rather than unencrypted TCP. Async, as nbclient needs: a blocking client's
+    output polling would stall nbclient's timeout and dead-kernel checks."""
+    return AsyncKernelManager(transport="ipc", ip=f"{socket_dir}/kernel")
 
 
-def run_plan(plan: Plan, km: KernelManager, *, cwd: str, env: dict | None, cell_timeout: float,
+def run_plan(plan: Plan, km: AsyncKernelManager, *, cwd: str, env: dict | None, cell_timeout: float,
              deadline: float, startup_timeout: float = 120.0) -> NotebookRun:
     """Execute `plan` cell by cell until it ends, a cell times out, the deadline passes or the
     kernel dies; then judge every item from what ran."""
     run = NotebookRun(plan.notebook)
     started = time.monotonic()
     client = NotebookClient(plan.nb, km=km, timeout=cell_timeout, startup_timeout=startup_timeout,
-                            allow_errors=True, interrupt_on_timeout=False, record_timing=False,
+                            allow_errors=True, interrupt_on_timeout=False, record_timing=True,
                             shutdown_kernel="immediate")
     # env=None: the kernel inherits this process's environment (a student's own check).
-    with client.setup_kernel(cwd=cwd, **({} if env is None else {"env": env})):
+    with kernel_session(client, cwd=cwd, **({} if env is None else {"env": env})):
         for index, cell in enumerate(plan.nb.cells):
             if cell.cell_type != "code":
                 continue

@@ -38,13 +38,14 @@ class Assignment:
     name: str
     notebooks: tuple[str, ...]   # file names, as in release/<name>/
 
+    def tests(self) -> list:
+        """The autograded items of every notebook, in order."""
+        return [t for nb in self.notebooks for t in source_tests(notebooks.read(SOURCE / self.name / nb), nb)]
+
     @property
     def item_ids(self) -> list[str]:
-        ids = []
-        for nb in self.notebooks:
-            source = notebooks.read(SOURCE / self.name / nb)
-            ids += [t.grade_id for t in source_tests(source, nb)] + list(manual_items(source))
-        return ids
+        manual = [gid for nb in self.notebooks for gid in manual_items(notebooks.read(SOURCE / self.name / nb))]
+        return [t.grade_id for t in self.tests()] + manual
 
     def digest(self) -> str:
         """Changes when the instructor changes the notebooks or the checks: results graded
@@ -127,6 +128,10 @@ def grade_submission(job: Job, slot: int | None = None) -> report.SubmissionResu
     except Exception as err:  # noqa: BLE001
         log.append(traceback.format_exc())
         result.worsen(ERROR, f"internal grader error ({type(err).__name__}); see grading.log")
+        judged = {i.grade_id for i in result.items}
+        result.items += [ItemResult(t.grade_id, t.notebook, t.points, message="Not graded: the grader failed; "
+                                    "course staff will grade it again.")
+                         for t in job.assignment.tests() if t.grade_id not in judged]
     result.execution_time = time.monotonic() - started
     log.append(f"status: {result.status}; score {result.score:g}/{result.max_score:g}; "
                f"{result.execution_time:.1f} s")

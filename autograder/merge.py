@@ -35,6 +35,8 @@ class TestCell:
     visible: str          # the test cell's code without its hidden region
     anchor: str | None    # grade_id of the solution cell it follows in source/
     notebook: str         # file name, e.g. 01_layers.ipynb
+    before: tuple[str | None, str | None, str] = (None, None, "")  # the source cell right before
+    # it: (id, grade_id, code), to find the student's copy of that cell
 
 
 @dataclass(frozen=True)
@@ -80,13 +82,16 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
 
 def source_tests(source_nb, notebook: str) -> list[TestCell]:
     """The graded items of a source notebook, in order, each with the solution cell it follows."""
-    tests, anchor = [], None
+    tests, anchor, previous = [], None, None
     for cell in source_nb.cells:
         if notebooks.is_solution_cell(cell):
             anchor = notebooks.grade_id(cell)
         elif notebooks.is_test_cell(cell):
+            before = (None, None, "") if previous is None else (
+                previous.get("id"), notebooks.grade_id(previous), previous.source)
             tests.append(TestCell(notebooks.grade_id(cell), notebooks.points(cell),
-                                  notebooks.visible_part(cell.source), anchor, notebook))
+                                  notebooks.visible_part(cell.source), anchor, notebook, before))
+        previous = cell
     return tests
 
 
@@ -105,14 +110,29 @@ def clear_outputs(nb, ctx: Context) -> None:
             cell.outputs, cell.execution_count = [], None
 
 
+def locate(nb, test: TestCell, start: int) -> int | None:
+    """Index of the student's copy of the cell the test follows in source/: the same cell id,
+    else the same solution grade_id, else the same code (notebooks saved without cell ids),
+    else the solution cell of the exercise; None when the student deleted all of them."""
+    cell_id, gid, code = test.before
+    rules = (lambda c: cell_id is not None and c.get("id") == cell_id,
+             lambda c: gid is not None and notebooks.grade_id(c) == gid,
+             lambda c: bool(code.strip()) and c.source == code,
+             lambda c: test.anchor is not None and notebooks.grade_id(c) == test.anchor)
+    for rule in rules:
+        found = [i for i, c in enumerate(nb.cells) if rule(c)]
+        if found:  # the first match after the previous test, if any is
+            return next((i for i in found if i >= start), found[0])
+    return None
+
+
 def insert_tests(nb, ctx: Context) -> None:
-    """Put each source test cell right after the student's solution cell it follows in source/
-    (or, when the student deleted that cell, after the previous test), in source order."""
-    position = {notebooks.grade_id(c): i for i, c in enumerate(nb.cells) if notebooks.grade_id(c)}
+    """Put each source test cell where it stands in source/: right after the student's copy of
+    the cell before it (or, when the student deleted that cell, after the previous test)."""
     placed: list[tuple[float, int, object]] = []
     last = -1.0
     for order, test in enumerate(ctx.tests):
-        where = position.get(test.anchor)
+        where = locate(nb, test, int(last) + 1)
         last = max(last, float(where) if where is not None else last)
         cell = new_code_cell(test.visible, metadata={PROBE: {"role": "test", "grade_id": test.grade_id}})
         placed.append((last + 0.5, order, cell))

@@ -22,7 +22,7 @@ from nbclient import NotebookClient
 from . import notebooks
 from .checks import ASSIGNMENTS, items
 from .config import ROOT, SOLUTIONS, SOURCE
-from .execute import local_kernel_manager
+from .execute import kernel_session, local_kernel_manager
 
 SOLUTION_TIMEOUT = 900  # seconds per cell while executing a reference solution
 
@@ -79,8 +79,10 @@ def strip_solution_markers(nb) -> None:
 
 def execute(nb, folder: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="release-") as sockets:
-        NotebookClient(nb, km=local_kernel_manager(sockets), timeout=SOLUTION_TIMEOUT,
-                       resources={"metadata": {"path": str(folder)}}).execute()
+        client = NotebookClient(nb, km=local_kernel_manager(sockets), timeout=SOLUTION_TIMEOUT,
+                                resources={"metadata": {"path": str(folder)}})
+        with kernel_session(client, cwd=str(folder)):
+            client.execute()
 
 
 def generate_solutions(assignment: str) -> list[Path]:

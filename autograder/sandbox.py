@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jupyter_client import KernelManager
+from jupyter_client import AsyncKernelManager
 
 from .config import DATA, ROOT, SOLUTIONS, SOURCE
 from .zygote import KernelRequest, Zygote, ZygoteProvisioner
@@ -31,7 +31,7 @@ PRIVATE_PATHS = (SOURCE, SOLUTIONS, ROOT / "autograder", ROOT / "tests", ROOT / 
 TORCH_ADDRESS_SPACE_MB = 4096
 
 
-class SandboxKernelManager(KernelManager):
+class SandboxKernelManager(AsyncKernelManager):
     """A KernelManager whose connection file the sandbox user can read (jupyter_client writes it
     0600, and the kernel runs as another user)."""
 
@@ -143,7 +143,7 @@ class Scratch:
             "MPLCONFIGDIR": str(self.work / "home" / ".matplotlib"),
         }
 
-    def kernel_manager(self, memory_mb: int) -> KernelManager:
+    def kernel_manager(self, memory_mb: int) -> AsyncKernelManager:
         """A KernelManager whose kernel is forked by the zygote, sandboxed, and talks over ipc
         sockets in this scratch folder."""
         km = SandboxKernelManager(transport="ipc", ip=str(self.base / "ipc" / "kernel"),

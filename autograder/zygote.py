@@ -29,6 +29,7 @@ from jupyter_client.provisioning import LocalProvisioner
 PRELOAD = ("numpy", "torch", "torchvision", "pandas", "plotly.express", "plotly.graph_objects",
            "ipykernel.kernelapp")
 CLONE_NEWNET = 0x40000000
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,12 @@ def _become_kernel(request: KernelRequest) -> None:
             os.setgroups([])
             os.setresgid(request.uid, request.uid, request.uid)
             os.setresuid(request.uid, request.uid, request.uid)
+        # Die with the zygote (set after the uid change, which clears it), so no kernel outlives
+        # the grader that started it.
+        if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+        if os.getppid() == 1:  # the zygote is already gone
+            os._exit(1)
         os.chdir(request.cwd)
         os.environ.clear()
         os.environ.update(request.env)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
 from autograder import demo, grade, sandbox
-from autograder.config import RELEASE
+from autograder.config import RELEASE, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -97,6 +98,24 @@ print("and something on stderr", file=sys.stderr)
 """
 
 
+SNOOP = f"""\
+import os, pathlib, urllib.request
+for target in ["{ROOT}/source/neural_nets/{{LAYERS}}", "{ROOT}/autograder/checks/api.py",
+               "{ROOT}/solutions/neural_nets/{{LAYERS}}", "{ROOT}/.git/HEAD"]:
+    try:
+        pathlib.Path(target).read_bytes()
+        print("READ", target)
+    except OSError:
+        print("DENIED", target)
+try:
+    urllib.request.urlopen("http://pypi.org", timeout=5)
+    print("NETWORK")
+except OSError:
+    print("OFFLINE")
+print("UID", os.getuid())
+"""
+
+
 def nbformat44(nb):
     old = json.loads(nbformat.writes(nb))
     old["nbformat_minor"] = 4
@@ -121,6 +140,7 @@ CLASS = {
     "invalid_json": lambda: {LAYERS: '{"cells": [ truncated', ACTIVATIONS: "", TRAINING: b"\x00\xff"},
     "no_notebooks": lambda: {"notes.txt": "I forgot"},
     "nbformat44": lambda: {n: nbformat44(nb) for n, nb in perfect().items()},
+    "snoop": lambda: appended(perfect(), LAYERS, SNOOP.replace("{LAYERS}", LAYERS)),
 }
 
 
@@ -231,6 +251,29 @@ def test_a_folder_without_notebooks_is_missing(graded):
 def test_an_nbformat_44_notebook_is_graded_like_any_other(graded):
     _, rows, _ = graded
     assert rows["nbformat44"]["score"] == rows["perfect"]["score"]
+
+
+@pytest.mark.skipif(not sandbox.isolation_available(), reason="isolation needs root")
+def test_student_code_cannot_read_hidden_files_or_reach_the_network(graded):
+    _, rows, out = graded
+    printed = (out / "snoop" / "executed" / LAYERS).read_text()
+    assert "DENIED" in printed and "READ " not in printed
+    assert "OFFLINE" in printed and "NETWORK" not in printed
+    assert "UID 0" not in printed and "UID " in printed
+    assert rows["snoop"]["score"] == rows["perfect"]["score"]
+
+
+@pytest.mark.skipif(not sandbox.isolation_available(), reason="sandbox uids need root")
+def test_no_kernel_outlives_the_batch(graded):
+    sandboxed = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            uid = int(next(l for l in status.read_text().splitlines() if l.startswith("Uid:")).split()[1])
+        except (OSError, StopIteration):
+            continue
+        if sandbox.SANDBOX_UID_BASE <= uid < sandbox.SANDBOX_UID_BASE + 64:
+            sandboxed.append(status.parent.name)
+    assert sandboxed == []
 
 
 def test_feedback_never_shows_hidden_tests(graded):

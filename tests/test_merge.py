@@ -126,3 +126,14 @@ def test_binary_garbage_is_an_invalid_notebook(tmp_path):
     path.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(merge.InvalidNotebook, match="not UTF-8"):
         merge.read_submission(path)
+
+
+def test_a_given_cell_between_solution_and_test_runs_before_the_test_even_without_cell_ids():
+    source = new_notebook(cells=[solution("answer_a", "a = 1"), new_code_cell("given = a + 1"),
+                                 graded_cell("a", "assert given == 2")])
+    student = new_notebook(cells=[solution("answer_a", "a = 1"), new_code_cell("given = a + 1")])
+    for cell in student.cells:
+        cell.pop("id", None)  # as in an nbformat 4.4 file
+    ctx = merge.Context("toy", merge.source_tests(source, "toy.ipynb"), probes=False)
+    plan = merge.build(ctx, student, "toy.ipynb")
+    assert [c.source for c in plan.nb.cells][1:] == ["a = 1", "given = a + 1", "assert given == 2"]

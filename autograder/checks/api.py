@@ -71,6 +71,18 @@ def call(name: str, function, *args, **kwargs):
         ) from None
 
 
+def close(actual, expected, atol: float, rtol: float = 0.0) -> bool:
+    """Both plain tensors of one shape, `actual` finite, and |actual - expected| <= atol + rtol*|expected|
+    everywhere. Plain arithmetic, not torch.allclose: where a check runs inside the student's kernel
+    (nbgrader's route), a monkeypatched torch.allclose does not fool it."""
+    if not (isinstance(actual, torch.Tensor) and isinstance(expected, torch.Tensor)):
+        return False
+    a, e = actual.detach().to(torch.float64), expected.detach().to(torch.float64)
+    if tuple(a.shape) != tuple(e.shape) or not bool(torch.isfinite(a).all()):
+        return False
+    return bool(((a - e).abs() <= atol + rtol * e.abs()).all())
+
+
 def plain(value):
     """A detached copy of a tensor (or of tensors nested in lists, tuples and dicts)."""
     if isinstance(value, torch.Tensor):
@@ -82,30 +94,25 @@ def plain(value):
     return value
 
 
-def global_names(function) -> set[str]:
-    """The global names a function (and the functions nested in it) reads or writes."""
-    names, codes = set(), [getattr(function, "__code__", None)]
+def _instructions(function):
+    """The bytecode of a function and of the functions nested in it."""
+    codes = [getattr(function, "__code__", None)]
     while codes:
         code = codes.pop()
-        if code is None:
-            continue
-        for ins in dis.get_instructions(code):
-            if ins.opname in ("LOAD_GLOBAL", "STORE_GLOBAL", "DELETE_GLOBAL"):
-                names.add(ins.argval)
-        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
-    return names
+        if code is not None:
+            yield from dis.get_instructions(code)
+            codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+
+
+def global_names(function) -> set[str]:
+    """The global names a function (and the functions nested in it) reads or writes."""
+    return {i.argval for i in _instructions(function)
+            if i.opname in ("LOAD_GLOBAL", "STORE_GLOBAL", "DELETE_GLOBAL")}
 
 
 def stored_globals(function) -> set[str]:
     """The global names a function assigns to (`global x; x = ...`)."""
-    names, codes = set(), [getattr(function, "__code__", None)]
-    while codes:
-        code = codes.pop()
-        if code is None:
-            continue
-        names.update(i.argval for i in dis.get_instructions(code) if i.opname == "STORE_GLOBAL")
-        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
-    return names
+    return {i.argval for i in _instructions(function) if i.opname == "STORE_GLOBAL"}
 
 
 # ----------------------------------------------------------------------------- transport

@@ -16,7 +16,7 @@ import types
 import torch
 import torch.nn.functional as F
 
-from autograder.checks.api import call, expect, need, plain
+from autograder.checks.api import call, close, expect, need, plain
 
 ATOL, RTOL = 1e-6, 1e-5     # the tolerance the notebook states
 TOLERANCE = "atol=1e-6, rtol=1e-5"
@@ -48,15 +48,6 @@ WHAT_TO_USE = {
 
 
 # ----------------------------------------------------------------------------- shared helpers
-def _close(actual: torch.Tensor, expected: torch.Tensor, atol: float, rtol: float = 0.0) -> bool:
-    """Same shape, finite, and |actual - expected| <= atol + rtol*|expected| everywhere."""
-    a = actual.detach().to(torch.float64)
-    e = expected.detach().to(torch.float64)
-    if tuple(a.shape) != tuple(e.shape) or not bool(torch.isfinite(a).all()):
-        return False
-    return bool(((a - e).abs() <= atol + rtol * e.abs()).all())
-
-
 def _from_torch(value) -> bool:
     module = getattr(value, "__module__", None) or getattr(type(value), "__module__", "") or ""
     return module == "torch" or module.startswith("torch.")
@@ -126,7 +117,7 @@ def _judge_tensor(name: str, out, x: torch.Tensor, expected: torch.Tensor, refer
            f"`{name}` returned {out.dtype} for a {x.dtype} input: keep the input's dtype.")
     expect(bool(torch.isfinite(out).all()),
            f"`{name}` returned nan or inf on some inputs (look at large |x|, up to 100){nan_hint}.")
-    expect(_close(out, expected, ATOL, RTOL),
+    expect(close(out, expected, ATOL, RTOL),
            f"`{name}` differs from {reference} by more than {TOLERANCE} on some inputs{hint}.")
 
 
@@ -188,7 +179,7 @@ def test_leaky_relu(obs: dict) -> None:
     for m, outputs in zip(SLOPES, obs["slopes"], strict=True):
         for x, out in zip(_activation_inputs(), outputs, strict=True):
             if isinstance(out, torch.Tensor) and tuple(out.shape) == tuple(x.shape):
-                expect(not _close(out, F.leaky_relu(x, 0.01), ATOL, RTOL) or bool((x >= 0).all()),
+                expect(not close(out, F.leaky_relu(x, 0.01), ATOL, RTOL) or bool((x >= 0).all()),
                        "`leaky_relu(x, m)` ignores m: it gives the same output for every slope; "
                        "multiply the negative inputs by the m it is given.")
             _judge_tensor("leaky_relu", out, x, F.leaky_relu(x, m),
@@ -241,7 +232,7 @@ def test_prelu(obs: dict) -> None:
            "super().__init__().")
     m = obs["m_initial"]
     expect(m.numel() == 1, f"PReLU's m should hold one number (one slope for the layer), not {m.numel()}.")
-    expect(_close(m.reshape(1), torch.tensor([0.25]), ATOL), "PReLU's m should start at 0.25, like torch.nn.PReLU.")
+    expect(close(m.reshape(1), torch.tensor([0.25]), ATOL), "PReLU's m should start at 0.25, like torch.nn.PReLU.")
     weight = torch.tensor([0.25])
     for x, out in zip(_activation_inputs(), obs["outputs"], strict=True):
         _judge_tensor("PReLU", out, x, F.prelu(x, weight), "torch.nn.functional.prelu (with m = 0.25)")
@@ -254,7 +245,7 @@ def test_prelu(obs: dict) -> None:
            "(not from m.item(), m.data or a copy).")
     reference_weight = torch.tensor([0.25], requires_grad=True)
     F.prelu(_activation_inputs()[1], reference_weight).sum().backward()
-    expect(obs["grad"].numel() == 1 and _close(obs["grad"].reshape(1), reference_weight.grad, GRAD_ATOL, RTOL),
+    expect(obs["grad"].numel() == 1 and close(obs["grad"].reshape(1), reference_weight.grad, GRAD_ATOL, RTOL),
            "PReLU's m receives a wrong gradient: m should multiply exactly the negative inputs.")
 
 
@@ -312,7 +303,7 @@ def _judge_loss(obs: dict, name: str, hint: str = "", nan_hint: str = "") -> Non
                f"`{name}` returned {value.numel()} numbers; a loss is a single number: take the mean "
                "over all elements.")
         expect(bool(torch.isfinite(value).all()), f"`{name}` returned nan or inf on some inputs{nan_hint}.")
-        expect(_close(value.reshape(()), reference(a, b), ATOL, RTOL),
+        expect(close(value.reshape(()), reference(a, b), ATOL, RTOL),
                f"`{name}` differs from {reference_name} by more than {TOLERANCE} on some inputs{hint}.")
     expect(obs["tracks_gradient"],
            f"`{name}`'s result does not keep track of gradients: return the tensor itself (no .item(), "
@@ -320,7 +311,7 @@ def _judge_loss(obs: dict, name: str, hint: str = "", nan_hint: str = "") -> Non
     a, b = cases[-1]
     a = a.clone().requires_grad_(True)
     reference(a, b).backward()
-    expect(isinstance(obs["grad"], torch.Tensor) and _close(obs["grad"], a.grad, GRAD_ATOL, RTOL),
+    expect(isinstance(obs["grad"], torch.Tensor) and close(obs["grad"], a.grad, GRAD_ATOL, RTOL),
            f"The gradient of `{name}` with respect to the predictions differs from {reference_name}'s.")
 
 

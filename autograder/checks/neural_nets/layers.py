@@ -14,7 +14,7 @@ import types
 
 import torch
 
-from autograder.checks.api import StudentCodeError, call, expect, global_names, need, plain
+from autograder.checks.api import StudentCodeError, call, close, expect, global_names, need, plain
 
 ATOL = 1e-6                 # tolerance stated in the notebook for computed values
 EXACT = 1e-7                # "the same tensor": copies of parameters, seeded initial weights
@@ -23,15 +23,6 @@ LAYERS = {"layer1": (3, 2), "layer2": (2, 3), "layer_output": (3, 2)}  # (in_fea
 
 
 # ----------------------------------------------------------------------------- shared helpers
-def _close(actual: torch.Tensor, expected: torch.Tensor, atol: float, rtol: float = 0.0) -> bool:
-    """Same shape, finite, and |actual - expected| <= atol + rtol*|expected| everywhere."""
-    a = actual.detach().to(torch.float64)
-    e = expected.detach().to(torch.float64)
-    if tuple(a.shape) != tuple(e.shape) or not bool(torch.isfinite(a).all()):
-        return False
-    return bool(((a - e).abs() <= atol + rtol * e.abs()).all())
-
-
 def _inputs(seed: int, rows: int, cols: int) -> torch.Tensor:
     """Hidden inputs: a local generator, so neither side touches the global random state."""
     return torch.randn(rows, cols, generator=torch.Generator().manual_seed(seed))
@@ -114,7 +105,7 @@ def _judge_sequential(obs: dict, name: str) -> None:
     x = _inputs(11, 6, n_in)
     expect(_shape(out) == (6, n_out),
            f"`{name}` returned shape {_shape(out)} for 6 examples; it should return (6, {n_out}).")
-    expect(_close(out, _sigmoid_layer(x, obs["weight"], obs["bias"]), ATOL),
+    expect(close(out, _sigmoid_layer(x, obs["weight"], obs["bias"]), ATOL),
            f"`{name}`'s output differs from sigmoid(linear operation) of its own weights by more than "
            "1e-6: check the Sigmoid after the Linear.")
 
@@ -143,7 +134,7 @@ def observe_layer1(ns: dict) -> dict:
 def test_layer1(obs: dict) -> None:
     _judge_sequential(obs, "layer1")
     reference = _seeded_linear()
-    expect(_close(obs["weight"], reference.weight, EXACT) and _close(obs["bias"], reference.bias, EXACT),
+    expect(close(obs["weight"], reference.weight, EXACT) and close(obs["bias"], reference.bias, EXACT),
            "layer1's initial weights are not those that torch.manual_seed(0) followed by "
            "Linear(in_features=3, out_features=2) gives: create layer1 right after the seed, "
            "with nothing random in between, and do not change its weights.")
@@ -163,7 +154,7 @@ def test_w_bias(obs: dict) -> None:
     expect(_shape(w_bias) == (2,),
            f"`w_bias` has shape {_shape(w_bias)}; the bias of a Linear with 2 outputs has shape (2,) "
            "(one bias per node of hidden layer 1: w_01, w_02).")
-    expect(_close(w_bias, obs["bias"], EXACT),
+    expect(close(w_bias, obs["bias"], EXACT),
            "`w_bias` differs from the bias of layer1's Linear (layer1[0]).")
 
 
@@ -182,7 +173,7 @@ def test_w_weight(obs: dict) -> None:
     expect(_shape(w_weight) == (2, 3),
            f"`w_weight` has shape {_shape(w_weight)}; layer1's weights as PyTorch stores them have "
            "shape (2, 3) = (out_features, in_features).")
-    expect(_close(w_weight, obs["weight"], EXACT),
+    expect(close(w_weight, obs["weight"], EXACT),
            "`w_weight` differs from the weights of layer1's Linear (layer1[0]).")
 
 
@@ -200,7 +191,7 @@ def test_W(obs: dict) -> None:
            "W has shape (2, 3), the way PyTorch stores the weights (w_weight); the lecture's W is "
            "its transpose, of shape (3, 2) = (inputs, nodes).")
     expect(_shape(W) == (3, 2), f"`W` has shape {_shape(W)}; the lecture's W has shape (3, 2).")
-    expect(_close(W, obs["weight"].T, EXACT),
+    expect(close(W, obs["weight"].T, EXACT),
            "`W` has the right shape but differs from the transpose of layer1's weights: "
            "transpose w_weight (do not reshape it: reshape keeps the order of the numbers).")
 
@@ -270,16 +261,16 @@ def test_Z_by_hand(obs: dict) -> None:
                "take N from X (X.shape[0]) and use the X you are given.")
         expect(bool(torch.isfinite(out).all()), f"`{BY_HAND}` returned nan or inf on some inputs.")
         expected = torch.sigmoid(X.to(torch.float64) @ W.to(torch.float64) + w_b.to(torch.float64))
-        expect(_close(out, expected, ATOL),
+        expect(close(out, expected, ATOL),
                f"`{BY_HAND}` differs from sigmoid(X W + J w_b) by more than 1e-6 on inputs you do "
                "not see: use the W and w_b it is given, the matrix product @, and the sigmoid.")
         # Linear's semantics (weight stored transposed) must agree: the same numbers, another route.
-        expect(_close(out, _sigmoid_layer(X, W.T, w_b), ATOL),
+        expect(close(out, _sigmoid_layer(X, W.T, w_b), ATOL),
                f"`{BY_HAND}` does not compute what a Linear + Sigmoid layer with these weights computes.")
     if "own" in obs:
         own, reference = obs["own"], obs["layer1"]
         expect(isinstance(own, torch.Tensor) and isinstance(reference, torch.Tensor)
-               and _shape(own) == _shape(reference) and _close(own, reference, ATOL),
+               and _shape(own) == _shape(reference) and close(own, reference, ATOL),
                f"`{BY_HAND}(X, W, w_bias)` differs from layer1(X): check that W is w_weight.T and "
                "w_bias is layer1's bias.")
 
@@ -356,7 +347,7 @@ def test_ExampleNN(obs: dict) -> None:
             out = obs["layers"].get(name)
             expect(not isinstance(out, dict), out["error"] if isinstance(out, dict) else "")
             expected = getattr(reference, name)(_inputs(31 + i, 6, n_in))
-            expect(isinstance(out, torch.Tensor) and _shape(out) == (6, n_out) and _close(out, expected, ATOL),
+            expect(isinstance(out, torch.Tensor) and _shape(out) == (6, n_out) and close(out, expected, ATOL),
                    f"ExampleNN.{name} does not compute sigmoid(linear operation): it should be a "
                    f"Sequential of Linear({n_in} → {n_out}) then Sigmoid.")
         out = obs["forward"]
@@ -365,7 +356,7 @@ def test_ExampleNN(obs: dict) -> None:
         expect(_shape(out) == (9, 2),
                f"ExampleNN's forward returned shape {_shape(out)} for 9 examples; it should return (9, 2).")
         expected = reference.layer_output(reference.layer2(reference.layer1(_inputs(30, 9, 3))))
-        expect(_close(out, expected, ATOL),
+        expect(close(out, expected, ATOL),
                "ExampleNN's forward pass differs from x → layer1 → layer2 → layer_output (each layer "
                "applied once, in this order, and its result returned).")
 
@@ -388,6 +379,6 @@ def test_Y_pred(obs: dict) -> None:
            f"`Y_pred` has shape {_shape(Y_pred)}; 20 examples through ExampleNN give a 20 × 2 matrix.")
     expect(isinstance(again, torch.Tensor) and _shape(again) == (20, 2),
            "example_nn(X) does not return a 20 × 2 tensor for X = torch.ones(20, 3): fix ExampleNN first.")
-    expect(_close(Y_pred, again, ATOL),
+    expect(close(Y_pred, again, ATOL),
            "`Y_pred` differs from example_nn(X) with X = torch.ones(20, 3): pass X through the "
            "whole network example_nn (created before Y_pred, and not re-created after it).")
