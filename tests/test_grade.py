@@ -45,6 +45,14 @@ def appended(submission, notebook, code):
     return submission
 
 
+def partly():
+    """Two independent items wrong: layer2 (01_layers) and mse (02_activations_losses)."""
+    submission = with_layers(answer_layer2="layer2 = None")
+    submission[ACTIVATIONS] = demo.answered(ASSIGNMENT, ACTIVATIONS, {
+        "answer_mse": "def mse(y_pred, y):\n    return ((y_pred - y) ** 2).sum()"})
+    return submission
+
+
 def edited_tests():
     """Wrong sigmoid; its test cell emptied and worth 100 points; another test cell deleted."""
     submission = with_activations(answer_sigmoid="def sigmoid(x):\n    return x")
@@ -127,7 +135,7 @@ def nbformat44(nb):
 CLASS = {
     "perfect": perfect,
     "blank": lambda: {n: demo.blank(ASSIGNMENT, n) for n in NOTEBOOKS},
-    "partly": lambda: with_layers(answer_W="W = w_weight", answer_layer2="layer2 = None"),
+    "partly": lambda: partly(),
     "edited_tests": edited_tests,
     "always_equal": lambda: with_layers(answer_w_weight=ALWAYS_EQUAL),
     "monkeypatched": lambda: with_layers(answer_W=MONKEYPATCH),
@@ -174,9 +182,9 @@ def test_perfect_gets_full_points_blank_gets_zero(graded):
 
 def test_partly_right_loses_exactly_its_wrong_items(graded):
     _, rows, out = graded
-    assert rows["partly"]["W"] == "0" and rows["partly"]["layer2"] == "0"
+    assert rows["partly"]["mse"] == "0" and rows["partly"]["layer2"] == "0"
     failed = {t["name"] for t in results(out, "partly")["tests"] if t["score"] < t["max_score"]}
-    assert failed == {"W", "layer2"}
+    assert failed == {"mse", "layer2"}
 
 
 def test_edited_tests_and_inflated_points_change_nothing(graded):
@@ -256,7 +264,8 @@ def test_an_nbformat_44_notebook_is_graded_like_any_other(graded):
 @pytest.mark.skipif(not sandbox.isolation_available(), reason="isolation needs root")
 def test_student_code_cannot_read_hidden_files_or_reach_the_network(graded):
     _, rows, out = graded
-    printed = (out / "snoop" / "executed" / LAYERS).read_text()
+    executed = nbformat.read(str(out / "snoop" / "executed" / LAYERS), as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert "DENIED" in printed and "READ " not in printed
     assert "OFFLINE" in printed and "NETWORK" not in printed
     assert "UID 0" not in printed and "UID " in printed

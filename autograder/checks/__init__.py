@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
@@ -81,8 +82,12 @@ def verdict(item: Item, observation: dict) -> tuple[bool, str]:
 def judge(assignment: str, grade_id: str, ns: dict) -> tuple[bool, str]:
     """Observe and judge one item in this process: (passed, message)."""
     item = items(assignment)[grade_id]
-    # The same round trip as in the grading engine, so both judge exactly the same data.
-    return verdict(item, decode(encode(observe(item.observer, ns))))
+    # Warnings raised while checking are the checks' business, not the student's: nbgrader
+    # would count their stderr output as a failed test cell.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # The same round trip as in the grading engine, so both judge exactly the same data.
+        return verdict(item, decode(encode(observe(item.observer, ns))))
 
 
 def run(assignment: str, grade_id: str, ns: dict) -> None:

@@ -147,10 +147,14 @@ def observe(observer, ns: dict) -> dict:
 
 def emit(grade_id: str, observer, ns: dict) -> None:
     """Kernel side of the grader: publish the observation of one item as a display output."""
+    import warnings
+
     from IPython.display import display
 
     try:
-        payload = encode(observe(observer, ns))
+        with warnings.catch_warnings():  # the check's own warnings are not the student's
+            warnings.simplefilter("ignore")
+            payload = encode(observe(observer, ns))
     # torch.save refuses some student objects (lambdas, open files...): report, don't crash.
     except (TypeError, AttributeError, RuntimeError, ValueError, OSError) as err:
         payload = encode({"ok": False, "message": (

@@ -1,0 +1,38 @@
+"""Students' self-check: the visible checks on their own notebook, from release/."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from autograder import check, demo
+
+pytestmark = pytest.mark.slow
+NOTEBOOK = "01_layers.ipynb"
+
+
+def write(tmp_path, nb, name=NOTEBOOK):
+    path = tmp_path / name
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_a_right_notebook_passes_every_visible_check(tmp_path, capsys):
+    assert check.main(write(tmp_path, demo.answered("neural_nets", NOTEBOOK))) == 0
+    out = capsys.readouterr().out
+    assert "FAIL" not in out and "9/9 items pass" in out
+
+
+def test_a_wrong_answer_is_named_and_edited_visible_tests_do_not_hide_it(tmp_path, capsys):
+    nb = demo.answered("neural_nets", NOTEBOOK, {"answer_W": "W = w_weight"})
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "W":
+            cell.source = "pass"  # the student "fixed" the test
+    assert check.main(write(tmp_path, nb)) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  W (1 pt)" in out and "PASS  layer1" in out
+
+
+def test_a_notebook_of_another_name_is_refused_with_the_names_to_use(tmp_path, capsys):
+    assert check.main(write(tmp_path, demo.blank("neural_nets", NOTEBOOK), "mine.ipynb")) == 2
+    assert "01_layers.ipynb" in capsys.readouterr().err
