@@ -24,7 +24,7 @@ from tqdm import tqdm
 from . import notebooks, report, sandbox
 from .checks import ASSIGNMENTS
 from .config import LIMITS, RELEASE, SOURCE, Limits
-from .execute import CRASHED, ERROR, INVALID, MISSING, TIMEOUT, ItemResult, run_plan
+from .execute import CRASHED, ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, run_plan
 from .release import source_digest
 from .merge import Context, InvalidNotebook, build, read_submission, source_tests
 
@@ -180,7 +180,7 @@ def _grade_into(result: report.SubmissionResult, job: Job, slot: int, log: list[
         finally:
             scratch.remove()
         result.items += run.items
-        if run.status != "graded":
+        if run.status != GRADED:
             result.worsen(run.status, run.reason)
         log.append(f"{nb_name}: {run.status} in {run.seconds:.1f} s" + (f" ({run.reason})" if run.reason else ""))
         log += [f"  {i.grade_id}: {i.score:g}/{i.max_score:g} {i.message}" for i in run.items]
@@ -189,7 +189,7 @@ def _grade_into(result: report.SubmissionResult, job: Job, slot: int, log: list[
 
 
 # ----------------------------------------------------------------------------- the batch
-def preflight(limits: Limits) -> None:
+def preflight() -> None:
     """Fail early, before any student is graded, when the sandbox cannot work here."""
     if not sandbox.isolation_available():
         return
@@ -212,7 +212,7 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int = os.cpu_count
         limits = LIMITS[assignment]
         limits = replace(limits, total_timeout=timeout or limits.total_timeout,
                          cell_timeout=min(cell_timeout or limits.cell_timeout, timeout or float("inf")))
-        preflight(limits)
+        preflight()
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
     except UsageError as err:
