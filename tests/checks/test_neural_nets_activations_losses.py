@@ -18,6 +18,8 @@ from autograder import notebooks
 from autograder.checks import items, judge
 from autograder.config import SOURCE
 
+from . import support
+
 # plotly warns when the notebook's plot cells hand it torch tensors (harmless, and not shown in Jupyter).
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
@@ -31,10 +33,7 @@ TRAINING_IDS = {"standardize", "unstandardize", "X_all", "split", "NeuralNetData
 
 
 def verdict(grade_id: str, replace: dict[str, str] | None = None) -> tuple[bool, str]:
-    """Run the notebook up to the item's answer cell (with `replace` swapped in) and judge the item.
-    Stopping there keeps later given cells (plots, which a wrong answer may break) out of the way."""
-    ns = notebooks.run_in_process(PATH, replace=replace, upto=f"answer_{grade_id}")
-    return judge(ASSIGNMENT, grade_id, ns)
+    return support.verdict_upto(PATH, ASSIGNMENT, grade_id, replace)
 
 
 def function(grade_id: str, body: str, signature: str = "x") -> dict[str, str]:
@@ -48,12 +47,7 @@ def assert_passes(grade_id: str, replace: dict[str, str]) -> None:
 
 
 def assert_rejected(grade_id: str, replace: dict[str, str], *words: str) -> str:
-    passed, message = verdict(grade_id, replace)
-    assert not passed, f"{grade_id} accepted a wrong answer: {replace}"
-    for word in words:
-        assert word in message, f"{word!r} not in the message: {message}"
-    assert "tensor(" not in message, f"the message shows tensor values: {message}"
-    return message
+    return support.assert_rejected(verdict(grade_id, replace), grade_id, replace, *words)
 
 
 # ----------------------------------------------------------------------------- the reference
