@@ -53,6 +53,7 @@ def zygote(threads: int) -> Zygote:
     if _zygote is None or not _zygote.alive():
         home = tempfile.mkdtemp(prefix="zygote-")
         _zygote = Zygote(env={**base_env(threads), "HOME": home})
+        atexit.register(shutil.rmtree, home, ignore_errors=True)
         atexit.register(_zygote.close)
     return _zygote
 
