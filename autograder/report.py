@@ -46,9 +46,13 @@ class SubmissionResult:
 def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:  # interrupted (Ctrl-C) or failed: leave the old file, not a temp file
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def results_json(result: SubmissionResult) -> dict:

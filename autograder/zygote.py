@@ -48,6 +48,7 @@ def _become_kernel(request: KernelRequest) -> None:
     """In the forked child: enter the sandbox, then run ipykernel. Never returns."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # how kernels get interrupted
         os.setsid()
         log = os.open(request.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -86,6 +87,9 @@ def serve() -> None:
     for name in PRELOAD:
         importlib.import_module(name)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel: no zombies
+    # A Ctrl-C is for the grader, which decides what to stop; the zygote (and with it, every
+    # kernel) ends when its worker closes the pipe.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     out = sys.stdout
     out.write(json.dumps({"ready": True}) + "\n")
     out.flush()

@@ -320,3 +320,39 @@ def test_misuse_exits_2_with_a_message(tmp_path, capsys):
     assert "unknown assignment" in capsys.readouterr().err
     assert grade.main(ASSIGNMENT, tmp_path / "nowhere", tmp_path / "out") == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+def test_ctrl_c_keeps_finished_results_and_a_rerun_finishes_the_rest(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    submissions, out = tmp_path / "submissions", tmp_path / "out"
+    for student in ("s1", "s2", "s3"):
+        demo.write_student(submissions / student, perfect())
+    command = [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(submissions), "--out", str(out),
+               "--jobs", "1"]
+    # Like Ctrl-C in a terminal: SIGINT to the whole process group, once the first student is done.
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 600
+    while not list(out.glob("*/results.json")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 130, err[-2000:]
+    assert "finished results are kept" in err
+    finished = sorted(p.parent.name for p in out.glob("*/results.json"))
+    assert finished and len(finished) < 3
+    for student in finished:
+        json.loads((out / student / "results.json").read_text())  # complete, not half written
+    graded_rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert sorted(r["student_id"] for r in graded_rows) == finished
+    assert not list(out.rglob("*.tmp"))
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0
+    assert f"{len(finished)} already graded" in again.stdout
+    rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
+    assert set(rows) == {"s1", "s2", "s3"} and all(r["score"] == r["max_score"] for r in rows.values())
