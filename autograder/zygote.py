@@ -16,6 +16,7 @@ import importlib
 import json
 import os
 import resource
+import select
 import signal
 import subprocess
 import sys
@@ -109,6 +110,10 @@ class Zygote:
     def __init__(self, env: dict[str, str], startup_timeout: float = 300.0):
         self.process = subprocess.Popen([sys.executable, "-m", "autograder.zygote"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, env=env, text=True, bufsize=1)
+        ready, _, _ = select.select([self.process.stdout], [], [], startup_timeout)
+        if not ready:
+            self.close()
+            raise RuntimeError(f"the kernel zygote did not start within {startup_timeout:g} s")
         reply = self._reply()
         if not reply.get("ready"):
             raise RuntimeError(f"the kernel zygote did not start: {reply}")
