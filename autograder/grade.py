@@ -16,6 +16,7 @@ import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -38,19 +39,30 @@ class Assignment:
     name: str
     notebooks: tuple[str, ...]   # file names, as in release/<name>/
 
+    @property
+    def sources(self) -> dict[str, nbformat.NotebookNode]:
+        """The instructor's notebooks (read once per process; treat them as read-only)."""
+        return {nb: read_source(self.name, nb) for nb in self.notebooks}
+
     def tests(self) -> list:
         """The autograded items of every notebook, in order."""
-        return [t for nb in self.notebooks for t in source_tests(notebooks.read(SOURCE / self.name / nb), nb)]
+        return [t for nb, source in self.sources.items() for t in source_tests(source, nb)]
 
     @property
     def item_ids(self) -> list[str]:
-        manual = [gid for nb in self.notebooks for gid in manual_items(notebooks.read(SOURCE / self.name / nb))]
+        manual = [gid for source in self.sources.values() for gid in manual_items(source)]
         return [t.grade_id for t in self.tests()] + manual
 
     def digest(self) -> str:
         """Changes when the instructor changes the notebooks or the checks: results graded
         before are then graded again."""
         return source_digest(self.name)
+
+
+@cache
+def read_source(assignment: str, notebook: str) -> nbformat.NotebookNode:
+    """A source notebook, parsed once per worker process rather than once per submission."""
+    return notebooks.read(SOURCE / assignment / notebook)
 
 
 def manual_items(source_nb) -> dict[str, float]:
@@ -148,7 +160,7 @@ def _grade_into(result: report.SubmissionResult, job: Job, slot: int, log: list[
         result.worsen(MISSING, f"no notebook of {job.assignment.name} in the folder"
                       + (f" (found {', '.join(found)}; names must match release/)" if found else ""))
     for nb_name in job.assignment.notebooks:
-        source_nb = notebooks.read(SOURCE / job.assignment.name / nb_name)
+        source_nb = job.assignment.sources[nb_name]
         tests = source_tests(source_nb, nb_name)
         result.manual.update(manual_items(source_nb))
 

@@ -7,7 +7,6 @@ from the submission.
 
 from __future__ import annotations
 
-import inspect
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ import nbformat
 from nbformat.v4 import new_code_cell
 
 from . import notebooks
-from .checks import Item, items
+from .checks import Item, items, module_source
 from .checks import api
 
 PROBE = "autograder_probe"  # metadata key of the cells the grader adds
@@ -190,7 +189,7 @@ except ImportError:
 def probe_code(item: Item) -> str:
     """Kernel code for one item: install the check modules from source text (the student's
     kernel cannot import the autograder package) and publish the item's observation."""
-    modules = {"autograder.checks.api": inspect.getsource(api), item.module.__name__: item.kernel_source()}
+    modules = {"autograder.checks.api": module_source(api), item.module.__name__: item.kernel_source()}
     return (
         "def __autograder_probe(modules, grade_id):\n"
         "    import sys, types\n"

@@ -8,7 +8,6 @@ it no longer matches (see tests/test_release.py)."""
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import subprocess
@@ -20,7 +19,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from . import notebooks
-from .checks import ASSIGNMENTS, items
+from .checks import ASSIGNMENTS, items, module_source
 from .config import ROOT, SOLUTIONS, SOURCE
 from .execute import kernel_session, local_kernel_manager
 
@@ -34,7 +33,7 @@ def source_digest(assignment: str) -> str:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     for module in sorted({i.module for i in items(assignment).values()}, key=lambda m: m.__name__):
-        h.update(inspect.getsource(module).encode())
+        h.update(module_source(module).encode())
     return h.hexdigest()
 
 

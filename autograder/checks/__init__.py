@@ -41,7 +41,13 @@ class Item:
 
     def kernel_source(self) -> str:
         """Source text of the module that holds this item, to send into a kernel."""
-        return inspect.getsource(self.module)
+        return module_source(self.module)
+
+
+@cache
+def module_source(module: ModuleType) -> str:
+    """A check module's source, read once per process (every probe cell carries it)."""
+    return inspect.getsource(module)
 
 
 class UnknownAssignment(LookupError):

@@ -3,7 +3,7 @@ formulas, and the two loss functions.
 
 Items: sigmoid, tanh, relu, leaky_relu, prelu, mse, bce, loss_choice.
 
-Values are compared with `_close` (elementary tensor arithmetic) rather than torch.allclose: when
+Values are compared with `api.close` (elementary tensor arithmetic) rather than torch.allclose: when
 a check runs in the student's own process (nbgrader's hidden region, the in-process tests) student
 code may have replaced torch.allclose before the test runs.
 """

@@ -2,7 +2,7 @@
 
 Items: layer1, w_bias, w_weight, W, Z_by_hand, layer2, layer_output, ExampleNN, Y_pred.
 
-Values are compared with `_close` (elementary tensor arithmetic) rather than torch.allclose: when
+Values are compared with `api.close` (elementary tensor arithmetic) rather than torch.allclose: when
 a check runs in the student's own process (nbgrader's hidden region, the in-process tests) student
 code may have replaced torch.allclose before the test runs.
 """

@@ -88,6 +88,16 @@ def _close(a, b, tol=TOL) -> bool:
     return close(a, b, atol=tol, rtol=tol)
 
 
+def _expect_type_error(raised: str, function: str, argument: str) -> None:
+    """`function` must raise TypeError when given a list instead of a tensor."""
+    expect(raised == "TypeError",
+           (f"{function} accepted a list without complaint" if raised == "nothing" else
+            f"{function} raised {raised} when given a list")
+           + f": check {argument} with isinstance({argument}, torch.Tensor) and raise TypeError with a "
+           "message saying a tensor is expected" + (" (an assert vanishes under python -O and explains "
+                                                    "nothing)." if raised == "AssertionError" else "."))
+
+
 def _reference_net(state, name: str = "neural_net") -> ReferenceNet:
     """The lecture's architecture holding the student's parameters (never the student's class)."""
     net = ReferenceNet()
@@ -293,18 +303,12 @@ def test_standardize(obs):
         expect(_close(z, (x - ref_mu) / ref_sigma),
                f"On {what}, data_standardized differs from (data - column_mu) / column_sigma "
                f"by more than {TOL}.")
-        expect(bool(torch.allclose(z.double().mean(dim=0), torch.zeros_like(ref_mu), atol=TOL))
-               and bool(torch.allclose(z.double().std(dim=0), torch.ones_like(ref_sigma), atol=TOL)),
+        expect(close(z.double().mean(dim=0), torch.zeros_like(ref_mu), atol=TOL, rtol=1e-5)
+               and close(z.double().std(dim=0), torch.ones_like(ref_sigma), atol=TOL, rtol=1e-5),
                f"On {what}, the columns of data_standardized do not have mean 0 and standard deviation 1.")
         expect(_close(z.double() * sigma.double() + mu.double(), x),
                f"On {what}, data_standardized * column_sigma + column_mu does not give the data back.")
-    raised = obs["non_tensor"]
-    expect(raised == "TypeError",
-           ("standardize accepted a list without complaint" if raised == "nothing" else
-            f"standardize raised {raised} when given a list")
-           + ": check the input with isinstance(data, torch.Tensor) and raise TypeError with a message "
-           "saying a tensor is expected" + (" (an assert vanishes under python -O and explains nothing)."
-                                            if raised == "AssertionError" else "."))
+    _expect_type_error(obs["non_tensor"], "standardize", "data")
 
 
 # ============================================================================ unstandardize
@@ -340,12 +344,7 @@ def test_unstandardize(obs):
         expect(_close(out, z * sigma + mu),
                f"On {what}, unstandardize differs from data_stand * column_sigma + column_mu by more "
                f"than {TOL}: multiply by the standard deviation, then add the mean.")
-    raised = obs["non_tensor"]
-    expect(raised == "TypeError",
-           ("unstandardize accepted a list without complaint" if raised == "nothing" else
-            f"unstandardize raised {raised} when given a list")
-           + ": check data_stand with isinstance(data_stand, torch.Tensor) and raise TypeError with a "
-           "message saying a tensor is expected.")
+    _expect_type_error(obs["non_tensor"], "unstandardize", "data_stand")
 
 
 # ============================================================================ X_all
@@ -539,15 +538,15 @@ def test_init_weights(obs):
     torch.nn.init.kaiming_uniform_(expected, nonlinearity="relu",
                                    generator=torch.Generator().manual_seed(SEED_INIT + 1))
     weight = after["weight"]
-    expect(not torch.equal(weight, before["weight"]),
+    expect(not close(weight, before["weight"], 0.0),
            "init_weights did not change the weight of a torch.nn.Linear: when isinstance(m, torch.nn.Linear), "
            "call torch.nn.init.kaiming_uniform_(m.weight, nonlinearity='relu').")
-    expect(weight.shape == expected.shape and bool(torch.allclose(weight, expected, atol=1e-7)),
+    expect(close(weight, expected, atol=1e-7, rtol=1e-5),
            "The Linear's new weights are not those of torch.nn.init.kaiming_uniform_(m.weight, "
            "nonlinearity='relu') (Kaiming/He uniform initialization, drawn from torch's random generator).")
-    expect(torch.equal(after["bias"], before["bias"]),
+    expect(close(after["bias"], before["bias"], 0.0),
            "init_weights changed the bias of the Linear: the lecture initializes only its weights.")
-    expect(torch.equal(after["prelu"], before["prelu"]) and torch.equal(after["conv"], before["conv"]),
+    expect(close(after["prelu"], before["prelu"], 0.0) and close(after["conv"], before["conv"], 0.0),
            "init_weights changed a module that is not a torch.nn.Linear: initialize m.weight only when "
            "isinstance(m, torch.nn.Linear).")
 
@@ -696,7 +695,7 @@ def test_one_epoch(obs):
               else "")
            + ": reset the gradients with optim.zero_grad() before each backward pass, otherwise they add up "
            "across batches.")
-    expect(bool(torch.allclose(torch.tensor(losses), torch.tensor(ref_losses), rtol=TOL, atol=TOL)),
+    expect(close(torch.tensor(losses), torch.tensor(ref_losses), atol=TOL, rtol=TOL),
            "The entries of Losses are not the MSE training losses of the batches, taken before each step.")
     expect(math.isclose(losses_valid[0], ref_valid[0], rel_tol=TOL, abs_tol=TOL),
            "Losses_valid's entry is not the MSE loss on (X_valid, Y_valid) after the epoch's steps.")
