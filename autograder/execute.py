@@ -17,15 +17,22 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from . import scrub
 from .checks import items, verdict
-from .checks.api import OBSERVATION_MIME, CheckFailed, decode
-from .merge import PROBE, Plan
+from .checks.grader.api import decode
+from .checks.kernel.api import CheckFailed
+from .merge import Plan
+from .probe import ProbeResult, probe_code, run_silent, seed_code
 
 # Statuses, from best to worst; a submission gets the worst of its notebooks'.
 GRADED, MISSING, INVALID, CRASHED, TIMEOUT, ERROR = (
     "graded", "missing", "invalid notebook", "crashed", "timeout", "grader error")
 SEVERITY = (GRADED, MISSING, INVALID, CRASHED, TIMEOUT, ERROR)
-MAX_OUTPUT_CHARS = 20_000  # per output kept in the executed copy TAs read
+MAX_OUTPUT_CHARS = 20_000         # per stream output kept in the executed copy TAs read
+CELL_OUTPUT_CHARS = 1_000_000     # what one cell's outputs may hold while it runs
+NOTEBOOK_OUTPUT_CHARS = 5_000_000  # what all of a notebook's outputs may hold while it runs
+ERROR_CHARS = 2_000               # of an exception's message, and of each traceback line
+OUTPUT_MESSAGES = ("stream", "display_data", "execute_result")
 
 
 @dataclass
@@ -46,6 +53,42 @@ class NotebookRun:
     seconds: float = 0.0
     items: list[ItemResult] = field(default_factory=list)
     executed: nbformat.NotebookNode | None = None
+    probes: dict[str, ProbeResult] = field(default_factory=dict)  # grade_id -> what its probe saw
+    log: list[str] = field(default_factory=list)                  # for grading.log (course staff)
+
+
+def output_size(content: dict) -> int:
+    """About how many characters an output message adds to a notebook."""
+    size = len(str(content.get("text", ""))) + len(str(content.get("evalue", "")))
+    size += sum(len(line) for line in content.get("traceback", []) or [])
+    return size + sum(len(str(value)) for value in (content.get("data") or {}).values())
+
+
+class BoundedClient(NotebookClient):
+    """nbgrader's LimitOutput, applied while the notebook runs rather than when it is saved: once
+    a cell (or the notebook) has produced its share of output, further output is dropped, so a
+    print loop cannot grow the grader's memory without limit."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.output_chars: dict[int, int] = {}
+
+    def process_message(self, msg, cell, cell_index):
+        if msg["msg_type"] == "error":  # always kept (it decides whether a test cell failed), cut
+            content = msg["content"]
+            content["evalue"] = str(content.get("evalue", ""))[:ERROR_CHARS]
+            content["traceback"] = [str(line)[:ERROR_CHARS] for line in (content.get("traceback") or [])[-20:]]
+        elif msg["msg_type"] in OUTPUT_MESSAGES:
+            before = self.output_chars.get(cell_index, 0)
+            total = sum(self.output_chars.values())
+            self.output_chars[cell_index] = before + output_size(msg["content"])
+            if before >= CELL_OUTPUT_CHARS or total >= NOTEBOOK_OUTPUT_CHARS:
+                return None
+            if self.output_chars[cell_index] >= CELL_OUTPUT_CHARS:
+                cell.outputs.append(nbformat.v4.new_output(
+                    "stream", name="stderr", text="\n[... further output of this cell dropped by the grader ...]\n"))
+                return None
+        return super().process_message(msg, cell, cell_index)
 
 
 @contextlib.contextmanager
@@ -69,36 +112,47 @@ def local_kernel_manager(socket_dir: str) -> AsyncKernelManager:
 
 def run_plan(plan: Plan, km: AsyncKernelManager, *, cwd: str, env: dict | None, cell_timeout: float,
              deadline: float, startup_timeout: float = 120.0) -> NotebookRun:
-    """Execute `plan` cell by cell until it ends, a cell times out, the deadline passes or the
-    kernel dies; then judge every item from what ran."""
+    """Execute `plan` cell by cell, each test cell followed by its item's probe, until it ends, a
+    cell times out, the deadline passes or the kernel dies; then judge every item from what ran."""
     run = NotebookRun(plan.notebook)
     started = time.monotonic()
-    client = NotebookClient(plan.nb, km=km, timeout=cell_timeout, startup_timeout=startup_timeout,
-                            allow_errors=True, interrupt_on_timeout=False, record_timing=True,
-                            shutdown_kernel="immediate")
+    client = BoundedClient(plan.nb, km=km, timeout=cell_timeout, startup_timeout=startup_timeout,
+                           allow_errors=True, interrupt_on_timeout=False, record_timing=True,
+                           shutdown_kernel="immediate")
+    catalog = items(plan.assignment) if plan.probes else {}
+
+    def limit() -> float:
+        """Seconds the next execution may take (nbclient takes whole seconds)."""
+        return max(1, math.ceil(min(cell_timeout, deadline - time.monotonic())))
+
     # env=None: the kernel inherits this process's environment (a student's own check).
     with kernel_session(client, cwd=cwd, **({} if env is None else {"env": env})):
+        run_silent(client, seed_code(), limit())
         for index, cell in enumerate(plan.nb.cells):
             if cell.cell_type != "code":
                 continue
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if deadline - time.monotonic() <= 0:
                 run.status, run.reason = TIMEOUT, "the submission ran out of its total time limit"
                 break
-            client.timeout = max(1, math.ceil(min(cell_timeout, remaining)))  # nbclient takes whole seconds
+            test = plan.test_at.get(index)
             try:
+                client.timeout = limit()
+                what = where(plan, index)
                 client.execute_cell(cell, index)
+                if test is not None and plan.probes:
+                    client.timeout = limit()
+                    what = f"the hidden check of {test.grade_id}"
+                    run.probes[test.grade_id] = run_silent(client, probe_code(catalog[test.grade_id]),
+                                                           client.timeout, test.grade_id)
             except CellTimeoutError:
-                total = client.timeout < cell_timeout
                 run.status = TIMEOUT
-                run.reason = (f"{where(plan, index)} was still running when the submission's total "
-                              "time limit ran out" if total else
-                              f"{where(plan, index)} ran longer than the {cell_timeout:g} s a cell may run")
+                run.reason = (f"{what} was still running when the submission's total time limit ran out"
+                              if client.timeout < cell_timeout else
+                              f"{what} ran longer than the {cell_timeout:g} s a cell may run")
                 break
             except DeadKernelError:
                 run.status = CRASHED
-                run.reason = (f"the kernel died in {where(plan, index)} (exit(), os._exit(), a crash, "
-                              "or the memory limit)")
+                run.reason = f"the kernel died in {what} (exit(), os._exit(), a crash, or the memory limit)"
                 break
     run.seconds = time.monotonic() - started
     run.items = judge(plan, run)
@@ -107,72 +161,63 @@ def run_plan(plan: Plan, km: AsyncKernelManager, *, cwd: str, env: dict | None, 
 
 
 def where(plan: Plan, index: int) -> str:
-    """A cell's name for a message: the graded item it belongs to, or its position."""
-    meta = plan.nb.cells[index].metadata
-    gid = meta.get(PROBE, {}).get("grade_id") or meta.get("nbgrader", {}).get("grade_id")
-    student_cells = [c for c in plan.nb.cells[: index + 1] if PROBE not in c.metadata]
-    return f"{plan.notebook}, cell {len(student_cells)}" + (f" ({gid})" if gid else "")
-
-
-def role_cells(plan: Plan, role: str) -> dict:
-    return {c.metadata[PROBE]["grade_id"]: c for c in plan.nb.cells
-            if c.metadata.get(PROBE, {}).get("role") == role}
+    """A cell's name for a message: its position among the student's cells, and the graded item
+    it tests when it is one of the grader's test cells."""
+    student_cells = sum(1 for i in range(index + 1) if i not in plan.test_at)
+    test = plan.test_at.get(index)
+    if test is not None:
+        return f"{plan.notebook}, the test cell of {test.grade_id}"
+    gid = plan.nb.cells[index].metadata.get("nbgrader", {}).get("grade_id")
+    return f"{plan.notebook}, cell {student_cells}" + (f" ({scrub.quote(gid)})" if gid else "")
 
 
 def first_error(cell) -> dict | None:
     return next((o for o in cell.get("outputs", []) if o.output_type == "error"), None)
 
 
-def observation(cell, grade_id: str) -> dict | None:
-    """The first observation for this item in its probe cell's outputs (later ones are ignored)."""
-    for output in cell.get("outputs", []):
-        data = output.get("data", {}).get(OBSERVATION_MIME) if output.output_type == "display_data" else None
-        if isinstance(data, dict) and data.get("grade_id") == grade_id:
-            return decode(str(data.get("payload", "")))
-    return None
-
-
-def judge_item(test, test_cell, probe_cell, catalog, hidden: bool = True) -> tuple[bool, str]:
+def judge_item(test, test_cell, probe: ProbeResult | None, catalog, hidden: bool = True) -> tuple[bool, str, str]:
+    """(passed, message for the student, log line for course staff) of one item."""
     if test_cell is None or test_cell.get("execution_count") is None:
-        return False, "Not run: the notebook stopped before this item (see the submission's status)."
+        return False, "Not run: the notebook stopped before this item (see the submission's status).", ""
     error = first_error(test_cell)
     if error is not None:
-        return False, f"The visible checks failed: {error.get('ename')}: {error.get('evalue')}".strip()
+        return False, (f"The visible checks failed: {scrub.quote(error.get('ename', ''))}: "
+                       f"{scrub.quote(error.get('evalue', ''))}").strip(), ""
     if not hidden:
-        return True, "The visible checks pass (the hidden checks decide the points)."
-    if probe_cell is None or probe_cell.get("execution_count") is None:
-        return False, "Not run: the notebook stopped before this item's hidden check."
-    try:
-        observed = observation(probe_cell, test.grade_id)
-    except CheckFailed as failure:
-        return False, str(failure)
-    if observed is None:
-        reason = first_error(probe_cell)
+        return True, "The visible checks pass (the hidden checks decide the points).", ""
+    if probe is None:
+        return False, "Not run: the notebook stopped before this item's hidden check.", ""
+    if probe.payload is None:
         return False, ("The hidden check could not run after your code"
-                       + (f" ({reason.get('ename')})" if reason else "")
-                       + ": did your code replace or delete parts of Python, IPython or torch?")
-    return verdict(catalog[test.grade_id], observed)
+                       + (f" ({scrub.quote(probe.error)})" if probe.error else "")
+                       + ": did your code replace or delete parts of Python, IPython or torch?"), ""
+    try:
+        observed = decode(probe.payload)
+    except CheckFailed as failure:
+        return False, str(failure), ""
+    result = verdict(catalog[test.grade_id], observed)
+    return result.passed, result.message, result.log
 
 
 def judge(plan: Plan, run: NotebookRun) -> list[ItemResult]:
     catalog = items(plan.assignment) if plan.probes else {}
-    tests, probes = role_cells(plan, "test"), role_cells(plan, "probe")
+    cells = {test.grade_id: plan.nb.cells[index] for index, test in plan.test_at.items()}
     results = []
     for test in plan.tests:
-        passed, message = judge_item(test, tests.get(test.grade_id), probes.get(test.grade_id), catalog,
-                                     hidden=plan.probes)
+        passed, message, log = judge_item(test, cells.get(test.grade_id), run.probes.get(test.grade_id),
+                                          catalog, hidden=plan.probes)
+        if log:
+            run.log.append(log)
         results.append(ItemResult(test.grade_id, plan.notebook, test.points,
-                                  test.points if passed else 0.0, passed, message))
+                                  test.points if passed else 0.0, passed, scrub.bounded(message)))
     return results
 
 
 def for_reading(nb) -> nbformat.NotebookNode:
-    """The executed notebook as a TA reads it: the grader's probe and seed cells removed, long
-    outputs cut."""
+    """The executed notebook as a TA reads it: every cell that ran (the student's and the
+    grader's test cells, which say so in their metadata), long stream outputs cut."""
     copy = nbformat.from_dict(nb)
-    copy.cells = [c for c in copy.cells if c.metadata.get(PROBE, {}).get("role") not in ("probe", "seed")]
     for cell in copy.cells:
-        cell.metadata.pop(PROBE, None)
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and len(output.get("text", "")) > MAX_OUTPUT_CHARS:
                 output["text"] = output["text"][:MAX_OUTPUT_CHARS] + "\n[... output cut by the grader ...]\n"

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import cache
@@ -24,10 +24,13 @@ from tqdm import tqdm
 
 from . import notebooks, report, sandbox
 from .checks import ASSIGNMENTS
-from .config import LIMITS, RELEASE, SOURCE, Limits
+from .config import LIMITS, RELEASE, ROOT, SOURCE, Limits
 from .execute import CRASHED, ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, run_plan
 from .release import source_digest
 from .merge import Context, InvalidNotebook, build, read_submission, source_tests
+
+
+ENGINE = ROOT / "autograder"
 
 
 class UsageError(Exception):
@@ -54,9 +57,15 @@ class Assignment:
         return [t.grade_id for t in self.tests()] + manual
 
     def digest(self) -> str:
-        """Changes when the instructor changes the notebooks or the checks: results graded
-        before are then graded again."""
-        return source_digest(self.name)
+        """Changes whenever a verdict could: when the instructor changes the notebooks or the
+        checks (both halves and their vocabulary), or when the grader itself changes (every module
+        of the autograder package: the probes, the limits, the sandbox, the messages). Results
+        graded before are then graded again."""
+        h = hashlib.sha256(source_digest(self.name).encode())
+        for path in sorted(ENGINE.rglob("*.py")):
+            h.update(str(path.relative_to(ENGINE)).encode())
+            h.update(path.read_bytes())
+        return h.hexdigest()
 
 
 @cache
@@ -93,15 +102,23 @@ def find_submissions(folder: Path, assignment: str) -> dict[str, Path]:
         children = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     except PermissionError as err:
         raise UsageError(f"cannot read {folder}: {err.strerror}") from None
-    return {child.name: child / assignment if (child / assignment).is_dir() else child for child in children}
+    return {child.name: child / assignment if _is_folder(child / assignment) else child for child in children}
+
+
+def _is_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
 
 
 def submission_digest(assignment: Assignment, folder: Path, assignment_digest: str) -> str:
     h = hashlib.sha256(assignment_digest.encode())
+    h.update(b"<link>" if folder.is_symlink() else b"")
     for nb in assignment.notebooks:
         path = folder / nb
         h.update(nb.encode())
-        h.update(path.read_bytes() if path.is_file() else b"<missing>")
+        if path.is_symlink():
+            h.update(b"<link>" + os.fsencode(os.readlink(path)))
+        else:
+            h.update(path.read_bytes() if path.is_file() else b"<missing>")
     return h.hexdigest()
 
 
@@ -118,14 +135,29 @@ class Job:
 
 # ----------------------------------------------------------------------------- one submission
 _SLOT = 0
+_STATE = None     # per job: NOT_STARTED, STARTED or DONE (shared with the batch's process)
+_STOPPING = None  # set by the batch when it is interrupted: start nothing more
+NOT_STARTED, STARTED, DONE = 0, 1, 2
 
 
-def _init_worker(counter) -> None:
-    """Give each worker process its own sandbox uid."""
-    global _SLOT
+def _init_worker(counter, state, stopping) -> None:
+    """Give each worker process its own sandbox slot, and the batch's shared state."""
+    global _SLOT, _STATE, _STOPPING
     with counter.get_lock():
         _SLOT = counter.value
         counter.value += 1
+    _STATE, _STOPPING = state, stopping
+
+
+def _grade_in_worker(job: Job, index: int) -> report.SubmissionResult | None:
+    """grade_submission in a pool worker, recording in the shared table when it starts and ends
+    (so that, if the worker dies, the batch knows which submission it was grading)."""
+    if _STOPPING.value:
+        return None
+    _STATE[index] = STARTED
+    result = grade_submission(job)
+    _STATE[index] = DONE
+    return result
 
 
 def grade_submission(job: Job, slot: int | None = None) -> report.SubmissionResult:
@@ -154,7 +186,13 @@ def grade_submission(job: Job, slot: int | None = None) -> report.SubmissionResu
 
 def _grade_into(result: report.SubmissionResult, job: Job, slot: int, log: list[str]) -> None:
     deadline = time.monotonic() + job.limits.total_timeout
-    submitted = [nb for nb in job.assignment.notebooks if (job.folder / nb).is_file()]
+    if job.folder.is_symlink():
+        result.worsen(INVALID, "the submission folder is a symbolic link: submit the notebooks themselves")
+        result.items += [ItemResult(t.grade_id, t.notebook, t.points, message="Not graded: the submission "
+                                    "folder is a symbolic link.") for t in job.assignment.tests()]
+        return
+    submitted = [nb for nb in job.assignment.notebooks
+                 if (job.folder / nb).is_file() or (job.folder / nb).is_symlink()]
     if not submitted:
         found = sorted(p.name for p in job.folder.glob("*.ipynb"))
         result.worsen(MISSING, f"no notebook of {job.assignment.name} in the folder"
@@ -168,7 +206,7 @@ def _grade_into(result: report.SubmissionResult, job: Job, slot: int, log: list[
             return [ItemResult(t.grade_id, nb_name, t.points, message=message) for t in tests]
 
         path = job.folder / nb_name
-        if not path.is_file():
+        if not (path.is_file() or path.is_symlink()):
             result.items += zero(f"{nb_name} was not submitted.")
             if submitted:
                 result.worsen(MISSING, f"{nb_name} not submitted")
@@ -192,6 +230,7 @@ def _grade_into(result: report.SubmissionResult, job: Job, slot: int, log: list[
         finally:
             scratch.remove()
         result.items += run.items
+        log += run.log
         if run.status != GRADED:
             result.worsen(run.status, run.reason)
         log.append(f"{nb_name}: {run.status} in {run.seconds:.1f} s" + (f" ({run.reason})" if run.reason else ""))
@@ -265,36 +304,59 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int = os.cpu_count
 
 
 def _run_jobs(todo: list[Job], jobs: int, progress: bool):
-    """Yield results as workers finish; a worker that dies costs only its own submission."""
+    """Yield results as workers finish. A worker that dies (the OS killed it, say) breaks the whole
+    pool: what it had not started is graded in a new pool; what was in flight is graded again one
+    at a time, each in a pool of its own, so that only a submission whose grading kills its worker
+    again is marked crashed."""
     if not todo:
         return
-    context = multiprocessing.get_context("spawn")
-    pending = list(todo)
     with tqdm(total=len(todo), unit="student", disable=not progress) as bar:
+        pending, in_flight = list(todo), []
         while pending:
-            counter = context.Value("i", 0)
-            with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(pending))), mp_context=context,
-                                     initializer=_init_worker, initargs=(counter,)) as pool:
-                futures = {pool.submit(grade_submission, job): job for job in pending}
-                pending = []
-                running = set(futures)
-                while running:
-                    finished, running = wait(running, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        job = futures[future]
-                        try:
-                            result = future.result()
-                        except BrokenProcessPool:
-                            # The pool is gone: this job's worker died; the others are retried.
-                            result = _worker_died(job)
-                            pending = [futures[f] for f in running]
-                            running = set()
-                        bar.update(1)
-                        yield result
+            batch, pending = pending, []
+            for job, result, started in _pool(batch, jobs):
+                if result is None:
+                    (in_flight if started else pending).append(job)
+                    continue
+                bar.update(1)
+                yield result
+            if len(pending) == len(batch):  # the pool died before grading anything: no retry loop
+                in_flight, pending = in_flight + pending, []
+        for job in in_flight:
+            for _, result, _ in _pool([job], 1):
+                bar.update(1)
+                yield result if result is not None else _worker_died(job)
+
+
+def _pool(batch: list[Job], workers: int):
+    """Grade `batch` in one pool of worker processes; yield (job, result) as they finish, and
+    (job, None, started) for each job lost when a worker died."""
+    context = multiprocessing.get_context("spawn")
+    counter, state, stopping = context.Value("i", 0), context.Array("b", len(batch)), context.Value("b", 0)
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(batch))), mp_context=context,
+                               initializer=_init_worker, initargs=(counter, state, stopping))
+    finished = False
+    try:
+        futures = {pool.submit(_grade_in_worker, job, index): (index, job) for index, job in enumerate(batch)}
+        for future in as_completed(futures):
+            index, job = futures[future]
+            try:
+                yield job, future.result(), True
+            except BrokenProcessPool:
+                yield job, None, state[index] == STARTED
+        finished = True
+    finally:
+        # Interrupted (Ctrl-C): what has not started is not graded on the way out (some jobs
+        # already sit in the workers' queue, beyond what cancel_futures reaches).
+        stopping.value = 0 if finished else 1
+        pool.shutdown(wait=finished, cancel_futures=True)
 
 
 def _worker_died(job: Job) -> report.SubmissionResult:
     result = report.SubmissionResult(job.student_id, job.assignment.name, submission_sha256="")
-    result.worsen(CRASHED, "the grading worker died while grading this submission")
+    result.worsen(CRASHED, "the grading worker died twice while grading this submission "
+                  "(it was killed, or ran out of memory)")
+    result.items = [ItemResult(t.grade_id, t.notebook, t.points, message="Not graded: the grading worker died.")
+                    for t in job.assignment.tests()]
     report.write_student(job.out, result)
     return result

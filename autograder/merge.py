@@ -2,12 +2,17 @@
 
 Small single-purpose steps, applied in the order of ``STEPS`` (see ``build``). The student's own
 cells run as they wrote them; every test cell, its code and its points come from source/, never
-from the submission.
+from the submission. Which cell is a test cell is decided here, once, and kept in the plan
+(``Plan.test_at``): nothing a submission or an executed notebook says about a cell's role counts.
+The hidden checks are not cells at all: they run as probes after each test cell (see probe.py).
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,10 +20,8 @@ import nbformat
 from nbformat.v4 import new_code_cell
 
 from . import notebooks
-from .checks import Item, items, module_source
-from .checks import api
 
-PROBE = "autograder_probe"  # metadata key of the cells the grader adds
+GRADER_KEYS = ("autograder", "autograder_probe")  # cell metadata the grader writes (and never reads)
 
 
 class InvalidNotebook(ValueError):
@@ -45,23 +48,42 @@ class Context:
     assignment: str
     tests: list[TestCell]
     probes: bool = True   # False for students' self-checks: visible tests only
+    # The test cells the steps created, by identity (filled by insert_tests, read by build).
+    placed: dict[int, TestCell] = field(default_factory=dict, compare=False)
 
 
 @dataclass
 class Plan:
-    """What to execute for one notebook, and what each added cell is for."""
+    """What to execute for one notebook, and which of its cells are the grader's test cells."""
 
     assignment: str
     notebook: str
     nb: nbformat.NotebookNode
     tests: list[TestCell] = field(default_factory=list)
     probes: bool = True
+    test_at: dict[int, TestCell] = field(default_factory=dict)  # cell index -> the test it runs
+
+
+def read_file(path: Path) -> bytes:
+    """A submitted file's bytes, never through a symbolic link (a link could point at another
+    student's work, or at anything the grader may read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise InvalidNotebook(f"{path.name} is a symbolic link, not a notebook file: "
+                                  "submit the notebook itself") from None
+        raise
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise InvalidNotebook(f"{path.name} is not a regular file: submit the notebook itself")
+        return file.read()
 
 
 def read_submission(path: Path) -> nbformat.NotebookNode:
     """Read any nbformat-4 notebook (4.4 without cell ids included) or raise InvalidNotebook."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(read_file(path).decode("utf-8"))
     except UnicodeDecodeError as err:
         raise InvalidNotebook(f"{path.name} is not UTF-8 text ({err.reason})") from None
     except json.JSONDecodeError as err:
@@ -95,6 +117,14 @@ def source_tests(source_nb, notebook: str) -> list[TestCell]:
 
 
 # ----------------------------------------------------------------------------- the steps
+def strip_grader_metadata(nb, ctx: Context) -> None:
+    """A submission's cells may carry any metadata: the grader's own keys are removed, so that no
+    student cell can pass for one of the grader's (it still runs, and TAs still see it)."""
+    for cell in nb.cells:
+        for key in GRADER_KEYS:
+            cell.metadata.pop(key, None)
+
+
 def drop_student_tests(nb, ctx: Context) -> None:
     """Remove every cell that is, or claims to be, a test cell: the student's copies may be
     edited, duplicated, re-pointed to other ids or given other points."""
@@ -133,30 +163,12 @@ def insert_tests(nb, ctx: Context) -> None:
     for order, test in enumerate(ctx.tests):
         where = locate(nb, test, int(last) + 1)
         last = max(last, float(where) if where is not None else last)
-        cell = new_code_cell(test.visible, metadata={PROBE: {"role": "test", "grade_id": test.grade_id}})
+        # The metadata is for TAs reading executed/; the grader knows its cells by identity.
+        cell = new_code_cell(test.visible, metadata={"autograder": {"role": "test", "grade_id": test.grade_id}})
+        ctx.placed[id(cell)] = test
         placed.append((last + 0.5, order, cell))
     cells = [(float(i), -1, c) for i, c in enumerate(nb.cells)] + placed
     nb.cells = [c for _, _, c in sorted(cells, key=lambda t: (t[0], t[1]))]
-
-
-def insert_probes(nb, ctx: Context) -> None:
-    """After each test cell, a cell that observes the student's objects for that item."""
-    if not ctx.probes:
-        return
-    catalog = items(ctx.assignment)
-    cells = []
-    for cell in nb.cells:
-        cells.append(cell)
-        role = cell.metadata.get(PROBE, {})
-        if role.get("role") == "test":
-            cells.append(new_code_cell(probe_code(catalog[role["grade_id"]]),
-                                       metadata={PROBE: {"role": "probe", "grade_id": role["grade_id"]}}))
-    nb.cells = cells
-
-
-def insert_seed(nb, ctx: Context) -> None:
-    """Seed every generator first, so grading the same submission twice gives the same scores."""
-    nb.cells.insert(0, new_code_cell(SEED_CODE, metadata={PROBE: {"role": "seed"}}))
 
 
 def number_cells(nb, ctx: Context) -> None:
@@ -165,52 +177,15 @@ def number_cells(nb, ctx: Context) -> None:
     nb.nbformat_minor = max(nb.get("nbformat_minor", 5), 5)
 
 
-# Order matters: drop the student's test cells before placing ours (or ours would be dropped);
-# place tests before probes (a probe follows its test); seed last so it stays the first cell;
-# number cells when the list is final.
-STEPS = (drop_student_tests, clear_outputs, insert_tests, insert_probes, insert_seed, number_cells)
-
-SEED_CODE = """\
-import random as _random
-_random.seed(0)
-try:
-    import numpy as _np
-    _np.random.seed(0)
-except ImportError:
-    pass
-try:
-    import torch as _torch
-    _torch.manual_seed(0)
-except ImportError:
-    pass
-"""
-
-
-def probe_code(item: Item) -> str:
-    """Kernel code for one item: install the check modules from source text (the student's
-    kernel cannot import the autograder package) and publish the item's observation."""
-    modules = {"autograder.checks.api": module_source(api), item.module.__name__: item.kernel_source()}
-    return (
-        "def __autograder_probe(modules, grade_id):\n"
-        "    import sys, types\n"
-        "    for name in ('autograder', 'autograder.checks', 'autograder.checks.' + modules['assignment']):\n"
-        "        sys.modules.setdefault(name, types.ModuleType(name))\n"
-        "    installed = {}\n"
-        "    for name, source in modules['sources'].items():\n"
-        "        module = types.ModuleType(name)\n"
-        "        sys.modules[name] = module\n"
-        "        exec(compile(source, '<' + name + '>', 'exec'), module.__dict__)\n"
-        "        installed[name] = module\n"
-        "    api, checks = installed['autograder.checks.api'], installed[modules['module']]\n"
-        "    api.emit(grade_id, getattr(checks, 'observe_' + grade_id), globals())\n"
-        f"__autograder_probe({{'assignment': {item.assignment!r}, 'module': {item.module.__name__!r}, "
-        f"'sources': {modules!r}}}, {item.grade_id!r})\n"
-        "del __autograder_probe\n"
-    )
-
+# Order matters: strip the grader's metadata first (so that nothing later reads a student's claim);
+# drop the student's test cells before placing ours (or ours would be dropped); number cells when
+# the list is final.
+STEPS = (strip_grader_metadata, drop_student_tests, clear_outputs, insert_tests, number_cells)
 
 def build(ctx: Context, submission, notebook: str) -> Plan:
     """The notebook to execute for one submitted notebook (modified in place), with its items."""
+    ctx.placed.clear()
     for step in STEPS:
         step(submission, ctx)
-    return Plan(ctx.assignment, notebook, submission, ctx.tests, ctx.probes)
+    test_at = {i: ctx.placed[id(c)] for i, c in enumerate(submission.cells) if id(c) in ctx.placed}
+    return Plan(ctx.assignment, notebook, submission, ctx.tests, ctx.probes, test_at)

@@ -19,7 +19,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from . import notebooks
-from .checks import ASSIGNMENTS, items, module_source
+from .checks import ASSIGNMENTS, check_modules, module_source
 from .config import ROOT, SOLUTIONS, SOURCE
 from .execute import kernel_session, local_kernel_manager
 
@@ -32,7 +32,7 @@ def source_digest(assignment: str) -> str:
     for path in sorted((SOURCE / assignment).glob("*.ipynb")):
         h.update(path.name.encode())
         h.update(path.read_bytes())
-    for module in sorted({i.module for i in items(assignment).values()}, key=lambda m: m.__name__):
+    for module in check_modules(assignment):  # both halves of the checks, and their vocabulary
         h.update(module_source(module).encode())
     return h.hexdigest()
 

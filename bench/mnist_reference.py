@@ -19,7 +19,8 @@ import io
 import sys
 
 from autograder import notebooks
-from autograder.checks.mnist_quiz import quiz
+from autograder.checks.grader.mnist_quiz.quiz import accuracy_from
+from autograder.checks.kernel.mnist_quiz.quiz import observe_mnist_accuracy_97
 from autograder.config import SOURCE
 
 NOTEBOOK = SOURCE / "mnist_quiz" / "01_quiz.ipynb"
@@ -34,8 +35,8 @@ def run(quiet: bool = True) -> dict[str, float]:
         ns = notebooks.run_in_process(NOTEBOOK, upto=TRAINING)
     # The observer finds data/MNIST from the working directory, as it does in the student's kernel.
     with notebooks.working_directory(NOTEBOOK.parent):
-        observation = quiz.observe_mnist_accuracy_97(ns)
-    return {"accuracy": quiz.accuracy_from(observation), "train_seconds": float(ns["train_seconds"])}
+        observation = observe_mnist_accuracy_97(ns)
+    return {"accuracy": accuracy_from(observation), "train_seconds": float(ns["train_seconds"])}
 
 
 def main(argv: list[str] | None = None) -> int:

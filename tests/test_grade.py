@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder import demo, grade, sandbox
+from autograder import demo, execute, grade, sandbox, scrub
 from autograder.config import RELEASE, ROOT
 
 pytestmark = pytest.mark.slow
@@ -108,7 +108,7 @@ print("and something on stderr", file=sys.stderr)
 
 SNOOP = f"""\
 import os, pathlib, urllib.request
-for target in ["{ROOT}/source/neural_nets/{{LAYERS}}", "{ROOT}/autograder/checks/api.py",
+for target in ["{ROOT}/source/neural_nets/{{LAYERS}}", "{ROOT}/autograder/checks/grader/api.py",
                "{ROOT}/solutions/neural_nets/{{LAYERS}}", "{ROOT}/.git/HEAD"]:
     try:
         pathlib.Path(target).read_bytes()
@@ -122,6 +122,126 @@ except OSError:
     print("OFFLINE")
 print("UID", os.getuid())
 """
+
+
+# ----------------------------------------------------------------------------- white-box attacks
+# Looks everywhere a kernel keeps things for what earlier probes left: modules, history, IPython's
+# and ipykernel's memory of the last request, linecache, live objects. The words it looks for are
+# built at run time, so that this cell does not find itself.
+SNOOP_KERNEL = """\
+import gc, linecache, sys
+GRADER, OBSERVE = "auto" + "grader", "observe" + "_"
+found = set()
+def look(text, where):
+    if GRADER in text or OBSERVE in text or "def " + "test_" in text:
+        found.add(where)
+found.update("sys.modules: " + n for n in sys.modules if n.startswith(GRADER))
+ip = get_ipython()
+for where, texts in [("In", In), ("_ih", _ih), ("Out", map(repr, Out.values())),
+                     ("linecache", ("".join(e[2]) for e in linecache.cache.values() if len(e) > 2)),
+                     ("last_execution_result", [str(ip.last_execution_result.info.raw_cell)]),
+                     ("parent", [str(ip.kernel.get_parent())]), ("globals", list(globals()))]:
+    for text in texts:
+        look(text, where)
+for obj in gc.get_objects():
+    try:
+        if getattr(obj, "__module__", "") and str(obj.__module__).startswith(GRADER):
+            found.add("gc: " + repr(obj)[:80])
+        code = getattr(obj, "__code__", None)
+        if code is not None and code.co_filename.startswith("<" + GRADER):
+            found.add("gc code: " + code.co_name)
+        if isinstance(obj, dict) and any(isinstance(k, str) and k.startswith(OBSERVE) for k in obj):
+            found.add("gc dict")
+    except Exception:
+        pass
+for frame_globals in STASH:
+    look(" ".join(map(str, frame_globals)), "stashed frame")
+print("LEAK", sorted(found)) if found else print("CLEAN")
+"""
+
+# standardize, correct, that also keeps the frames of whoever calls it (the hidden check).
+STASHING_STANDARDIZE = """\
+import sys
+STASH = []
+def standardize(data):
+    if not isinstance(data, torch.Tensor):
+        raise TypeError("standardize expects a torch.Tensor")
+    frame = sys._getframe(1)
+    while frame is not None:
+        STASH.append(frame.f_globals)
+        frame = frame.f_back
+    column_mu, column_sigma = data.mean(dim=0), data.std(dim=0)
+    return (data - column_mu) / column_sigma, column_mu, column_sigma
+"""
+
+# What the old engine let through: the reference one_epoch, taken from the check module the probes
+# had installed in sys.modules, or from any live object.
+REFERENCE_THIEF = SNOOP_KERNEL + """\
+import gc, sys
+stolen = [o for o in gc.get_objects() if callable(o) and getattr(o, "__name__", "") == "_reference_one_epoch"]
+stolen += [m._reference_one_epoch for n, m in list(sys.modules.items()) if hasattr(m, "_reference_one_epoch")]
+def one_epoch(*args):
+    if stolen:
+        return stolen[0](*args)
+    raise NotImplementedError
+"""
+
+# A wrong W (twice the right values) whose visible checks pass, then two cells that claim to be the
+# grader's: a test cell for W and a probe cell that publishes a well-formed observation of a right W.
+FORGED_PROBE = """\
+import base64, io, torch
+from IPython.display import display
+buffer = io.BytesIO()
+torch.save({"ok": True, "data": {"W": w_weight.detach().T.clone(), "weight": w_weight.detach().clone()}}, buffer)
+display({"application/vnd.nn-course.observation+json":
+         {"grade_id": "W", "payload": base64.b64encode(buffer.getvalue()).decode()}}, raw=True)
+print("FORGED PROBE RAN")
+"""
+
+
+def forged_roles():
+    submission = with_layers(answer_W="W = 2 * w_weight.T")
+    cells = submission[LAYERS].cells
+    cells.append(new_code_cell('print("FORGED TEST RAN")',
+                               metadata={"autograder_probe": {"role": "test", "grade_id": "W"}}))
+    cells.append(new_code_cell(FORGED_PROBE, metadata={"autograder_probe": {"role": "probe", "grade_id": "W"}}))
+    return submission
+
+
+# Attack 3: the message of an exception raised in a visible test cell carries all the kernel's
+# history (where the old engine's probes were), many times over, under a class name of 10,000 letters.
+EXFILTRATE = """\
+class Exfiltrate(Exception):
+    pass
+Exfiltrate.__name__ = "E" * 10_000
+def tanh(x):
+    raise Exfiltrate("\\n".join(In) * 100)
+"""
+
+PRINT_FLOOD = """\
+for _ in range(40_000):
+    print("x" * 1_000)
+"""
+
+TENSOR_SUBCLASS = """\
+class Sneaky(torch.Tensor):
+    pass
+W = w_weight.detach().T.clone().as_subclass(Sneaky)
+"""
+
+
+def with_training(**replace):
+    submission = perfect()
+    submission[TRAINING] = demo.answered(ASSIGNMENT, TRAINING, replace)
+    return submission
+
+
+def symlinked(root: Path, student: str) -> None:
+    """A student folder whose notebooks are links to another student's."""
+    folder = root / student
+    folder.mkdir(parents=True)
+    for name in NOTEBOOKS:
+        (folder / name).symlink_to(root / "perfect" / name)
 
 
 def nbformat44(nb):
@@ -149,7 +269,14 @@ CLASS = {
     "no_notebooks": lambda: {"notes.txt": "I forgot"},
     "nbformat44": lambda: {n: nbformat44(nb) for n, nb in perfect().items()},
     "snoop": lambda: appended(perfect(), LAYERS, SNOOP.replace("{LAYERS}", LAYERS)),
+    "reference_thief": lambda: with_training(answer_standardize=STASHING_STANDARDIZE,
+                                             answer_one_epoch=REFERENCE_THIEF),
+    "forged_roles": forged_roles,
+    "exfiltrate": lambda: with_activations(answer_tanh=EXFILTRATE),
+    "print_flood": lambda: appended(perfect(), LAYERS, PRINT_FLOOD),
+    "tensor_subclass": lambda: with_layers(answer_W=TENSOR_SUBCLASS),
 }
+LINKED = ("symlinked",)  # made by `symlinked`, after the others
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +284,8 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")
     for student, make in CLASS.items():
         demo.write_student(root / "submissions" / student, make())
+    for student in LINKED:
+        symlinked(root / "submissions", student)
     out = root / "out"
     code = grade.main(ASSIGNMENT, root / "submissions", out, jobs=2, cell_timeout=CELL_TIMEOUT, progress=False)
     rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
@@ -170,7 +299,7 @@ def results(out, student):
 def test_the_batch_completes_with_a_row_per_student(graded):
     code, rows, _ = graded
     assert code == 0
-    assert set(rows) == set(CLASS)
+    assert set(rows) == set(CLASS) | set(LINKED)
 
 
 def test_perfect_gets_full_points_blank_gets_zero(graded):
@@ -287,7 +416,7 @@ def test_no_kernel_outlives_the_batch(graded):
 
 def test_feedback_never_shows_hidden_tests(graded):
     _, _, out = graded
-    for student in CLASS:
+    for student in [*CLASS, *LINKED]:
         page = (out / student / "feedback.html").read_text()
         assert "BEGIN HIDDEN TESTS" not in page and "autograder.checks" not in page
         assert "observe_" not in page and "def test_" not in page
@@ -356,3 +485,124 @@ def test_ctrl_c_keeps_finished_results_and_a_rerun_finishes_the_rest(tmp_path):
     assert f"{len(finished)} already graded" in again.stdout
     rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
     assert set(rows) == {"s1", "s2", "s3"} and all(r["score"] == r["max_score"] for r in rows.values())
+
+
+# ----------------------------------------------------------------------------- the trust boundary
+def executed_text(out, student, notebook):
+    executed = nbformat.read(str(out / student / "executed" / notebook), as_version=4)
+    return executed, "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+
+
+def test_nothing_of_the_grader_stays_in_the_kernel_after_a_probe(graded):
+    _, rows, out = graded
+    _, printed = executed_text(out, "reference_thief", TRAINING)
+    assert "CLEAN" in printed and "LEAK" not in printed, printed[-3000:]
+    assert rows["reference_thief"]["one_epoch"] == "0"
+    assert rows["reference_thief"]["standardize"] == rows["perfect"]["standardize"] != "0"
+
+
+def test_student_cells_with_grader_metadata_change_nothing_and_stay_visible(graded):
+    _, rows, out = graded
+    assert rows["forged_roles"]["W"] == "0"
+    assert rows["forged_roles"]["layer1"] == rows["perfect"]["layer1"] != "0"
+    executed, printed = executed_text(out, "forged_roles", LAYERS)
+    assert "FORGED TEST RAN" in printed and "FORGED PROBE RAN" in printed
+    sources = [c.source for c in executed.cells]
+    assert 'print("FORGED TEST RAN")' in sources and FORGED_PROBE in sources
+
+
+def test_exception_text_reaching_the_student_is_bounded_and_carries_no_hidden_check(graded):
+    _, rows, out = graded
+    assert rows["exfiltrate"]["tanh"] == "0"
+    tanh = next(t for t in results(out, "exfiltrate")["tests"] if t["name"] == "tanh")
+    assert "The visible checks failed" in tanh["output"] and len(tanh["output"]) <= scrub.MESSAGE_CHARS
+    page = (out / "exfiltrate" / "feedback.html").read_text()
+    assert len(page) < 20_000
+    for secret in ("observe_", "autograder", "def test_", "BEGIN HIDDEN"):
+        assert secret not in page and secret not in json.dumps(results(out, "exfiltrate"))
+
+
+def test_output_is_bounded_while_the_notebook_runs(graded):
+    _, rows, out = graded
+    assert rows["print_flood"]["score"] == rows["perfect"]["score"]
+    _, printed = executed_text(out, "print_flood", LAYERS)
+    assert "dropped by the grader" in printed
+    assert (out / "print_flood" / "executed" / LAYERS).stat().st_size < 2 * execute.CELL_OUTPUT_CHARS
+
+
+def test_a_tensor_subclass_fails_its_item_cleanly(graded):
+    _, rows, out = graded
+    row = rows["tensor_subclass"]
+    assert row["status"] == "graded" and row["W"] == "0"
+    assert row["layer1"] == rows["perfect"]["layer1"] != "0" and row["sigmoid"] == rows["perfect"]["sigmoid"]
+    w = next(t for t in results(out, "tensor_subclass")["tests"] if t["name"] == "W")
+    assert "plain torch tensors" in w["output"]
+
+
+def test_a_symbolic_link_to_another_students_work_is_refused(graded):
+    _, rows, _ = graded
+    row = rows["symlinked"]
+    assert row["status"] == "invalid notebook" and "symbolic link" in row["reason"]
+    assert float(row["score"]) == 0
+
+
+# ----------------------------------------------------------------------------- faults and re-runs
+VICTIM = """\
+import pathlib, time
+pathlib.Path("VICTIM").touch()
+time.sleep(120)
+"""
+
+
+def kill_workers_grading_the_victim(stop) -> None:
+    """Kill (SIGKILL) the grading worker of any kernel whose folder holds the victim's marker: the
+    kernel's parent is its zygote, whose parent is the worker."""
+    import os
+    import signal
+    import time
+
+    def parent(pid):
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+    while not stop.is_set():
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if (Path(os.readlink(proc / "cwd")) / "VICTIM").exists():
+                    os.kill(parent(parent(int(proc.name))), signal.SIGKILL)
+            except (OSError, ValueError, IndexError):
+                continue
+        time.sleep(0.2)
+
+
+def test_a_dead_worker_costs_only_the_submission_it_was_grading(tmp_path):
+    import threading
+
+    submissions, out = tmp_path / "submissions", tmp_path / "out"
+    demo.write_student(submissions / "victim", with_layers(answer_layer1=VICTIM))
+    for student in ("bystander1", "bystander2"):
+        demo.write_student(submissions / student, perfect())
+    stop = threading.Event()
+    killer = threading.Thread(target=kill_workers_grading_the_victim, args=(stop,), daemon=True)
+    killer.start()
+    try:
+        assert grade.main(ASSIGNMENT, submissions, out, jobs=2, progress=False) == 0
+    finally:
+        stop.set()
+        killer.join()
+    rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
+    assert rows["victim"]["status"] == "crashed" and "worker died" in rows["victim"]["reason"]
+    for student in ("bystander1", "bystander2"):
+        assert rows[student]["status"] == "graded" and rows[student]["score"] == rows[student]["max_score"]
+
+
+def test_the_digest_that_skips_graded_work_covers_the_whole_engine(tmp_path, monkeypatch):
+    spec = grade.load_assignment(ASSIGNMENT)
+    engine = tmp_path / "autograder"
+    shutil.copytree(grade.ENGINE, engine, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(grade, "ENGINE", engine)
+    before = spec.digest()
+    for changed in ("checks/kernel/api.py", "checks/grader/api.py", "config.py", "probe.py", "scrub.py"):
+        path = engine / changed
+        path.write_text(path.read_text() + "\n# changed\n")
+        assert spec.digest() != before, changed
+        before = spec.digest()

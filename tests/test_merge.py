@@ -36,7 +36,7 @@ def plan_for(student, probes=False):
 
 
 def code_of(plan):
-    return [c.source for c in plan.nb.cells if c.metadata.get(merge.PROBE, {}).get("role") != "seed"]
+    return [c.source for c in plan.nb.cells]
 
 
 def test_source_tests_carry_points_anchor_and_only_the_visible_code():
@@ -69,27 +69,50 @@ def test_a_deleted_solution_cell_still_gets_its_test_in_order():
     assert code_of(plan_for(student)) == ["assert a == 1\n", "b = 2", "assert b == 2"]
 
 
-def test_the_seed_cell_comes_first_and_outputs_are_cleared():
+def test_outputs_of_the_submission_are_cleared():
     cell = solution("answer_a", "a = 1")
     cell.outputs = [nbformat.v4.new_output("stream", text="fake results")]
     cell.execution_count = 3
     plan = plan_for(new_notebook(cells=[cell]))
-    assert plan.nb.cells[0].metadata[merge.PROBE]["role"] == "seed"
-    assert all(c.get("outputs", []) == [] for c in plan.nb.cells if c.cell_type == "code")
+    assert all(c.get("outputs", []) == [] and c.execution_count is None
+               for c in plan.nb.cells if c.cell_type == "code")
 
 
-def test_probes_follow_tests_when_grading(monkeypatch):
-    class FakeItem:
-        assignment, grade_id = "toy", "a"
-        module = merge  # any module: only its name and source are used
+def test_the_plan_knows_its_test_cells_by_position():
+    plan = plan_for(new_notebook(cells=[solution("answer_a", "a = 1"), new_code_cell("scratch = 0")]))
+    assert {i: t.grade_id for i, t in plan.test_at.items()} == {1: "a", 2: "b"}
+    assert [plan.nb.cells[i].source for i in plan.test_at] == ["assert a == 1\n", "assert b == 2"]
 
-        def kernel_source(self):
-            return "def observe_a(ns):\n    return {}\n"
 
-    monkeypatch.setattr(merge, "items", lambda _: {"a": FakeItem(), "b": FakeItem()})
+FORGED = [{"autograder_probe": {"role": "test", "grade_id": "a"}},
+          {"autograder_probe": {"role": "probe", "grade_id": "b"}},
+          {"autograder": {"role": "test", "grade_id": "b"}},
+          {"autograder_probe": {"role": "seed"}}]
+
+
+def test_a_student_cell_with_grader_metadata_stays_a_student_cell():
+    forged = [new_code_cell(f"claim_{i} = 1", metadata=dict(meta)) for i, meta in enumerate(FORGED)]
+    plan = plan_for(new_notebook(cells=[solution("answer_a", "a = 1"), *forged]))
+    sources = [c.source for c in plan.nb.cells]
+    for i in range(len(FORGED)):  # every forged cell still runs, in order, and is no test
+        index = sources.index(f"claim_{i} = 1")
+        assert index not in plan.test_at
+        assert not {"autograder", "autograder_probe"} & set(plan.nb.cells[index].metadata)
+    assert [t.grade_id for t in plan.test_at.values()] == ["a", "b"]
+
+
+def test_no_hidden_check_is_a_cell_of_the_plan():
     plan = plan_for(new_notebook(cells=[solution("answer_a", "a = 1")]), probes=True)
-    roles = [c.metadata.get(merge.PROBE, {}).get("role") for c in plan.nb.cells]
-    assert roles == ["seed", None, "test", "probe", "test", "probe"]
+    assert len(plan.nb.cells) == 3 and "secret" not in "".join(c.source for c in plan.nb.cells)
+
+
+def test_a_symbolic_link_is_refused_not_followed(tmp_path):
+    target = tmp_path / "someone_else.ipynb"
+    target.write_text(nbformat.writes(new_notebook(cells=[new_code_cell("a = 1")])))
+    link = tmp_path / "mine.ipynb"
+    link.symlink_to(target)
+    with pytest.raises(merge.InvalidNotebook, match="symbolic link"):
+        merge.read_submission(link)
 
 
 def nbformat44(tmp_path):
@@ -136,4 +159,4 @@ def test_a_given_cell_between_solution_and_test_runs_before_the_test_even_withou
         cell.pop("id", None)  # as in an nbformat 4.4 file
     ctx = merge.Context("toy", merge.source_tests(source, "toy.ipynb"), probes=False)
     plan = merge.build(ctx, student, "toy.ipynb")
-    assert [c.source for c in plan.nb.cells][1:] == ["a = 1", "given = a + 1", "assert given == 2"]
+    assert [c.source for c in plan.nb.cells] == ["a = 1", "given = a + 1", "assert given == 2"]

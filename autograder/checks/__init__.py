@@ -1,52 +1,69 @@
 """Hidden checks, the single source of truth for grading.
 
-One package per assignment, one module per notebook, one ``observe_<grade_id>`` /
-``test_<grade_id>`` pair per graded item (see ``api``). Two callers use them:
+Two halves, one folder each, so that what enters a student's kernel is visible at a glance:
 
-* the grading engine (``autograder.grade``) runs each observer in the student's kernel and each
-  test in its own process;
-* nbgrader runs them through the source notebooks' hidden test regions, which call :func:`run`.
+* ``kernel/<assignment>/<notebook>.py``: ``observe_<grade_id>(ns)``, run in the student's kernel
+  by a probe; reads the student's objects, calls them on hidden inputs, returns plain data.
+* ``grader/<assignment>/<notebook>.py``: ``test_<grade_id>(obs)``, run in the grader's process;
+  holds the references and expected values and judges the observation.
+
+Two callers use them:
+
+* the grading engine (``autograder.grade``) sends only the kernel half into the kernel (see
+  ``autograder.probe``) and judges in its own process;
+* nbgrader runs both halves through the source notebooks' hidden test regions, which call
+  :func:`run` (nbgrader's hidden tests run in the student's kernel by design).
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 import pkgutil
+import traceback
 import warnings
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 
-from .api import CheckFailed, decode, encode, observe
+from .grader.api import decode
+from .kernel import api as kernel_api
+from .kernel.api import CheckFailed, encode, observe
 
 ASSIGNMENTS = ("neural_nets", "mnist_quiz")
+KERNEL, GRADER = f"{__name__}.kernel", f"{__name__}.grader"
+COULD_NOT_JUDGE = "The check could not judge this item; course staff will look at it."
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Item:
-    """One graded item: its observer (runs in the kernel) and its test (runs in the grader)."""
+    """One graded item: its observer (kernel side) and its test (grader side)."""
 
     assignment: str
     grade_id: str
-    module: ModuleType
+    kernel_module: ModuleType
+    grader_module: ModuleType
 
     @property
     def observer(self):
-        return getattr(self.module, f"observe_{self.grade_id}")
+        return getattr(self.kernel_module, f"observe_{self.grade_id}")
 
     @property
     def test(self):
-        return getattr(self.module, f"test_{self.grade_id}")
+        return getattr(self.grader_module, f"test_{self.grade_id}")
 
-    def kernel_source(self) -> str:
-        """Source text of the module that holds this item, to send into a kernel."""
-        return module_source(self.module)
+    def kernel_sources(self) -> dict[str, str]:
+        """{module name: source} of everything a probe of this item sends into a kernel."""
+        return {kernel_api.__name__: module_source(kernel_api),
+                self.kernel_module.__name__: module_source(self.kernel_module)}
 
 
 @cache
 def module_source(module: ModuleType) -> str:
-    """A check module's source, read once per process (every probe cell carries it)."""
+    """A check module's source, read once per process."""
     return inspect.getsource(module)
 
 
@@ -56,33 +73,57 @@ class UnknownAssignment(LookupError):
 
 @cache
 def items(assignment: str) -> dict[str, Item]:
-    """All graded items of an assignment, by grade_id."""
+    """All graded items of an assignment, by grade_id: each grader-side ``test_X`` with the
+    kernel-side ``observe_X`` of the module of the same name."""
     if assignment not in ASSIGNMENTS:
         raise UnknownAssignment(f"unknown assignment {assignment!r}; known: {', '.join(ASSIGNMENTS)}")
-    package = importlib.import_module(f"{__name__}.{assignment}")
+    package = importlib.import_module(f"{GRADER}.{assignment}")
     found: dict[str, Item] = {}
     for info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        for name in dir(module):
+        grader_module = importlib.import_module(f"{GRADER}.{assignment}.{info.name}")
+        kernel_module = importlib.import_module(f"{KERNEL}.{assignment}.{info.name}")
+        for name in dir(grader_module):
             if name.startswith("test_"):
                 grade_id = name[len("test_"):]
-                if not hasattr(module, f"observe_{grade_id}"):
-                    raise TypeError(f"{module.__name__}.{name} has no observe_{grade_id}")
+                if not hasattr(kernel_module, f"observe_{grade_id}"):
+                    raise TypeError(f"{grader_module.__name__}.{name} has no observe_{grade_id} "
+                                    f"in {kernel_module.__name__}")
                 if grade_id in found:
                     raise TypeError(f"grade_id {grade_id!r} is defined twice in {assignment}")
-                found[grade_id] = Item(assignment, grade_id, module)
+                found[grade_id] = Item(assignment, grade_id, kernel_module, grader_module)
     return found
 
 
-def verdict(item: Item, observation: dict) -> tuple[bool, str]:
-    """Judge one observation: (passed, message for the student)."""
+def check_modules(assignment: str) -> list[ModuleType]:
+    """Every module of an assignment's checks, both sides, with the vocabulary they share."""
+    modules = {kernel_api, importlib.import_module(f"{GRADER}.api")}
+    for item in items(assignment).values():
+        modules |= {item.kernel_module, item.grader_module}
+    return sorted(modules, key=lambda m: m.__name__)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str          # for the student
+    log: str = ""         # for course staff (grading.log): a traceback when the check itself failed
+
+
+def verdict(item: Item, observation: dict) -> Verdict:
+    """Judge one observation. A failing check is a verdict; any other exception is a bug of ours
+    (or an observation no check foresaw) and costs this item only, never the submission."""
     if not observation.get("ok"):
-        return False, str(observation.get("message", "The check could not observe your objects."))
+        return Verdict(False, str(observation.get("message", "The check could not observe your objects.")))
     try:
-        item.test(observation["data"])
+        with warnings.catch_warnings():  # the checks' own warnings are not the student's business
+            warnings.simplefilter("ignore")
+            item.test(observation["data"])
     except CheckFailed as failure:
-        return False, str(failure)
-    return True, ""
+        return Verdict(False, str(failure))
+    # The item boundary: whatever else the judge raised is logged in full for course staff.
+    except Exception:  # noqa: BLE001
+        return Verdict(False, COULD_NOT_JUDGE, f"{item.grade_id}: the check raised\n{traceback.format_exc()}")
+    return Verdict(True, "")
 
 
 def judge(assignment: str, grade_id: str, ns: dict) -> tuple[bool, str]:
@@ -93,7 +134,10 @@ def judge(assignment: str, grade_id: str, ns: dict) -> tuple[bool, str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # The same round trip as in the grading engine, so both judge exactly the same data.
-        return verdict(item, decode(encode(observe(item.observer, ns))))
+        result = verdict(item, decode(encode(observe(item.observer, ns))))
+    if result.log:
+        log.error(result.log)
+    return result.passed, result.message
 
 
 def run(assignment: str, grade_id: str, ns: dict) -> None:

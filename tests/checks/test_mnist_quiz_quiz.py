@@ -15,7 +15,9 @@ import torchvision
 
 from autograder import notebooks
 from autograder.checks import judge
-from autograder.checks.mnist_quiz import quiz
+from autograder.checks.grader.api import CheckFailed
+from autograder.checks.grader.mnist_quiz import quiz as grader
+from autograder.checks.kernel.mnist_quiz import quiz as kernel
 from autograder.config import DATA, SOURCE
 
 ASSIGNMENT = "mnist_quiz"
@@ -74,7 +76,7 @@ def test_reference_passes_log_reg_and_mnist_model(untrained_ns):
 
 
 def test_catalog_matches_the_notebook():
-    assert set(quiz.THRESHOLDS) == set(ACCURACY_ITEMS)
+    assert set(grader.THRESHOLDS) == set(ACCURACY_ITEMS)
     ids = [notebooks.grade_id(c) for c in notebooks.test_cells(notebooks.read(NOTEBOOK))]
     assert ids == ["log_reg", "mnist_model", *ACCURACY_ITEMS]
     points = {notebooks.grade_id(c): notebooks.points(c) for c in notebooks.read(NOTEBOOK).cells
@@ -175,7 +177,7 @@ def test_check_restores_the_models_mode(untrained_ns):
 
 
 def test_observer_reads_the_images_as_totensor_does():
-    images, _ = quiz.read_idx(DATA / "MNIST" / "raw" / quiz.TEST_IMAGES)
+    images, _ = kernel.read_idx(DATA / "MNIST" / "raw" / kernel.TEST_IMAGES)
     test = torchvision.datasets.MNIST(root=DATA, train=False, download=False,
                                       transform=torchvision.transforms.ToTensor())
     for index in (0, 1234, 9999):
@@ -183,16 +185,16 @@ def test_observer_reads_the_images_as_totensor_does():
 
 
 def test_modified_test_images_are_refused():
-    obs = {"images_md5": "0" * 32, "predictions": torch.zeros(quiz.N_TEST, dtype=torch.int64)}
-    with pytest.raises(quiz.CheckFailed, match="differ from the course's copy"):
-        quiz.test_mnist_accuracy_90(obs)
+    obs = {"images_md5": "0" * 32, "predictions": torch.zeros(grader.N_TEST, dtype=torch.int64)}
+    with pytest.raises(CheckFailed, match="differ from the course's copy"):
+        grader.test_mnist_accuracy_90(obs)
 
 
 def test_predictions_of_the_wrong_kind_are_refused():
-    images_md5 = quiz.read_idx(DATA / "MNIST" / "raw" / quiz.TEST_IMAGES)[1]
-    for predictions in (torch.zeros(quiz.N_TEST), torch.zeros(10, dtype=torch.int64), np.zeros(quiz.N_TEST)):
-        with pytest.raises(quiz.CheckFailed, match="could not read"):
-            quiz.test_mnist_accuracy_97({"images_md5": images_md5, "predictions": predictions})
+    images_md5 = kernel.read_idx(DATA / "MNIST" / "raw" / kernel.TEST_IMAGES)[1]
+    for predictions in (torch.zeros(grader.N_TEST), torch.zeros(10, dtype=torch.int64), np.zeros(grader.N_TEST)):
+        with pytest.raises(CheckFailed, match="could not read"):
+            grader.test_mnist_accuracy_97({"images_md5": images_md5, "predictions": predictions})
 
 
 # ----------------------------------------------------------------------------- slow: training

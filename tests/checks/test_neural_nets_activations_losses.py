@@ -1,7 +1,8 @@
 """Proofs of the checks of source/neural_nets/02_activations_losses.ipynb
-(autograder/checks/neural_nets/activations_losses.py): the reference passes every item, legitimate
-alternatives pass, realistic wrong answers are rejected with a message that names the problem, and
-tampering with the comparison (always-equal results, a patched torch.allclose) does not help.
+(autograder/checks/kernel/neural_nets/activations_losses.py observes,
+autograder/checks/grader/neural_nets/activations_losses.py judges): the reference passes every item,
+legitimate alternatives pass, realistic wrong answers are rejected with a message that names the
+problem, and tampering with the comparison (always-equal results, a patched torch.allclose) does not help.
 
 About tampering: these tests judge in-process, like nbgrader's hidden regions (which judge inside the
 student's kernel). The check's test side compares with elementary tensor arithmetic, never with
@@ -64,7 +65,7 @@ def test_grading_metadata():
     assert {notebooks.grade_id(c): notebooks.points(c) for c in cells} == POINTS
     assert not set(POINTS) & TRAINING_IDS
     module_ids = {gid for gid, item in items(ASSIGNMENT).items()
-                  if item.module.__name__.endswith(".activations_losses")}
+                  if item.grader_module.__name__.endswith(".activations_losses")}
     assert module_ids == set(POINTS)
     for c in cells:
         notebooks.cell(nb, f"answer_{notebooks.grade_id(c)}")

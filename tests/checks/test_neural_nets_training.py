@@ -1,5 +1,7 @@
-"""The hidden checks of neural_nets/03_training.ipynb: the reference passes every item, and realistic
-wrong answers fail the right item with a message that names the problem.
+"""The hidden checks of neural_nets/03_training.ipynb (autograder/checks/kernel/neural_nets/training.py
+observes, autograder/checks/grader/neural_nets/training.py judges): the reference passes every item,
+realistic wrong answers fail the right item with a message that names the problem, and the kernel half
+holds no answer.
 
 Items up to `one_epoch` are judged on the notebook run only that far (`upto`); `test_mse` and
 `regression_plot` on the notebook run without its training loop (an untrained network), which keeps
@@ -9,9 +11,11 @@ these tests fast. The full run, with training, is the slow reference test.
 from __future__ import annotations
 
 import pytest
+import torch
 
 from autograder import notebooks
-from autograder.checks import judge
+from autograder.checks import judge, module_source
+from autograder.checks.kernel.neural_nets import training as kernel
 from autograder.config import SOURCE
 
 NOTEBOOK = SOURCE / "neural_nets" / "03_training.ipynb"
@@ -73,6 +77,16 @@ def test_points_and_ids():
         notebooks.cell(nb, f"answer_{gid}")  # every item has its solution cell
 
 
+def test_kernel_half_holds_no_answer():
+    """What a probe sends into the student's kernel: no reference network, no course data, and
+    one_epoch is watched on a network that is not the lecture's NeuralNet."""
+    source = module_source(kernel)
+    for word in ("ReferenceNet", "_reference", "_predict", "_course_data", "autograder.config", "TOL"):
+        assert word not in source, word
+    model = kernel._epoch_setup()[0]
+    assert not any(isinstance(m, torch.nn.PReLU) for m in model.modules())
+
+
 # ------------------------------------------------------------------------------------ NeuralNet
 RELU_NET = """
 class NeuralNet(torch.nn.Module):
@@ -104,6 +118,16 @@ def test_neuralnet_with_wrong_shapes_fails():
     source = source.replace("Linear(2, 1)", "Linear(3, 1)")
     fails(judge_upto("answer_NeuralNet", ["NeuralNet"], {"answer_NeuralNet": source})["NeuralNet"],
           "layer2", "1 → 3 → 2 → 1")
+
+
+def test_neuralnet_with_a_class_of_its_own_named_linear_fails_with_a_message():
+    own = ("class Linear(torch.nn.Module):\n    def __init__(self, n_in, n_out):\n        super().__init__()\n"
+           "        self.weight = torch.nn.Parameter(torch.randn(n_out, n_in))\n"
+           "        self.bias = torch.nn.Parameter(torch.zeros(n_out))\n"
+           "    def forward(self, x):\n        return x @ self.weight.T + self.bias\n")
+    source = own + RELU_NET.replace("torch.nn.ReLU()", "torch.nn.PReLU()").replace("torch.nn.Linear", "Linear")
+    passed, message = judge_upto("answer_NeuralNet", ["NeuralNet"], {"answer_NeuralNet": source})["NeuralNet"]
+    assert not passed and "torch.nn.Linear itself" in message  # a verdict, not "could not judge"
 
 
 # ------------------------------------------------------------------------------------ standardize

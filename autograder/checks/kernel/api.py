@@ -1,17 +1,19 @@
-"""The vocabulary every hidden check is written in.
+"""The vocabulary of the kernel side of every hidden check.
 
-A graded item `<grade_id>` has two halves, both plain functions in a check module:
+A graded item `<grade_id>` has two halves, in two modules of the same name:
 
-* ``observe_<grade_id>(ns) -> dict``  runs *inside the student's kernel*, after the student's
-  cells. It reads the student's objects from the namespace ``ns``, calls them on hidden inputs,
-  and returns plain data only: tensors, numbers, strings, lists, tuples, dicts.
-* ``test_<grade_id>(obs)``  is a pytest-style test that runs in the *grader's own process*. It
-  receives the observation after a round trip through ``torch.save`` / ``torch.load(weights_only=True)``,
-  so it only ever sees plain tensors (no student classes, no always-equal objects, no patched
-  methods), and judges it with the grader's own, untouched torch.
+* ``kernel/<assignment>/<notebook>.py: observe_<grade_id>(ns) -> dict``  runs *inside the
+  student's kernel*, after the item's test cell. It reads the student's objects from the
+  namespace ``ns``, calls them on hidden inputs, and returns plain data only: tensors, numbers,
+  strings, lists, tuples, dicts. It never computes what the right answer is.
+* ``grader/<assignment>/<notebook>.py: test_<grade_id>(obs)``  is a pytest-style test that runs in
+  the *grader's own process*. It receives the observation after a round trip through
+  ``torch.save`` / ``torch.load(weights_only=True)`` (see ``grader/api.py``), so it only ever sees
+  plain tensors (no student classes, no always-equal objects, no patched methods), and judges it
+  with the grader's own, untouched torch.
 
-This module is sent into the student's kernel as source text, so it imports nothing but the
-standard library and torch.
+This module is sent into the student's kernel as source text with each probe, so it imports
+nothing but the standard library and torch.
 """
 
 from __future__ import annotations
@@ -71,18 +73,6 @@ def call(name: str, function, *args, **kwargs):
         ) from None
 
 
-def close(actual, expected, atol: float, rtol: float = 0.0) -> bool:
-    """Both plain tensors of one shape, `actual` finite, and |actual - expected| <= atol + rtol*|expected|
-    everywhere. Plain arithmetic, not torch.allclose: where a check runs inside the student's kernel
-    (nbgrader's route), a monkeypatched torch.allclose does not fool it."""
-    if not (isinstance(actual, torch.Tensor) and isinstance(expected, torch.Tensor)):
-        return False
-    a, e = actual.detach().to(torch.float64), expected.detach().to(torch.float64)
-    if tuple(a.shape) != tuple(e.shape) or not bool(torch.isfinite(a).all()):
-        return False
-    return bool(((a - e).abs() <= atol + rtol * e.abs()).all())
-
-
 def plain(value):
     """A detached copy of a tensor (or of tensors nested in lists, tuples and dicts)."""
     if isinstance(value, torch.Tensor):
@@ -120,20 +110,6 @@ def encode(observation: dict) -> str:
     buffer = io.BytesIO()
     torch.save(observation, buffer)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def decode(payload: str) -> dict:
-    """The only way an observation enters the grader: weights_only refuses anything but plain data."""
-    try:
-        value = torch.load(io.BytesIO(base64.b64decode(payload, validate=True)), weights_only=True)
-    except (ValueError, RuntimeError, EOFError, TypeError) as err:
-        raise CheckFailed(
-            "The check could not read your objects back: use plain torch tensors, numbers and "
-            "lists (not subclasses or custom objects) for graded values."
-        ) from err
-    if not isinstance(value, dict):
-        raise CheckFailed("The check's observation was not readable.")
-    return value
 
 
 def observe(observer, ns: dict) -> dict:

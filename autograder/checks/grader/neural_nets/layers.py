@@ -1,33 +1,31 @@
-"""Checks of source/neural_nets/01_layers.ipynb: the layers of ExampleNN and its forward pass.
+"""Grader side of the checks of source/neural_nets/01_layers.ipynb: the layers of ExampleNN and its
+forward pass. Runs in the grader's process only: the references, tolerances and verdicts. The
+observations come from ``autograder/checks/kernel/neural_nets/layers.py``; the hidden inputs are
+rebuilt here from the same seeds.
 
 Items: layer1, w_bias, w_weight, W, Z_by_hand, layer2, layer_output, ExampleNN, Y_pred.
 
-Values are compared with `api.close` (elementary tensor arithmetic) rather than torch.allclose: when
+Values are compared with `close` (elementary tensor arithmetic) rather than torch.allclose: when
 a check runs in the student's own process (nbgrader's hidden region, the in-process tests) student
 code may have replaced torch.allclose before the test runs.
 """
 
 from __future__ import annotations
 
-import dis
-import types
-
 import torch
 
-from autograder.checks.api import StudentCodeError, call, close, expect, global_names, need, plain
+from autograder.checks.grader.api import close, expect
+from autograder.checks.kernel.neural_nets import layers as kernel
 
 ATOL = 1e-6                 # tolerance stated in the notebook for computed values
 EXACT = 1e-7                # "the same tensor": copies of parameters, seeded initial weights
-SEED_EXAMPLE_NN = 20240     # seed the ExampleNN observer creates its instance with (fork_rng)
-LAYERS = {"layer1": (3, 2), "layer2": (2, 3), "layer_output": (3, 2)}  # (in_features, out_features)
+OUT_FEATURES = {"layer1": 2, "layer2": 3, "layer_output": 2}
+# (in_features, out_features) of each layer of the lecture's ExampleNN
+LAYERS = {name: (n_in, OUT_FEATURES[name]) for name, n_in in kernel.IN_FEATURES.items()}
+BY_HAND = kernel.BY_HAND
 
 
 # ----------------------------------------------------------------------------- shared helpers
-def _inputs(seed: int, rows: int, cols: int) -> torch.Tensor:
-    """Hidden inputs: a local generator, so neither side touches the global random state."""
-    return torch.randn(rows, cols, generator=torch.Generator().manual_seed(seed))
-
-
 def _sigmoid_layer(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     """What Sequential(Linear, Sigmoid) computes, with PyTorch's (out, in) weight layout."""
     return torch.sigmoid(x.to(torch.float64) @ weight.to(torch.float64).T + bias.to(torch.float64))
@@ -35,55 +33,6 @@ def _sigmoid_layer(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) ->
 
 def _shape(t) -> tuple:
     return tuple(t.shape)
-
-
-def _kind(module) -> str:
-    if isinstance(module, torch.nn.Linear):
-        return "Linear"
-    if isinstance(module, torch.nn.Sigmoid):
-        return "Sigmoid"
-    return type(module).__name__
-
-
-def _linear_of(layer):
-    """layer[0] when `layer` is a Sequential starting with a Linear, else None."""
-    if isinstance(layer, torch.nn.Sequential) and len(layer) >= 1 and isinstance(layer[0], torch.nn.Linear):
-        return layer[0]
-    return None
-
-
-def _tensor_or_type(value):
-    return plain(value) if type(value) in (torch.Tensor, torch.nn.Parameter) else type(value).__name__
-
-
-def _attempt(name: str, function, *args):
-    """The result of calling student code, or {"error": message} when it raises (so that the test
-    can report a more basic problem first)."""
-    try:
-        return _tensor_or_type(call(name, function, *args))
-    except StudentCodeError as error:
-        return {"error": str(error)}
-
-
-def _observe_sequential(ns: dict, name: str) -> dict:
-    """Structure, parameters and outputs (on hidden inputs) of a Sequential(Linear, Sigmoid)."""
-    layer = need(ns, name, torch.nn.Module)
-    expect(isinstance(layer, torch.nn.Sequential),
-           f"`{name}` should be a torch.nn.Sequential (a Linear then a Sigmoid), "
-           f"but it is a {type(layer).__name__}.")
-    modules = list(layer)
-    obs = {"kinds": [_kind(m) for m in modules]}
-    linear = _linear_of(layer)
-    if linear is not None:
-        obs["in_features"] = int(linear.in_features)
-        obs["out_features"] = int(linear.out_features)
-        obs["weight"] = plain(linear.weight)
-        obs["bias"] = None if linear.bias is None else plain(linear.bias)
-    n_in = LAYERS[name][0]
-    if obs["kinds"] == ["Linear", "Sigmoid"] and obs["in_features"] == n_in:
-        with torch.no_grad():
-            obs["output"] = _tensor_or_type(call(name, layer, _inputs(11, 6, n_in)))
-    return obs
 
 
 def _judge_sequential(obs: dict, name: str) -> None:
@@ -102,7 +51,7 @@ def _judge_sequential(obs: dict, name: str) -> None:
            f"`{name}`'s Linear has no bias: keep the default bias=True (the bias term of the formula).")
     out = obs.get("output")
     expect(isinstance(out, torch.Tensor), f"`{name}` should return a tensor when called on a batch of inputs.")
-    x = _inputs(11, 6, n_in)
+    x = kernel.hidden_inputs(11, 6, n_in)
     expect(_shape(out) == (6, n_out),
            f"`{name}` returned shape {_shape(out)} for 6 examples; it should return (6, {n_out}).")
     expect(close(out, _sigmoid_layer(x, obs["weight"], obs["bias"]), ATOL),
@@ -117,20 +66,7 @@ def _seeded_linear() -> torch.nn.Linear:
         return torch.nn.Linear(in_features=3, out_features=2)
 
 
-def _layer1_linear(ns: dict, item: str):
-    """layer1[0] for the items that read layer1's parameters, or a failure that says to fix layer1."""
-    linear = _linear_of(ns.get("layer1"))
-    expect(linear is not None,
-           f"`{item}` is compared with layer1's Linear (layer1[0]), but `layer1` is not a Sequential "
-           "starting with a Linear yet: do the layer1 exercise first.")
-    return linear
-
-
 # ----------------------------------------------------------------------------- layer1
-def observe_layer1(ns: dict) -> dict:
-    return _observe_sequential(ns, "layer1")
-
-
 def test_layer1(obs: dict) -> None:
     _judge_sequential(obs, "layer1")
     reference = _seeded_linear()
@@ -141,13 +77,6 @@ def test_layer1(obs: dict) -> None:
 
 
 # ----------------------------------------------------------------------------- w_bias
-def observe_w_bias(ns: dict) -> dict:
-    w_bias = need(ns, "w_bias", torch.Tensor, "the bias of layer1's Linear")
-    linear = _layer1_linear(ns, "w_bias")
-    expect(linear.bias is not None, "`layer1`'s Linear has no bias: keep the default bias=True.")
-    return {"w_bias": plain(w_bias), "bias": plain(linear.bias)}
-
-
 def test_w_bias(obs: dict) -> None:
     w_bias = obs["w_bias"]
     expect(isinstance(w_bias, torch.Tensor), "`w_bias` should be a torch.Tensor.")
@@ -159,12 +88,6 @@ def test_w_bias(obs: dict) -> None:
 
 
 # ----------------------------------------------------------------------------- w_weight
-def observe_w_weight(ns: dict) -> dict:
-    w_weight = need(ns, "w_weight", torch.Tensor, "the weights of layer1's Linear")
-    linear = _layer1_linear(ns, "w_weight")
-    return {"w_weight": plain(w_weight), "weight": plain(linear.weight)}
-
-
 def test_w_weight(obs: dict) -> None:
     w_weight = obs["w_weight"]
     expect(isinstance(w_weight, torch.Tensor), "`w_weight` should be a torch.Tensor.")
@@ -178,12 +101,6 @@ def test_w_weight(obs: dict) -> None:
 
 
 # ----------------------------------------------------------------------------- W
-def observe_W(ns: dict) -> dict:
-    W = need(ns, "W", torch.Tensor, "the lecture's W, of shape (3, 2)")
-    linear = _layer1_linear(ns, "W")
-    return {"W": plain(W), "weight": plain(linear.weight)}
-
-
 def test_W(obs: dict) -> None:
     W = obs["W"]
     expect(isinstance(W, torch.Tensor), "`W` should be a torch.Tensor.")
@@ -197,53 +114,6 @@ def test_W(obs: dict) -> None:
 
 
 # ----------------------------------------------------------------------------- Z_by_hand
-BY_HAND = "hidden_layer1_by_hand"
-BY_HAND_CASES = ((21, 7), (22, 1), (23, 20))   # (seed, N): several N, so J must follow X's rows
-
-
-def _by_hand_case(seed: int, rows: int):
-    g = torch.Generator().manual_seed(seed)
-    return (torch.randn(rows, 3, generator=g), torch.randn(3, 2, generator=g), torch.randn(2, generator=g))
-
-
-def _attribute_names(function) -> set[str]:
-    """Attribute and global names the function's code (and nested code) looks up."""
-    names, codes = set(), [getattr(function, "__code__", None)]
-    while codes:
-        code = codes.pop()
-        if code is None:
-            continue
-        names.update(str(i.argval) for i in dis.get_instructions(code)
-                     if i.opname in ("LOAD_ATTR", "LOAD_METHOD", "LOAD_GLOBAL", "LOAD_NAME"))
-        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
-    return names
-
-
-def observe_Z_by_hand(ns: dict) -> dict:
-    function = need(ns, BY_HAND, None, "the function that computes Z by hand")
-    expect(callable(function), f"`{BY_HAND}` should be a function of X, W and w_b.")
-    names = _attribute_names(function)
-    obs = {
-        "uses_layer1": "layer1" in global_names(function),
-        "uses_linear": bool(names & {"Linear", "linear", "addmm"}),
-        "uses_ones": any("ones" in n for n in names),
-        "outputs": [],
-    }
-    for seed, rows in BY_HAND_CASES:
-        X, W, w_b = _by_hand_case(seed, rows)
-        obs["outputs"].append(_tensor_or_type(call(BY_HAND, function, X, W, w_b)))
-    # With the student's own W and w_bias it should reproduce layer1 (only when those are usable,
-    # so that a wrong W is not counted twice).
-    W, w_bias, layer1 = ns.get("W"), ns.get("w_bias"), ns.get("layer1")
-    if (isinstance(W, torch.Tensor) and _shape(W) == (3, 2) and isinstance(w_bias, torch.Tensor)
-            and _shape(w_bias) == (2,) and isinstance(layer1, torch.nn.Module)):
-        X = _inputs(24, 5, 3)
-        with torch.no_grad():
-            obs["own"] = _tensor_or_type(call(BY_HAND, function, X, W.detach().clone(), w_bias.detach().clone()))
-            obs["layer1"] = _tensor_or_type(call("layer1", layer1, X))
-    return obs
-
-
 def test_Z_by_hand(obs: dict) -> None:
     expect(not obs["uses_layer1"],
            f"`{BY_HAND}` uses layer1: compute Z by hand from its arguments X, W and w_b.")
@@ -253,8 +123,8 @@ def test_Z_by_hand(obs: dict) -> None:
     expect(obs["uses_ones"],
            f"`{BY_HAND}` should build the all-ones matrix J with torch.ones (J_{{N,1}} w_b puts the "
            "bias on every row).")
-    for (seed, rows), out in zip(BY_HAND_CASES, obs["outputs"]):
-        X, W, w_b = _by_hand_case(seed, rows)
+    for (seed, rows), out in zip(kernel.BY_HAND_CASES, obs["outputs"]):
+        X, W, w_b = kernel.by_hand_case(seed, rows)
         expect(isinstance(out, torch.Tensor), f"`{BY_HAND}` should return a torch.Tensor, not a {out}.")
         expect(_shape(out) == (rows, 2),
                f"`{BY_HAND}` returned shape {_shape(out)} for X with {rows} rows; Z has shape (N, 2): "
@@ -276,16 +146,8 @@ def test_Z_by_hand(obs: dict) -> None:
 
 
 # ----------------------------------------------------------------------------- layer2, layer_output
-def observe_layer2(ns: dict) -> dict:
-    return _observe_sequential(ns, "layer2")
-
-
 def test_layer2(obs: dict) -> None:
     _judge_sequential(obs, "layer2")
-
-
-def observe_layer_output(ns: dict) -> dict:
-    return _observe_sequential(ns, "layer_output")
 
 
 def test_layer_output(obs: dict) -> None:
@@ -300,24 +162,6 @@ def _reference_example_nn() -> torch.nn.Module:
         for name, (n_in, n_out) in LAYERS.items():
             setattr(model, name, torch.nn.Sequential(torch.nn.Linear(n_in, n_out), torch.nn.Sigmoid()))
     return model
-
-
-def observe_ExampleNN(ns: dict) -> dict:
-    cls = need(ns, "ExampleNN", type, "the class of the whole network")
-    expect(issubclass(cls, torch.nn.Module), "`ExampleNN` should inherit from torch.nn.Module.")
-    # A seeded instance, without disturbing the random state of the student's notebook.
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(SEED_EXAMPLE_NN)
-        model = call("ExampleNN()", cls)
-    obs = {"attributes": {name: isinstance(getattr(model, name, None), torch.nn.Module) for name in LAYERS},
-           "state": {str(k): plain(v) for k, v in model.state_dict().items()},
-           "layers": {}}
-    with torch.no_grad():
-        for i, (name, (n_in, _)) in enumerate(LAYERS.items()):
-            if obs["attributes"][name]:
-                obs["layers"][name] = _attempt(f"ExampleNN.{name}", getattr(model, name), _inputs(31 + i, 6, n_in))
-        obs["forward"] = _attempt("ExampleNN.forward", model, _inputs(30, 9, 3))
-    return obs
 
 
 def test_ExampleNN(obs: dict) -> None:
@@ -346,7 +190,7 @@ def test_ExampleNN(obs: dict) -> None:
         for i, (name, (n_in, n_out)) in enumerate(LAYERS.items()):
             out = obs["layers"].get(name)
             expect(not isinstance(out, dict), out["error"] if isinstance(out, dict) else "")
-            expected = getattr(reference, name)(_inputs(31 + i, 6, n_in))
+            expected = getattr(reference, name)(kernel.hidden_inputs(31 + i, 6, n_in))
             expect(isinstance(out, torch.Tensor) and _shape(out) == (6, n_out) and close(out, expected, ATOL),
                    f"ExampleNN.{name} does not compute sigmoid(linear operation): it should be a "
                    f"Sequential of Linear({n_in} → {n_out}) then Sigmoid.")
@@ -355,24 +199,13 @@ def test_ExampleNN(obs: dict) -> None:
         expect(isinstance(out, torch.Tensor), f"ExampleNN.forward should return a tensor, not a {out}.")
         expect(_shape(out) == (9, 2),
                f"ExampleNN's forward returned shape {_shape(out)} for 9 examples; it should return (9, 2).")
-        expected = reference.layer_output(reference.layer2(reference.layer1(_inputs(30, 9, 3))))
+        expected = reference.layer_output(reference.layer2(reference.layer1(kernel.hidden_inputs(30, 9, 3))))
         expect(close(out, expected, ATOL),
                "ExampleNN's forward pass differs from x → layer1 → layer2 → layer_output (each layer "
                "applied once, in this order, and its result returned).")
 
 
 # ----------------------------------------------------------------------------- Y_pred
-def observe_Y_pred(ns: dict) -> dict:
-    Y_pred = need(ns, "Y_pred", torch.Tensor, "the forward pass of X through example_nn")
-    example_nn = need(ns, "example_nn", torch.nn.Module, "example_nn = ExampleNN()")
-    cls = ns.get("ExampleNN")
-    expect(not isinstance(cls, type) or isinstance(example_nn, cls),
-           "`example_nn` should be an instance of ExampleNN: run example_nn = ExampleNN() again.")
-    with torch.no_grad():
-        again = call("example_nn", example_nn, torch.ones(20, 3))
-    return {"Y_pred": plain(Y_pred), "again": _tensor_or_type(again)}
-
-
 def test_Y_pred(obs: dict) -> None:
     Y_pred, again = obs["Y_pred"], obs["again"]
     expect(_shape(Y_pred) == (20, 2),

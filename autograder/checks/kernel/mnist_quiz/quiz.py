@@ -1,0 +1,149 @@
+"""Kernel side of the hidden checks of source/mnist_quiz/01_quiz.ipynb (the quiz): the observers.
+
+This module is sent into the student's kernel: it reads the student's objects and returns plain
+data, and knows no right answer: whatever knows or judges one is in
+autograder/checks/grader/mnist_quiz/quiz.py, which never leaves the grader's process.
+
+Items: `log_reg` (logistic regression with 4 input features as a PyTorch module), `mnist_model`
+(a digit classifier maps (N, 1, 28, 28) images to (N, 10) scores) and `mnist_accuracy_90` /
+`mnist_accuracy_97` (its accuracy on the 10,000 MNIST test images, computed by the grader from the
+predicted digits observed here).
+
+The accuracy observers read the test images from the idx files in data/MNIST/raw themselves (the
+data/ folder nearest the kernel's working directory, as the notebook's find_data does), never from
+the student's objects, and report the MD5 of the file they read. They read no other file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from pathlib import Path
+
+import torch
+
+from autograder.checks.kernel.api import CheckFailed, StudentCodeError, call, need, plain
+
+# ----------------------------------------------------------------------------- log_reg
+LOG_REG_SEED = 20240403
+LOG_REG_N = 64
+
+
+def log_reg_inputs() -> torch.Tensor:
+    """The hidden inputs: LOG_REG_N samples with 4 features each (both sides regenerate them)."""
+    return 2.0 * torch.randn(LOG_REG_N, 4, generator=torch.Generator().manual_seed(LOG_REG_SEED))
+
+
+def observe_log_reg(ns):
+    model = need(ns, "log_reg", torch.nn.Module, "the cell of question 1b")
+    linears = [m for m in call("log_reg.modules", lambda: list(model.modules()))
+               if isinstance(m, torch.nn.Linear)]
+    obs = {"n_linear": len(linears),
+           "n_params": sum(p.numel() for p in call("log_reg.parameters", lambda: list(model.parameters())))}
+    if len(linears) == 1:
+        weight, bias = linears[0].weight, linears[0].bias
+        obs["weight"] = plain(weight)
+        obs["bias"] = None if bias is None else plain(bias)
+        # Only a model whose Linear layer takes 4 features can take the check's inputs; for the
+        # others the test reports the weight's shape, which says more than a shape error would.
+        if isinstance(weight, torch.Tensor) and tuple(weight.shape) == (1, 4):
+            with torch.no_grad():
+                obs["output"] = plain(call("log_reg", model, log_reg_inputs()))
+    return obs
+
+
+# ----------------------------------------------------------------------------- MNIST
+MNIST_RAW = Path("data") / "MNIST" / "raw"
+TEST_IMAGES = "t10k-images-idx3-ubyte"
+BATCH = 1000
+SHAPE_SEED = 1729
+SHAPE_N = 7
+IMAGE_HINT = ("The check gives mnist_model a batch of images as one float32 tensor of shape "
+              "(N, 1, 28, 28): N images, each 1 channel × 28 × 28 pixels with values in [0, 1], as "
+              "ToTensor makes them. If your model starts with a Linear layer, flatten the images "
+              "inside the model first (torch.nn.Flatten()).")
+
+
+def read_idx(path: Path) -> tuple[torch.Tensor, str]:
+    """An idx file of unsigned bytes (the MNIST format) as a uint8 tensor, and the file's MD5."""
+    data = Path(path).read_bytes()
+    if len(data) < 4 or data[:3] != b"\x00\x00\x08":
+        raise CheckFailed(f"{path} is not an MNIST idx file of bytes: run `python -m autograder data` "
+                          "in the course repository to restore data/MNIST.")
+    ndim = data[3]
+    dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+    values = torch.frombuffer(bytearray(data[4 + 4 * ndim:]), dtype=torch.uint8)
+    if values.numel() != torch.Size(dims).numel():
+        raise CheckFailed(f"{path} is truncated: run `python -m autograder data` to restore data/MNIST.")
+    return values.reshape(dims), hashlib.md5(data).hexdigest()
+
+
+def _kernel_raw_dir() -> Path:
+    """data/MNIST/raw in the working directory or the nearest folder above it (like find_data)."""
+    for folder in [Path.cwd(), *Path.cwd().parents]:
+        if (folder / MNIST_RAW / TEST_IMAGES).exists():
+            return folder / MNIST_RAW
+    raise CheckFailed("The check could not find data/MNIST/raw/ in this notebook's folder or above "
+                      "it: run `python -m autograder data` in the course repository first.")
+
+
+def _scores(model, images: torch.Tensor):
+    """mnist_model's output on `images`, in eval mode and without gradients; the model's
+    train/eval mode is restored afterwards."""
+    was_training = bool(model.training)
+    call("mnist_model.eval", model.eval)
+    try:
+        with torch.no_grad():
+            return call("mnist_model", model, images)
+    except StudentCodeError as err:
+        raise StudentCodeError(f"{err} {IMAGE_HINT}") from None
+    finally:
+        call("mnist_model.train", model.train, was_training)
+
+
+def _describe(scores) -> dict:
+    """What the grader needs to know of the scores' form (not of their values)."""
+    if not isinstance(scores, torch.Tensor):
+        return {"type": type(scores).__name__}
+    return {"type": "Tensor", "shape": list(scores.shape), "floating": scores.is_floating_point()}
+
+
+def _is_scores(desc: dict, n: int) -> bool:
+    """Whether the scores have the form the notebook asks for ((n, 10) floats), so that the
+    observer can read them further; the grader judges the form itself from `desc`."""
+    return desc["type"] == "Tensor" and desc["shape"] == [n, 10] and desc["floating"]
+
+
+def observe_mnist_model(ns):
+    model = need(ns, "mnist_model", torch.nn.Module, "the cell that builds your classifier")
+    images = torch.rand(SHAPE_N, 1, 28, 28, generator=torch.Generator().manual_seed(SHAPE_SEED))
+    scores = _scores(model, images)
+    obs = _describe(scores)
+    if _is_scores(obs, SHAPE_N):
+        obs["finite"] = bool(torch.isfinite(scores).all())
+    return obs
+
+
+def _observe_predictions(ns) -> dict:
+    """The predicted digit (argmax of the scores) of every test image, with the images' MD5; or,
+    when the scores of a batch do not have the asked form, their description and the batch size."""
+    model = need(ns, "mnist_model", torch.nn.Module, "the cell that builds your classifier")
+    images, md5 = read_idx(_kernel_raw_dir() / TEST_IMAGES)
+    images = images.unsqueeze(1).float() / 255  # (N, 1, 28, 28) in [0, 1], exactly as ToTensor
+    predictions = []
+    for start in range(0, len(images), BATCH):
+        batch = images[start:start + BATCH]
+        scores = _scores(model, batch)
+        desc = _describe(scores)
+        if not _is_scores(desc, len(batch)):
+            return {"images_md5": md5, "scores": desc, "batch": len(batch)}
+        predictions.append(scores.detach().argmax(dim=1).to(torch.int64))
+    return {"images_md5": md5, "predictions": torch.cat(predictions)}
+
+
+def observe_mnist_accuracy_90(ns):
+    return _observe_predictions(ns)
+
+
+def observe_mnist_accuracy_97(ns):
+    return _observe_predictions(ns)

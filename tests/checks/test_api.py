@@ -1,0 +1,74 @@
+"""The two vocabularies of the checks: what a probe may send back, and the item boundary."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+
+from autograder.checks import ASSIGNMENTS, COULD_NOT_JUDGE, Item, items, module_source, verdict
+from autograder.checks.grader.api import CheckFailed, decode
+from autograder.checks.kernel import api as kernel_api
+from autograder.checks.kernel.api import encode
+
+
+class Sneaky(torch.Tensor):
+    pass
+
+
+def test_plain_data_round_trips():
+    observation = {"ok": True, "data": {"x": torch.arange(3.0), "n": 2, "names": ["a"]}}
+    back = decode(encode(observation))
+    assert torch.equal(back["data"]["x"], torch.arange(3.0)) and back["data"]["names"] == ["a"]
+
+
+def test_a_tensor_subclass_is_refused_cleanly():
+    payload = encode({"ok": True, "data": {"W": torch.zeros(3, 2).as_subclass(Sneaky)}})
+    with pytest.raises(CheckFailed, match="plain torch tensors"):
+        decode(payload)
+
+
+@pytest.mark.parametrize("payload", ["not base64 at all!", "AAAA", ""])
+def test_garbage_is_refused_cleanly(payload):
+    with pytest.raises(CheckFailed):
+        decode(payload)
+
+
+def test_an_exception_in_a_judge_costs_only_its_item(monkeypatch):
+    item = items("neural_nets")["layer1"]
+    broken = Item(item.assignment, item.grade_id, item.kernel_module, item.grader_module)
+
+    def buggy_test(obs):
+        return obs["a key no observation has"]
+
+    monkeypatch.setattr(item.grader_module, "test_layer1", buggy_test)
+    result = verdict(broken, {"ok": True, "data": {}})
+    assert not result.passed and result.message == COULD_NOT_JUDGE
+    assert "KeyError" in result.log and "buggy_test" in result.log
+
+
+def test_a_failed_observation_is_a_verdict_not_an_error():
+    result = verdict(items("neural_nets")["layer1"], {"ok": False, "message": "`layer1` is not defined"})
+    assert (result.passed, result.message, result.log) == (False, "`layer1` is not defined", "")
+
+
+def test_the_kernel_vocabulary_imports_only_the_standard_library_and_torch():
+    source = open(kernel_api.__file__).read()
+    imports = {line.split()[1].split(".")[0] for line in source.splitlines()
+               if line.startswith(("import ", "from ")) and "__future__" not in line}
+    assert imports <= {"base64", "dis", "io", "types", "torch"}, imports
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_kernel_half_knows_no_answer(assignment):
+    """What probes send into a kernel imports nothing of the grader side, and names none of its
+    references."""
+    for item in items(assignment).values():
+        source = module_source(item.kernel_module)
+        assert "checks.grader" not in source and "autograder.config" not in source, item.kernel_module.__name__
+        own = vars(item.kernel_module)
+        references = [n for n in vars(item.grader_module) if n not in own
+                      and ("reference" in n.lower() or (n.isupper() and len(n) >= 3))]  # answers, tolerances
+        for name in references:
+            assert not re.search(rf"\b{name}\b", source), f"{item.kernel_module.__name__} names {name}"

@@ -1,0 +1,32 @@
+"""What a student is shown of their own code's words: bounded, and never the hidden checks."""
+
+from __future__ import annotations
+
+from autograder import notebooks, scrub
+from autograder.checks import items, module_source
+from autograder.config import RELEASE
+
+
+def test_text_of_the_hidden_checks_is_withheld_wherever_it_sits():
+    grader_side = module_source(items("neural_nets")["one_epoch"].grader_module)
+    kernel_side = module_source(items("neural_nets")["one_epoch"].kernel_module)
+    for source in (grader_side, kernel_side):
+        excerpt = source[len(source) // 2: len(source) // 2 + 120]
+        assert scrub.quote(excerpt) == scrub.WITHHELD
+        assert scrub.quote("my function failed on " + excerpt) == scrub.WITHHELD
+        # whitespace changed (as repr() or a joined list would) is still recognised
+        assert scrub.quote("  ".join(excerpt.split())) == scrub.WITHHELD
+
+
+def test_what_students_were_given_is_not_withheld():
+    release = notebooks.read(RELEASE / "neural_nets" / "01_layers.ipynb")
+    given = next(c.source for c in release.cells if len(c.source) > 100)
+    assert scrub.quote(given) != scrub.WITHHELD
+    assert scrub.quote("name 'layer1' is not defined") == "name 'layer1' is not defined"
+
+
+def test_student_text_is_cut_to_one_bounded_line():
+    quoted = scrub.quote("line one\nline two " + "x" * 10_000)
+    assert len(quoted) <= scrub.QUOTE_CHARS and "\n" not in quoted and quoted.endswith("…")
+    assert len(scrub.bounded("y" * 10_000)) == scrub.MESSAGE_CHARS
+    assert scrub.bounded("short") == "short"
