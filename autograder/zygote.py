@@ -73,6 +73,7 @@ def _become_kernel(request: KernelRequest) -> None:
         if os.getppid() == 1:  # the zygote is already gone
             os._exit(1)
         os.chdir(request.cwd)
+        _forget_the_grader()
         os.environ.clear()
         os.environ.update(request.env)
         sys.argv = ["ipykernel_launcher", "-f", request.connection_file]
@@ -81,6 +82,17 @@ def _become_kernel(request: KernelRequest) -> None:
         launch_new_instance()
     finally:
         os._exit(1)
+
+
+def _forget_the_grader() -> None:
+    """The zygote was started as `python -m autograder.zygote`: the kernel keeps nothing of that
+    (the package in sys.modules, the folder it was started from on sys.path)."""
+    for name in [n for n in sys.modules if n == "autograder" or n.startswith("autograder.")]:
+        del sys.modules[name]
+    sys.path[:] = [p for p in sys.path if p not in ("", _STARTED_IN)]
+
+
+_STARTED_IN = os.getcwd()
 
 
 def serve() -> None:

@@ -126,16 +126,19 @@ print("UID", os.getuid())
 
 # ----------------------------------------------------------------------------- white-box attacks
 # Looks everywhere a kernel keeps things for what earlier probes left: modules, history, IPython's
-# and ipykernel's memory of the last request, linecache, live objects. The words it looks for are
-# built at run time, so that this cell does not find itself.
+# and ipykernel's memory of the last request, linecache, live objects. The words it looks for (the
+# checks' package, the observers of the items probed so far) are built at run time, so that this
+# cell does not find itself.
 SNOOP_KERNEL = """\
 import gc, linecache, sys
-GRADER, OBSERVE = "auto" + "grader", "observe" + "_"
+GRADER, CHECKS = "auto" + "grader", "auto" + "grader.checks"
+OBSERVERS = ["observe" + "_" + g for g in ("NeuralNet", "standardize", "unstandardize", "X_all", "split",
+                                           "NeuralNetData", "train_dataloader")]
 found = set()
 def look(text, where):
-    if GRADER in text or OBSERVE in text or "def " + "test_" in text:
+    if CHECKS in text or "def " + "test_" in text or any(o in text for o in OBSERVERS):
         found.add(where)
-found.update("sys.modules: " + n for n in sys.modules if n.startswith(GRADER))
+found.update("sys.modules: " + n for n in sys.modules if n == GRADER or n.startswith(GRADER + "."))
 ip = get_ipython()
 for where, texts in [("In", In), ("_ih", _ih), ("Out", map(repr, Out.values())),
                      ("linecache", ("".join(e[2]) for e in linecache.cache.values() if len(e) > 2)),
@@ -150,7 +153,7 @@ for obj in gc.get_objects():
         code = getattr(obj, "__code__", None)
         if code is not None and code.co_filename.startswith("<" + GRADER):
             found.add("gc code: " + code.co_name)
-        if isinstance(obj, dict) and any(isinstance(k, str) and k.startswith(OBSERVE) for k in obj):
+        if isinstance(obj, dict) and any(k in obj for k in OBSERVERS):
             found.add("gc dict")
     except Exception:
         pass
