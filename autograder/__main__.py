@@ -24,7 +24,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("submissions", type=Path, help="folder with one folder per student "
                    "(or nbgrader's submitted/ folder)")
     g.add_argument("--out", type=Path, required=True, help="where grades.csv and per-student results go")
-    g.add_argument("--jobs", type=int, default=_default(grade.main, "jobs"), help="submissions graded at once")
+    g.add_argument("--jobs", type=int, default=_default(grade.main, "jobs"),
+                   help="submissions graded at once (default: as many as the machine's cores allow, "
+                        "at the cores per notebook the assignment states in autograder/config.py)")
     g.add_argument("--timeout", type=float, default=None,
                    help="seconds a whole submission may run (default: the assignment's, see autograder/config.py)")
     g.add_argument("--cell-timeout", type=float, default=None, help="seconds one cell may run")

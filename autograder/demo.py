@@ -61,7 +61,7 @@ def sample_class(root: Path, assignment: str = "neural_nets") -> Path:
     return root
 
 
-def main(jobs: int = 2) -> int:
+def main(jobs: int | None = None) -> int:
     submissions = sample_class(WORK / "demo" / "submissions")
     print(f"sample class in {submissions}: ada (reference answers), blaise (blank release), "
           "carl (first notebook blank), dora (broken file), emmy (submitted nothing)")

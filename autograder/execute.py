@@ -53,6 +53,8 @@ class NotebookRun:
     seconds: float = 0.0
     items: list[ItemResult] = field(default_factory=list)
     executed: nbformat.NotebookNode | None = None
+    slowest_cell: str = ""                                        # where(), of the longest execution
+    slowest_seconds: float = 0.0
     probes: dict[str, ProbeResult] = field(default_factory=dict)  # grade_id -> what its probe saw
     log: list[str] = field(default_factory=list)                  # for grading.log (course staff)
 
@@ -138,12 +140,14 @@ def run_plan(plan: Plan, km: AsyncKernelManager, *, cwd: str, env: dict | None, 
             try:
                 client.timeout = limit()
                 what = where(plan, index)
-                client.execute_cell(cell, index)
+                with timed(run, what):
+                    client.execute_cell(cell, index)
                 if test is not None and plan.probes:
                     client.timeout = limit()
                     what = f"the hidden check of {test.grade_id}"
-                    run.probes[test.grade_id] = run_silent(client, probe_code(catalog[test.grade_id]),
-                                                           client.timeout, test.grade_id)
+                    with timed(run, what):
+                        run.probes[test.grade_id] = run_silent(client, probe_code(catalog[test.grade_id]),
+                                                               client.timeout, test.grade_id)
             except CellTimeoutError:
                 run.status = TIMEOUT
                 run.reason = (f"{what} was still running when the submission's total time limit ran out"
@@ -158,6 +162,18 @@ def run_plan(plan: Plan, km: AsyncKernelManager, *, cwd: str, env: dict | None, 
     run.items = judge(plan, run)
     run.executed = for_reading(plan.nb)
     return run
+
+
+@contextlib.contextmanager
+def timed(run: NotebookRun, what: str):
+    """Keep the longest execution of the notebook (a cell, or a hidden check) in `run`."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        seconds = time.monotonic() - started
+        if seconds > run.slowest_seconds:
+            run.slowest_cell, run.slowest_seconds = what, seconds
 
 
 def where(plan: Plan, index: int) -> str:

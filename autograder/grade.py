@@ -22,9 +22,9 @@ from pathlib import Path
 import nbformat
 from tqdm import tqdm
 
-from . import notebooks, report, sandbox
+from . import notebooks, report, sandbox, slots
 from .checks import ASSIGNMENTS
-from .config import LIMITS, RELEASE, ROOT, SOURCE, Limits
+from .config import LIMITS, NEAR_LIMIT, RELEASE, ROOT, SOURCE, Limits
 from .execute import CRASHED, ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, run_plan
 from .release import source_digest
 from .merge import Context, InvalidNotebook, build, read_submission, source_tests
@@ -130,7 +130,7 @@ class Job:
     out: Path
     limits: Limits
     digest: str
-    slot_count: int
+    cores: int   # the cores each grading slot owns (slots.plan)
 
 
 # ----------------------------------------------------------------------------- one submission
@@ -163,11 +163,13 @@ def _grade_in_worker(job: Job, index: int) -> report.SubmissionResult | None:
 def grade_submission(job: Job, slot: int | None = None) -> report.SubmissionResult:
     """Grade one student's folder; always returns a result and writes it to OUT/<student>/."""
     slot = _SLOT if slot is None else slot
+    cpus = slots.cpus_of(slot, job.cores)
+    slots.pin(cpus)  # this worker, and the zygote and kernels it starts, stay on the slot's cores
     result = report.SubmissionResult(job.student_id, job.assignment.name, submission_sha256=job.digest)
     log = []
     started = time.monotonic()
     try:
-        _grade_into(result, job, slot, log)
+        _grade_into(result, job, slot, cpus, log)
     # The batch boundary: a bug of ours must cost one row, never the batch. Logged in full.
     except Exception as err:  # noqa: BLE001
         log.append(traceback.format_exc())
@@ -184,7 +186,7 @@ def grade_submission(job: Job, slot: int | None = None) -> report.SubmissionResu
     return result
 
 
-def _grade_into(result: report.SubmissionResult, job: Job, slot: int, log: list[str]) -> None:
+def _grade_into(result: report.SubmissionResult, job: Job, slot: int, cpus: list[int], log: list[str]) -> None:
     deadline = time.monotonic() + job.limits.total_timeout
     if job.folder.is_symlink():
         result.worsen(INVALID, "the submission folder is a symbolic link: submit the notebooks themselves")
@@ -222,8 +224,7 @@ def _grade_into(result: report.SubmissionResult, job: Job, slot: int, log: list[
             result.worsen(TIMEOUT, f"{nb_name} not run: out of time")
             continue
         plan = build(Context(job.assignment.name, tests), submission, nb_name)
-        scratch = sandbox.Scratch(job.assignment.name, job.limits.data_files, slot=slot,
-                                  slot_count=job.slot_count)
+        scratch = sandbox.Scratch(job.assignment.name, job.limits.data_files, slot=slot, cpus=tuple(cpus))
         try:
             run = run_plan(plan, scratch.kernel_manager(job.limits.memory_mb), cwd=str(scratch.cwd),
                            env=scratch.env(), cell_timeout=job.limits.cell_timeout, deadline=deadline)
@@ -233,7 +234,10 @@ def _grade_into(result: report.SubmissionResult, job: Job, slot: int, log: list[
         log += run.log
         if run.status != GRADED:
             result.worsen(run.status, run.reason)
-        log.append(f"{nb_name}: {run.status} in {run.seconds:.1f} s" + (f" ({run.reason})" if run.reason else ""))
+        result.timing[nb_name] = {"seconds": round(run.seconds, 1), "slowest_cell": run.slowest_cell,
+                                  "slowest_cell_seconds": round(run.slowest_seconds, 1)}
+        log.append(f"{nb_name}: {run.status} in {run.seconds:.1f} s, slowest cell {run.slowest_cell} "
+                   f"({run.slowest_seconds:.1f} s)" + (f" ({run.reason})" if run.reason else ""))
         log += [f"  {i.grade_id}: {i.score:g}/{i.max_score:g} {i.message}" for i in run.items]
         report.write_atomic(job.out / job.student_id / "executed" / nb_name,
                             nbformat.writes(run.executed))
@@ -252,7 +256,7 @@ def preflight() -> None:
             "e.g. `make setup PYTHON=/usr/bin/python3`.")
 
 
-def main(assignment: str, submissions: Path, out: Path, jobs: int = os.cpu_count() or 1,
+def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
          timeout: float | None = None, cell_timeout: float | None = None, force: bool = False,
          progress: bool = True) -> int:
     """Grade every student folder in `submissions` into `out`. Returns 0 when the batch ran
@@ -263,6 +267,9 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int = os.cpu_count
         limits = LIMITS[assignment]
         limits = replace(limits, total_timeout=timeout or limits.total_timeout,
                          cell_timeout=min(cell_timeout or limits.cell_timeout, timeout or float("inf")))
+        if jobs is not None and jobs < 1:
+            raise UsageError(f"--jobs {jobs}: grade at least one submission at a time")
+        plan = slots.plan(limits.cores, jobs)
         preflight()
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -274,7 +281,10 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int = os.cpu_count
         changed = sandbox.protect_private_paths(extra=(Path(submissions).resolve(),))
         if changed:
             print("made unreadable to other users: " + ", ".join(str(p) for p in changed))
-    print(f"grading {len(students)} submission(s) of {assignment}; {sandbox.describe_isolation()}")
+    print(f"grading {len(students)} submission(s) of {assignment}, {plan.jobs} at a time, "
+          f"{plan.cores} core(s) each; {sandbox.describe_isolation()}")
+    if plan.note:
+        print(f"note: {plan.note}")
 
     assignment_digest = spec.digest()
     results: dict[str, report.SubmissionResult] = {}
@@ -285,11 +295,11 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int = os.cpu_count
         if not force and previous and previous.submission_sha256 == digest:
             results[student] = previous
         else:
-            todo.append(Job(spec, student, folder, out, limits, digest, max(1, min(jobs, len(students)))))
+            todo.append(Job(spec, student, folder, out, limits, digest, plan.cores))
     if len(results):
         print(f"{len(results)} already graded (same submission, same checks): skipped; --force grades them again")
     try:
-        for result in _run_jobs(todo, jobs, progress):
+        for result in _run_jobs(todo, plan.jobs, progress):
             results[result.student_id] = result
     except KeyboardInterrupt:
         print("\ninterrupted: finished results are kept; run the same command again to go on",
@@ -299,6 +309,10 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int = os.cpu_count
         done = [r for s in students if (r := results.get(s) or report.read_student(out, s))]
         report.write_atomic(out / "grades.csv", report.grades_csv(done, spec.item_ids))
     print(report.score_table(list(results.values())))
+    near = report.near_limit(results.values(), limits)
+    if near:
+        print(f"{len(near)} submission(s) used more than {NEAR_LIMIT:.0%} of a time limit "
+              f"(see their grading.log): {', '.join(near)}")
     print(f"wrote {out / 'grades.csv'} and, per student, results.json, feedback.html, grading.log")
     return 0
 

@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config import NEAR_LIMIT
 from .execute import GRADED, SEVERITY, ItemResult
 
 
@@ -26,6 +27,7 @@ class SubmissionResult:
     submission_sha256: str = ""
     items: list[ItemResult] = field(default_factory=list)
     manual: dict[str, float] = field(default_factory=dict)  # grade_id -> points, graded by a TA
+    timing: dict[str, dict] = field(default_factory=dict)   # notebook -> seconds, slowest cell and its seconds
 
     @property
     def score(self) -> float:
@@ -72,7 +74,7 @@ def results_json(result: SubmissionResult) -> dict:
                        "status": result.status, "reason": result.reason,
                        "submission_sha256": result.submission_sha256,
                        "items": [{"grade_id": i.grade_id, "notebook": i.notebook} for i in result.items],
-                       "manual": result.manual},
+                       "manual": result.manual, "timing": result.timing},
     }
 
 
@@ -83,7 +85,8 @@ def from_results_json(data: dict) -> SubmissionResult:
                         t.get("status") == "passed", "" if t.get("status") == "passed" else t["output"])
              for t in data["tests"] if t["name"] in notebooks]
     return SubmissionResult(extra["student_id"], extra["assignment"], extra["status"], extra["reason"],
-                            data["execution_time"], extra["submission_sha256"], items, extra.get("manual", {}))
+                            data["execution_time"], extra["submission_sha256"], items, extra.get("manual", {}),
+                            extra.get("timing", {}))
 
 
 FEEDBACK = """<!doctype html>
@@ -154,3 +157,13 @@ def score_table(results: list[SubmissionResult]) -> str:
         lines.append(f"{r.student_id:<{width}}  {r.score:>5g} / {r.max_score:<3g}  {r.status}"
                      + (f": {r.reason}" if r.reason else ""))
     return "\n".join(lines)
+
+
+def near_limit(results, limits) -> list[str]:
+    """Students whose grading used more than NEAR_LIMIT of the submission's time, or of a cell's."""
+    near = []
+    for r in results:
+        slowest = max((t.get("slowest_cell_seconds", 0) for t in r.timing.values()), default=0)
+        if r.execution_time > NEAR_LIMIT * limits.total_timeout or slowest > NEAR_LIMIT * limits.cell_timeout:
+            near.append(r.student_id)
+    return sorted(near)

@@ -106,8 +106,8 @@ class Scratch:
 
     assignment: str
     data_files: tuple[str, ...]
-    slot: int = 0          # which grading slot (0 .. slot_count-1) this submission runs in
-    slot_count: int = 1    # slots running at once: they share the CPU threads
+    slot: int = 0                  # which grading slot this submission runs in
+    cpus: tuple[int, ...] = ()     # the slot's cores (see slots.py); () for all of this process's
     base: Path = field(init=False)
 
     def __post_init__(self):
@@ -132,7 +132,7 @@ class Scratch:
 
     @property
     def threads(self) -> int:
-        return max(1, (os.cpu_count() or 1) // max(1, self.slot_count))
+        return len(self.cpus) or len(os.sched_getaffinity(0))
 
     def env(self) -> dict[str, str]:
         """The kernel's whole environment."""
@@ -155,7 +155,7 @@ class Scratch:
         provisioner.request = KernelRequest(
             connection_file=km.connection_file, cwd=str(self.cwd), env=self.env(),
             log=str(self.base / "kernel.log"), uid=self.uid if isolated else None,
-            address_space=(memory_mb + TORCH_ADDRESS_SPACE_MB) * 1024 * 1024)
+            address_space=(memory_mb + TORCH_ADDRESS_SPACE_MB) * 1024 * 1024, cpus=tuple(self.cpus))
         km.provisioner = provisioner
         return km
 

@@ -42,6 +42,7 @@ class KernelRequest:
     uid: int | None = None    # None: keep the zygote's user, no network namespace, no limits
     address_space: int = 0    # bytes (RLIMIT_AS), with uid only
     max_processes: int = 512
+    cpus: tuple[int, ...] = ()  # the grading slot's cores: the kernel and all it starts stay on them
 
 
 # ----------------------------------------------------------------------------- the zygote
@@ -72,6 +73,9 @@ def _become_kernel(request: KernelRequest) -> None:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
         if os.getppid() == 1:  # the zygote is already gone
             os._exit(1)
+        if request.cpus:
+            os.sched_setaffinity(0, request.cpus)  # inherited by every thread and process it starts
+            sys.modules["torch"].set_num_threads(len(request.cpus))
         os.chdir(request.cwd)
         _forget_the_grader()
         os.environ.clear()

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder import demo, execute, grade, sandbox, scrub
+from autograder import demo, execute, grade, sandbox, scrub, slots
 from autograder.config import RELEASE, ROOT
 
 pytestmark = pytest.mark.slow
@@ -609,3 +609,47 @@ def test_the_digest_that_skips_graded_work_covers_the_whole_engine(tmp_path, mon
         path.write_text(path.read_text() + "\n# changed\n")
         assert spec.digest() != before, changed
         before = spec.digest()
+
+
+# ----------------------------------------------------------------------------- cores per slot
+# 64 torch threads, and 4 spinning processes, each in a session of its own (so that the kernel's
+# scheduler does not group them with the notebook's kernel), on every core it can get.
+HOG = """\
+import os, subprocess, sys, time, torch
+print("THREADS", torch.get_num_threads(), "CORES", sorted(os.sched_getaffinity(0)))
+torch.set_num_threads(64)
+spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
+            for _ in range(4)]
+print("SPINNER CORES", sorted(os.sched_getaffinity(spinners[0].pid)))
+a = torch.randn(800, 800)
+end = time.monotonic() + 45
+while time.monotonic() < end:
+    a @ a
+for spinner in spinners:
+    spinner.kill()
+"""
+
+
+def test_a_notebook_that_asks_for_every_core_slows_only_its_own_slot(tmp_path):
+    """The victim (a perfect submission) graded beside a hog (64 torch threads and 4 spinning
+    processes) takes about as long as graded alone, each with one core of its own. The bound is a
+    ratio of the same machine's two runs, with room for noise; bench/ records the figure."""
+    hog = perfect()
+    hog[LAYERS].cells.insert(0, new_code_cell(HOG))
+    demo.write_student(tmp_path / "batch" / "hog", hog)
+    demo.write_student(tmp_path / "batch" / "victim", perfect())
+    demo.write_student(tmp_path / "alone" / "victim", perfect())
+    assert grade.main(ASSIGNMENT, tmp_path / "batch", tmp_path / "batch_out", jobs=2, progress=False) == 0
+    assert grade.main(ASSIGNMENT, tmp_path / "alone", tmp_path / "alone_out", jobs=1, progress=False) == 0
+    beside_hog = results(tmp_path / "batch_out", "victim")
+    alone = results(tmp_path / "alone_out", "victim")
+    assert beside_hog["score"] == alone["score"] == beside_hog["max_score"]
+    ratio = beside_hog["execution_time"] / alone["execution_time"]
+    assert ratio < 1.5, f"graded beside the hog: {beside_hog['execution_time']} s, alone: {alone['execution_time']} s"
+    _, printed = executed_text(tmp_path / "batch_out", "hog", LAYERS)
+    cores = slots.machine_cores()
+    assert f"THREADS 1 CORES [{cores[0]}]" in printed or f"THREADS 1 CORES [{cores[1]}]" in printed, printed
+    hog_core = printed.split("CORES ")[1].split("\n")[0]
+    assert f"SPINNER CORES {hog_core}" in printed
+    timing = beside_hog["extra_data"]["timing"]
+    assert set(timing) == set(NOTEBOOKS) and all(t["seconds"] >= t["slowest_cell_seconds"] > 0 for t in timing.values())
