@@ -2,10 +2,11 @@
 three lines that runs can be compared by:
 
     throughput_vs_nbgrader: <ratio, ours faster when > 1>
+    quiz_reference_in_class_vs_alone: <ratio, at most 1.2 when each slot owns its cores>
     mnist_reference: accuracy=<0..1> train_seconds=<s>
     regression_reference: mse_over_noise_floor=<ratio>
 
-Figures are recorded in bench/RESULTS.md. Options: --students N (default 20), --jobs N.
+Figures are recorded in bench/RESULTS.md. Options: --students N (default 20), --jobs N, --quiz-students N (default 6).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import os
 import platform
 import sys
 
-from . import mnist_reference, regression, throughput
+from . import mnist_reference, quiz_slots, regression, throughput
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--students", type=int, default=20)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--quiz-students", type=int, default=len(quiz_slots.ORDER))
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="for the neural_nets class")
     args = parser.parse_args(argv)
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
@@ -31,10 +33,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"notebooks' own execution: {grading['own_seconds_per_submission']:.1f} s per submission; "
           f"our overhead beyond it: {grading['overhead_seconds_per_submission']:.1f} s per submission")
     print(f"peak memory: ours {grading['ours_peak_mb']:.0f} MB, nbgrader {grading['nbgrader_peak_mb']:.0f} MB", flush=True)
+    quiz = quiz_slots.run(args.quiz_students)
+    plan = quiz["plan"]
+    print(f"grading {args.quiz_students} mnist_quiz submissions with the defaults ({plan.jobs} at a time, {plan.cores} cores each): "
+          + ", ".join(f"{s} {t:.1f} s" for s, t in quiz["defaults"]["seconds"].items())
+          + f"; wall {quiz['defaults']['wall']:.1f} s")
+    print("the same with --jobs 1: " + ", ".join(f"{s} {t:.1f} s" for s, t in quiz["jobs1"]["seconds"].items())
+          + f"; wall {quiz['jobs1']['wall']:.1f} s")
+    print(f"the quiz reference graded alone: {quiz['alone']:.1f} s", flush=True)
     mnist = mnist_reference.run()
     regress = regression.run()
     print(f"regression: test MSE {regress['test_mse']:.4f}, noise floor {regress['noise_floor']:.4f} (standardized)")
     print(f"throughput_vs_nbgrader: {grading['ratio']:.2f}")
+    print(f"quiz_reference_in_class_vs_alone: {quiz['ratio']:.2f}")
     print(f"mnist_reference: accuracy={mnist['accuracy']:.4f} train_seconds={mnist['train_seconds']:.1f}")
     print(f"regression_reference: mse_over_noise_floor={regress['mse_over_noise_floor']:.3f}")
     return 0

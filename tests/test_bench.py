@@ -1,4 +1,4 @@
-"""The benchmark runs end to end on a tiny class and ends with the three comparable lines.
+"""The benchmark runs end to end on tiny classes and ends with the four comparable lines.
 (No timing is asserted: figures belong in bench/RESULTS.md.)"""
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_benchmark_runs_on_a_tiny_class():
-    run = subprocess.run([sys.executable, "-m", "bench", "--students", "2", "--jobs", "2"], cwd=ROOT,
+    run = subprocess.run([sys.executable, "-m", "bench", "--students", "2", "--jobs", "2", "--quiz-students", "2"], cwd=ROOT,
                          capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stderr[-2000:]
-    last = run.stdout.strip().splitlines()[-3:]
+    last = run.stdout.strip().splitlines()[-4:]
     number = r"[0-9]+(\.[0-9]+)?"
     assert re.fullmatch(rf"throughput_vs_nbgrader: {number}", last[0]), last
-    assert re.fullmatch(rf"mnist_reference: accuracy={number} train_seconds={number}", last[1]), last
-    assert re.fullmatch(rf"regression_reference: mse_over_noise_floor={number}", last[2]), last
-    accuracy = float(last[1].split("accuracy=")[1].split()[0])
+    assert re.fullmatch(rf"quiz_reference_in_class_vs_alone: {number}", last[1]), last
+    assert re.fullmatch(rf"mnist_reference: accuracy={number} train_seconds={number}", last[2]), last
+    assert re.fullmatch(rf"regression_reference: mse_over_noise_floor={number}", last[3]), last
+    accuracy = float(last[2].split("accuracy=")[1].split()[0])
     assert 0.9 < accuracy <= 1.0  # the reference trains for real
