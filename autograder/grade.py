@@ -130,7 +130,8 @@ class Job:
     out: Path
     limits: Limits
     digest: str
-    cores: int   # the cores each grading slot owns (slots.plan)
+    cores: int      # the cores each grading slot owns (slots.plan)
+    isolated: bool  # in a sandbox (False only with --no-sandbox)
 
 
 # ----------------------------------------------------------------------------- one submission
@@ -224,12 +225,12 @@ def _grade_into(result: report.SubmissionResult, job: Job, slot: int, cpus: list
             result.worsen(TIMEOUT, f"{nb_name} not run: out of time")
             continue
         plan = build(Context(job.assignment.name, tests), submission, nb_name)
-        scratch = sandbox.Scratch(job.assignment.name, job.limits.data_files, slot=slot, cpus=tuple(cpus))
+        where = sandbox.slot_for(job.assignment.name, job.limits.data_files, slot, tuple(cpus), job.isolated)
         try:
-            run = run_plan(plan, scratch.kernel_manager(job.limits.memory_mb), cwd=str(scratch.cwd),
-                           env=scratch.env(), cell_timeout=job.limits.cell_timeout, deadline=deadline)
+            run = run_plan(plan, where.kernel_manager(job.limits.memory_mb), cwd=str(where.cwd),
+                           env=where.env(), cell_timeout=job.limits.cell_timeout, deadline=deadline)
         finally:
-            scratch.remove()
+            where.clean()
         result.items += run.items
         log += run.log
         if run.status != GRADED:
@@ -244,11 +245,15 @@ def _grade_into(result: report.SubmissionResult, job: Job, slot: int, cpus: list
 
 
 # ----------------------------------------------------------------------------- the batch
-def preflight() -> None:
+def preflight(isolated: bool) -> None:
     """Fail early, before any student is graded, when the sandbox cannot work here."""
-    if not sandbox.isolation_available():
+    if not isolated:
         return
-    blocked = sandbox.unreachable_interpreter()
+    why = sandbox.check()
+    if why:
+        raise UsageError(f"no sandbox for student code: {why}. To grade anyway, without isolation "
+                         "(only for code you trust), pass --no-sandbox.")
+    blocked = sandbox.unreachable_interpreter() if sandbox.is_root() else None
     if blocked:
         raise UsageError(
             f"student code runs as an unprivileged user, who cannot run {sys.executable}: {blocked} "
@@ -258,7 +263,7 @@ def preflight() -> None:
 
 def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
          timeout: float | None = None, cell_timeout: float | None = None, force: bool = False,
-         progress: bool = True) -> int:
+         progress: bool = True, sandboxed: bool = True) -> int:
     """Grade every student folder in `submissions` into `out`. Returns 0 when the batch ran
     (whatever the submissions did), 2 on misuse."""
     try:
@@ -270,19 +275,14 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
         if jobs is not None and jobs < 1:
             raise UsageError(f"--jobs {jobs}: grade at least one submission at a time")
         plan = slots.plan(limits.cores, jobs)
-        preflight()
+        preflight(sandboxed)
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    if sandbox.isolation_available():
-        out.chmod(0o700)  # other students' results are out of reach of student code
-        changed = sandbox.protect_private_paths(extra=(Path(submissions).resolve(),))
-        if changed:
-            print("made unreadable to other users: " + ", ".join(str(p) for p in changed))
     print(f"grading {len(students)} submission(s) of {assignment}, {plan.jobs} at a time, "
-          f"{plan.cores} core(s) each; {sandbox.describe_isolation()}")
+          f"{plan.cores} core(s) each; {sandbox.describe(sandboxed)}")
     if plan.note:
         print(f"note: {plan.note}")
 
@@ -295,7 +295,7 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
         if not force and previous and previous.submission_sha256 == digest:
             results[student] = previous
         else:
-            todo.append(Job(spec, student, folder, out, limits, digest, plan.cores))
+            todo.append(Job(spec, student, folder, out, limits, digest, plan.cores, sandboxed))
     if len(results):
         print(f"{len(results)} already graded (same submission, same checks): skipped; --force grades them again")
     try:

