@@ -35,7 +35,7 @@ from jupyter_client import AsyncKernelManager
 
 from . import kernel_factory
 from .config import DATA
-from .zygote import KernelRequest, Zygote, ZygoteProvisioner
+from .zygote import KernelRequest, Zygote, ZygoteError, ZygoteProvisioner
 
 SANDBOX_UID_BASE = 61000       # as root: slot i runs as uid SANDBOX_UID_BASE + i
 INSIDE = Path("/sandbox")      # a notebook's world: INSIDE/<assignment> (cwd), INSIDE/home, INSIDE/data
@@ -242,10 +242,12 @@ class Slot:
 
     def clean(self) -> None:
         """After a notebook: nothing it started keeps running, nothing it wrote stays."""
-        if self.zygote.alive():
-            writable = [str(self.cwd), str(self.work / "home")]
-            writable += [p for p in WRITABLE if p != str(INSIDE)] if self.isolated else [str(self.work / "tmp")]
+        writable = [str(self.cwd), str(self.work / "home")]
+        writable += [p for p in WRITABLE if p != str(INSIDE)] if self.isolated else [str(self.work / "tmp")]
+        try:
             self.zygote.clean(writable, kill=self.isolated)
+        except ZygoteError:
+            self.close()  # slot_for starts a new sandbox (its memory file systems are new)
         shutil.rmtree(getattr(self, "folder", self.shared / "none"), ignore_errors=True)
 
     def close(self) -> None:

@@ -21,6 +21,10 @@ from jupyter_client.provisioning import LocalProvisioner
 from .kernel_factory import KernelRequest
 
 
+class ZygoteError(RuntimeError):
+    """The zygote failed a request; the sandbox it runs in cannot be used again."""
+
+
 class Zygote:
     """A running zygote, owned by one grading worker. `command` starts it (inside a sandbox, or
     not); `preexec` runs in the child before that (e.g. to drop root)."""
@@ -44,7 +48,7 @@ class Zygote:
     def _reply(self) -> dict:
         line = self.process.stdout.readline()
         if not line:
-            raise RuntimeError(f"the kernel zygote exited (code {self.process.poll()})")
+            raise ZygoteError(f"the kernel zygote exited (code {self.process.poll()})")
         return json.loads(line)
 
     def fork(self, request: KernelRequest) -> int:
@@ -55,7 +59,10 @@ class Zygote:
     def clean(self, folders: list[str], kill: bool) -> int:
         """Empty `folders` (as the zygote sees them) and, with `kill`, kill every process in the
         sandbox but the zygote; the number of processes killed."""
-        return self._ask({"clean": {"folders": folders, "kill": kill}})["cleaned"]
+        reply = self._ask({"clean": {"folders": folders, "kill": kill}})
+        if "error" in reply:
+            raise ZygoteError(f"the sandbox could not be cleaned: {reply['error']}")
+        return reply["cleaned"]
 
     def alive(self) -> bool:
         return self.process.poll() is None
