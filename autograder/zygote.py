@@ -13,7 +13,7 @@ import select
 import signal
 import subprocess
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
@@ -151,15 +151,26 @@ class ForkedKernel:
 
 
 class ZygoteProvisioner(LocalProvisioner):
-    """Launch the kernel by asking the zygote to fork one (set `zygote` and `request` first)."""
+    """Launch the kernel by asking the zygote to fork one (set `zygote` and `request` first).
+
+    With `inside` set (a sandbox), the kernel binds its sockets at that path in its own file
+    system, which only it can write, and the grader reaches them through /proc/<pid>/root."""
 
     zygote: Zygote | None = None
     request: KernelRequest | None = None
+    inside: str | None = None   # the sockets' path prefix inside the sandbox
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
-        self.process = ForkedKernel(self.zygote.fork(self.request))
+        request = self.request
+        if self.inside is not None:
+            connection = {**self.connection_info, "ip": self.inside}
+            connection["key"] = connection["key"].decode() if isinstance(connection["key"], bytes) else connection["key"]
+            request = replace(request, connection=connection)
+        self.process = ForkedKernel(self.zygote.fork(request))
         self.pid = self.pgid = self.process.pid  # the child called setsid()
-        self.cwd = self.request.cwd
+        self.cwd = request.cwd
+        if self.inside is not None:
+            self.connection_info = {**self.connection_info, "ip": f"/proc/{self.pid}/root{self.inside}"}
         return self.connection_info
 
     async def kill(self, restart: bool = False) -> None:
