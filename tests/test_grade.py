@@ -368,7 +368,6 @@ def test_an_infinite_loop_times_out_and_the_batch_goes_on(graded):
     assert row["sigmoid"] != "0" and row["relu"] == "0"
 
 
-@pytest.mark.skipif(not sandbox.isolation_available(), reason="the memory cap needs root (prlimit)")
 def test_a_memory_bomb_fails_its_item_only(graded):
     _, rows, _ = graded
     assert rows["memory_bomb"]["relu"] == "0"
@@ -393,7 +392,6 @@ def test_an_nbformat_44_notebook_is_graded_like_any_other(graded):
     assert rows["nbformat44"]["score"] == rows["perfect"]["score"]
 
 
-@pytest.mark.skipif(not sandbox.isolation_available(), reason="isolation needs root")
 def test_student_code_cannot_read_hidden_files_or_reach_the_network(graded):
     _, rows, out = graded
     executed = nbformat.read(str(out / "snoop" / "executed" / LAYERS), as_version=4)
@@ -404,17 +402,15 @@ def test_student_code_cannot_read_hidden_files_or_reach_the_network(graded):
     assert rows["snoop"]["score"] == rows["perfect"]["score"]
 
 
-@pytest.mark.skipif(not sandbox.isolation_available(), reason="sandbox uids need root")
-def test_no_kernel_outlives_the_batch(graded):
-    sandboxed = []
-    for status in Path("/proc").glob("[0-9]*/status"):
+def test_no_kernel_or_zygote_outlives_the_batch(graded):
+    left = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            uid = int(next(l for l in status.read_text().splitlines() if l.startswith("Uid:")).split()[1])
-        except (OSError, StopIteration):
+            if b"kernel_factory" in cmdline.read_bytes():
+                left.append(cmdline.parent.name)
+        except OSError:
             continue
-        if sandbox.SANDBOX_UID_BASE <= uid < sandbox.SANDBOX_UID_BASE + 64:
-            sandboxed.append(status.parent.name)
-    assert sandboxed == []
+    assert left == []
 
 
 def test_feedback_never_shows_hidden_tests(graded):
