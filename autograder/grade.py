@@ -96,12 +96,12 @@ def load_assignment(name: str) -> Assignment:
 def find_submissions(folder: Path, assignment: str) -> dict[str, Path]:
     """{student_id: folder with that student's notebooks}. Accepts SUBMISSIONS/<student>/ and
     nbgrader's submitted/<student>/<assignment>/."""
-    if not folder.is_dir():
-        raise UsageError(f"{folder} is not a folder: give the folder that holds one folder per student")
     try:
+        if not folder.is_dir():
+            raise UsageError(f"{folder} is not a folder: give the folder that holds one folder per student")
         children = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     except PermissionError as err:
-        raise UsageError(f"cannot read {folder}: {err.strerror}") from None
+        raise UsageError(f"cannot read {folder} ({err.strerror}): grade as a user who can read it") from None
     return {child.name: child / assignment if _is_folder(child / assignment) else child for child in children}
 
 

@@ -29,6 +29,7 @@ import shutil
 import signal
 import stat
 import sys
+import time
 from dataclasses import dataclass, field
 
 # What the course's notebooks import; imported once, before any fork.
@@ -110,16 +111,27 @@ def _empty(folder: str) -> None:
             os.unlink(entry.path)
 
 
+def _others() -> list[int]:
+    """The sandbox's processes but its init (1) and this zygote."""
+    return [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) not in (1, os.getpid())]
+
+
 def _clean(folders: list[str], kill: bool) -> int:
-    """Kill every other process of the sandbox (with `kill`), then empty `folders`."""
+    """Kill every other process of the sandbox (with `kill`) and wait until they are gone (a
+    process killed but not yet reaped still counts against the next kernel's RLIMIT_NPROC),
+    then empty `folders`."""
     killed = 0
-    for name in os.listdir("/proc") if kill else ():
-        if name.isdigit() and int(name) not in (1, os.getpid()):
+    deadline = time.monotonic() + 30
+    while kill and _others():
+        for pid in _others():
             try:
-                os.kill(int(name), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
                 killed += 1
             except (ProcessLookupError, PermissionError):
                 pass
+        if time.monotonic() > deadline:
+            raise OSError(f"{len(_others())} processes of the last notebook would not die")
+        time.sleep(0.01)
     for folder in folders:
         _empty(folder)
     return killed

@@ -8,12 +8,12 @@ exercised on every run. Slow: every notebook runs in a fresh kernel."""
 from __future__ import annotations
 
 import csv
-import json
 import os
+import shutil
 import socket
-import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -48,7 +48,7 @@ def with_cells(first: str, second: str = ""):
 def reader(paths: dict[str, Path], port: int) -> str:
     return f"""\
 import os, socket
-for name, path in {{k: str(v) for k, v in {paths!r}.items()}}.items():
+for name, path in {({k: str(v) for k, v in paths.items()})!r}.items():
     try:
         os.listdir(path) if os.path.isdir(path) else open(path, "rb").read(1)
         print("READ", name)
@@ -68,7 +68,7 @@ LEAKS = ["/tmp/leak", "/var/tmp/leak", "/dev/shm/leak", "~/leak", "leak"]
 def writer(paths: dict[str, Path]) -> str:
     return f"""\
 import os
-for name, path in {{k: str(v) for k, v in {paths!r}.items()}}.items():
+for name, path in {({k: str(v) for k, v in paths.items()})!r}.items():
     try:
         open(os.path.join(path, "pwned.txt"), "w").write("pwned")
         print("WROTE", name)
@@ -106,6 +106,7 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
     except OSError:
         pass
 print("SURVIVORS", alive) if alive else print("ALL GONE")
+print("PROCESSES IN THE SANDBOX", sum(1 for pid in os.listdir("/proc") if pid.isdigit()))
 """
 
 FORK_BOMB = """\
@@ -226,10 +227,15 @@ def graded(request, tmp_path_factory, course_files):
     if request.param == USERS[1]:
         if os.geteuid() != 0:
             pytest.skip("the suite already runs as an unprivileged user: the first run is that path")
-        root = tmp_path_factory.mktemp("as_nobody")
+        # pytest's own temporary folders are private to this user: this one is not.
+        root = Path(tempfile.mkdtemp(prefix="as_nobody-"))
         root.chmod(0o755)
-        return grade_corpus(root, NOBODY, course_files)
-    return grade_corpus(tmp_path_factory.mktemp("as_this_user"), None, course_files)
+        try:
+            yield grade_corpus(root, NOBODY, course_files)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    else:
+        yield grade_corpus(tmp_path_factory.mktemp("as_this_user"), None, course_files)
 
 
 def test_the_batch_completes_and_says_how_student_code_runs(graded):
@@ -266,6 +272,8 @@ def test_a_fork_bomb_is_bounded_and_the_next_notebooks_run_normally(graded):
     children = int(first.split("FORK LIMIT AFTER")[1].split()[0])
     assert 0 < children <= sandbox.MAX_PROCESSES, first
     assert "ALL GONE" in second
+    # bubblewrap's init, the zygote, this kernel (and, at most, a helper process of its own)
+    assert int(second.split("PROCESSES IN THE SANDBOX")[1].split()[0]) <= 4, second
     row, perfect_row = graded["rows"]["fork_bomb"], graded["rows"]["perfect"]
     for item in ("sigmoid", "tanh", "mse", "NeuralNet", "one_epoch", "test_mse"):
         assert row[item] == perfect_row[item] != "0", item
