@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder import demo, execute, grade, sandbox, scrub, slots
+from autograder import demo, execute, grade, scrub, slots
 from autograder.config import RELEASE, ROOT
 
 pytestmark = pytest.mark.slow
@@ -554,8 +554,9 @@ time.sleep(120)
 
 
 def kill_workers_grading_the_victim(stop) -> None:
-    """Kill (SIGKILL) the grading worker of any kernel whose folder holds the victim's marker: the
-    kernel's parent is its zygote, whose parent is the worker."""
+    """Kill (SIGKILL) the grading worker of any kernel whose working folder (seen through
+    /proc/<pid>/cwd, which reaches into its sandbox) holds the victim's marker: the worker is the
+    kernel's nearest ancestor that multiprocessing started."""
     import os
     import signal
     import time
@@ -566,8 +567,12 @@ def kill_workers_grading_the_victim(stop) -> None:
     while not stop.is_set():
         for proc in Path("/proc").glob("[0-9]*"):
             try:
-                if (Path(os.readlink(proc / "cwd")) / "VICTIM").exists():
-                    os.kill(parent(parent(int(proc.name))), signal.SIGKILL)
+                if not (proc / "cwd" / "VICTIM").exists():
+                    continue
+                pid = int(proc.name)
+                while b"multiprocessing" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    pid = parent(pid)
+                os.kill(pid, signal.SIGKILL)
             except (OSError, ValueError, IndexError):
                 continue
         time.sleep(0.2)

@@ -203,6 +203,8 @@ def grade_corpus(root: Path, uid: int | None, course_files: Path) -> dict:
     listener.close()
     assert run.returncode == 0, run.stderr[-3000:]
     rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
+    broken = {s: (out / s / "grading.log").read_text()[-2000:] for s, r in rows.items() if r["status"] == "grader error"}
+    assert not broken, broken
     printed = {}
     for student in corpus:
         printed[student] = {nb: "".join(o.get("text", "") for c in nbformat.read(str(out / student / "executed" / nb), 4).cells
