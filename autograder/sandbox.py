@@ -101,6 +101,9 @@ def command(program: str, assignment: str, data_files: tuple[str, ...]) -> list[
     for name in data_files:
         args += ["--ro-bind", str(DATA / name), str(INSIDE / "data" / name)]
     args += ["--ro-bind", kernel_factory.__file__, FACTORY,
+             # bwrap's own root (where it made the folders above) is a memory file system too:
+             # read-only, so that only the size-limited ones can be written.
+             "--remount-ro", "/",
              "--chdir", str(INSIDE), "--", sys.executable, "-I", FACTORY]
     return args
 

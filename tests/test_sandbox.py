@@ -180,7 +180,7 @@ def grade_corpus(root: Path, uid: int | None, course_files: Path) -> dict:
               "gradebook": course_files, "output folder": out, "another submission": submissions / "perfect",
               "home folder": home, "shadow": Path("/etc/shadow")}
     outside = {"repository": ROOT, "another submission": submissions / "perfect", "output folder": out,
-               "home folder": home, "usr": Path("/usr")}
+               "home folder": home, "usr": Path("/usr"), "sandbox root": Path("/")}
     corpus = {
         "perfect": perfect(),
         "reader": with_cells(reader(secret, listener.getsockname()[1])),
@@ -257,7 +257,7 @@ def test_nothing_outside_the_allow_list_can_be_read_nor_the_network_reached(grad
 
 def test_nothing_outside_scratch_can_be_written_and_nothing_written_reaches_the_next_kernel(graded):
     printed = graded["printed"]["writer"]
-    assert "WROTE" not in printed[LAYERS] and printed[LAYERS].count("DENIED") == 5, printed[LAYERS]
+    assert "WROTE" not in printed[LAYERS] and printed[LAYERS].count("DENIED") == 6, printed[LAYERS]
     assert "NOTHING LEFT" in printed[ACTIVATIONS], printed[ACTIVATIONS]
     assert not list(ROOT.glob("pwned.txt")) and not list(graded["out"].parent.rglob("pwned.txt"))
     assert graded["rows"]["writer"]["score"] == graded["rows"]["perfect"]["score"]
