@@ -230,7 +230,8 @@ def _grade_into(result: report.SubmissionResult, job: Job, slot: int, cpus: list
             run = run_plan(plan, where.kernel_manager(job.limits.memory_mb), cwd=str(where.cwd),
                            env=where.env(), cell_timeout=job.limits.cell_timeout, deadline=deadline)
         finally:
-            where.clean()
+            if note := where.clean():
+                log.append(note)
         result.items += run.items
         log += run.log
         if run.status != GRADED:

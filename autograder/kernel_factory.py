@@ -91,21 +91,28 @@ def _become_kernel(request: KernelRequest) -> None:
         os._exit(1)
 
 
-def _empty(folder: str) -> None:
-    """Remove everything in `folder` but mount points (the folder shared with the grader may sit
-    in it). A notebook may have left read-only folders, which their owner (our uid) opens up
-    again first."""
+def _mount_points() -> set[str]:
+    with open("/proc/self/mountinfo") as mounts:
+        return {line.split()[4] for line in mounts}
+
+
+def _empty(folder: str, mounts: set[str]) -> None:
+    """Remove everything in `folder` but mount points and the folders on the way to one (the
+    Python environment may be bound inside /tmp, say). A notebook may have left read-only
+    folders, which their owner (our uid) opens up again first."""
     os.makedirs(folder, exist_ok=True)
-    for top, folders, _ in os.walk(folder):
-        for name in folders:
-            path = os.path.join(top, name)
-            if not os.path.islink(path) and not os.path.ismount(path):
-                os.chmod(path, stat.S_IRWXU)
-        folders[:] = [f for f in folders if not os.path.ismount(os.path.join(top, f))]
     for entry in os.scandir(folder):
-        if os.path.ismount(entry.path):
+        if entry.path in mounts:
             continue
-        if entry.is_dir(follow_symlinks=False):
+        if any(m.startswith(entry.path + "/") for m in mounts):
+            _empty(entry.path, mounts)
+        elif entry.is_dir(follow_symlinks=False):
+            for top, folders, _ in os.walk(entry.path):
+                for name in folders:
+                    path = os.path.join(top, name)
+                    if not os.path.islink(path):
+                        os.chmod(path, stat.S_IRWXU)
+            os.chmod(entry.path, stat.S_IRWXU)
             shutil.rmtree(entry.path)
         else:
             os.unlink(entry.path)
@@ -132,8 +139,9 @@ def _clean(folders: list[str], kill: bool) -> int:
         if time.monotonic() > deadline:
             raise OSError(f"{len(_others())} processes of the last notebook would not die")
         time.sleep(0.01)
+    mounts = _mount_points()
     for folder in folders:
-        _empty(folder)
+        _empty(folder, mounts)
     return killed
 
 

@@ -41,7 +41,8 @@ from .zygote import KernelRequest, Zygote, ZygoteError, ZygoteProvisioner
 SANDBOX_UID_BASE = 61000       # as root: slot i runs as uid SANDBOX_UID_BASE + i
 INSIDE = Path("/sandbox")      # a notebook's world: INSIDE/<assignment> (cwd), INSIDE/home, INSIDE/data
 FACTORY = "/opt/grader/kernel_factory.py"
-SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc", "/sys/devices/system/cpu")
+PROGRAMS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")  # and their libraries
+SYSTEM = (*PROGRAMS, "/etc", "/sys/devices/system/cpu")                      # all bound read-only
 MiB = 1024 * 1024
 # Memory file systems a notebook may write to, and their sizes.
 WRITABLE = {str(INSIDE): 1024 * MiB, "/tmp": 512 * MiB, "/var/tmp": 64 * MiB, "/dev/shm": 512 * MiB,
@@ -91,13 +92,14 @@ def command(program: str, assignment: str, data_files: tuple[str, ...]) -> list[
             "--new-session", "--cap-drop", "ALL"]
     for path in SYSTEM:
         args += ["--ro-bind-try", path, path]
-    for prefix in sorted({Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent}):
-        if not any(str(prefix).startswith(path + "/") for path in SYSTEM[:7]):
-            args += ["--ro-bind", str(prefix), str(prefix)]
     args += ["--proc", "/proc", "--dev", "/dev"]
     for path, size in WRITABLE.items():
         args += ["--size", str(size), "--tmpfs", path]
     args += ["--dir", str(INSIDE / "home"), "--dir", str(INSIDE / assignment)]
+    # After the memory file systems, which would hide it if it lives in /tmp (a clone there, say).
+    for prefix in sorted({Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent}):
+        if not any(prefix.is_relative_to(path) for path in PROGRAMS):  # else bound already
+            args += ["--ro-bind", str(prefix), str(prefix)]
     for name in data_files:
         args += ["--ro-bind", str(DATA / name), str(INSIDE / "data" / name)]
     args += ["--ro-bind", kernel_factory.__file__, FACTORY,
@@ -230,15 +232,18 @@ class Slot:
         self.folder = folder
         return km
 
-    def clean(self) -> None:
-        """After a notebook: nothing it started keeps running, nothing it wrote stays."""
+    def clean(self) -> str:
+        """After a notebook: nothing it started keeps running, nothing it wrote stays. Returns ''
+        or, when the sandbox had to be thrown away instead, why (for grading.log)."""
         writable = [str(self.cwd), str(self.work / "home")]
         writable += [p for p in WRITABLE if p != str(INSIDE)] if self.isolated else [str(self.work / "tmp")]
+        shutil.rmtree(getattr(self, "folder", self.private / "none"), ignore_errors=True)
         try:
             self.zygote.clean(writable, kill=self.isolated)
-        except ZygoteError:
+        except ZygoteError as err:
             self.close()  # slot_for starts a new sandbox (its memory file systems are new)
-        shutil.rmtree(getattr(self, "folder", self.private / "none"), ignore_errors=True)
+            return f"{err}; the next notebook gets a new sandbox"
+        return ""
 
     def close(self) -> None:
         self.zygote.close()
