@@ -257,9 +257,13 @@ def test_nothing_outside_the_allow_list_can_be_read_nor_the_network_reached(grad
 
 def test_nothing_outside_scratch_can_be_written_and_nothing_written_reaches_the_next_kernel(graded):
     printed = graded["printed"]["writer"]
-    assert "WROTE" not in printed[LAYERS] and printed[LAYERS].count("DENIED") == 6, printed[LAYERS]
-    assert "NOTHING LEFT" in printed[ACTIVATIONS], printed[ACTIVATIONS]
+    # What counts is the machine: no pwned.txt in the repository, the submissions, the output or
+    # the home folder. (Inside, a path that looks like the repository's may exist, in the
+    # sandbox's own memory file systems: when the course lives under /tmp, the sandbox makes
+    # /tmp/<course> to hold the bound Python environment.)
     assert not list(ROOT.glob("pwned.txt")) and not list(graded["out"].parent.rglob("pwned.txt"))
+    assert "DENIED usr\n" in printed[LAYERS] and "DENIED sandbox root\n" in printed[LAYERS], printed[LAYERS]
+    assert "NOTHING LEFT" in printed[ACTIVATIONS], printed[ACTIVATIONS]
     assert graded["rows"]["writer"]["score"] == graded["rows"]["perfect"]["score"]
 
 
