@@ -66,6 +66,16 @@ def output_size(content: dict) -> int:
     return size + sum(len(str(value)) for value in (content.get("data") or {}).values())
 
 
+def well_formed(msg: dict) -> bool:
+    """The fields nbclient reads have the types it expects."""
+    content = msg.get("content")
+    if not isinstance(content, dict) or not isinstance(msg.get("parent_header"), dict):
+        return False
+    expected = {"text": str, "data": dict, "metadata": dict, "traceback": list, "ename": str, "evalue": str,
+                "transient": dict, "execution_count": (int, type(None)), "execution_state": str}
+    return all(isinstance(content[key], kind) for key, kind in expected.items() if key in content)
+
+
 class BoundedClient(NotebookClient):
     """nbgrader's LimitOutput, applied while the notebook runs rather than when it is saved: once
     a cell (or the notebook) has produced its share of output, further output is dropped, so a
@@ -76,6 +86,8 @@ class BoundedClient(NotebookClient):
         self.output_chars: dict[int, int] = {}
 
     def process_message(self, msg, cell, cell_index):
+        if not well_formed(msg):
+            return None  # a kernel's messages are the student's: nbclient would trip on these
         if msg["msg_type"] == "error":  # always kept (it decides whether a test cell failed), cut
             content = msg["content"]
             content["evalue"] = str(content.get("evalue", ""))[:ERROR_CHARS]
@@ -203,6 +215,9 @@ def judge_item(test, test_cell, probe: ProbeResult | None, catalog, hidden: bool
         return True, "The visible checks pass (the hidden checks decide the points).", ""
     if probe is None:
         return False, "Not run: the notebook stopped before this item's hidden check.", ""
+    if len(probe.payloads) > 1:
+        return False, ("Your code published output in the format of the hidden check's observations "
+                       "while the check ran: the check cannot tell its own from yours."), ""
     if probe.payload is None:
         return False, ("The hidden check could not run after your code"
                        + (f" ({scrub.quote(probe.error)})" if probe.error else "")

@@ -78,8 +78,12 @@ def _become_kernel(request: KernelRequest) -> None:
             os.sched_setaffinity(0, request.cpus)  # inherited by every thread and process it starts
             sys.modules["torch"].set_num_threads(len(request.cpus))
         if request.connection is not None:
+            os.makedirs(os.path.dirname(request.connection_file), exist_ok=True)
             with open(request.connection_file, "w") as file:
                 json.dump(request.connection, file)
+        for folder in (request.cwd, request.env.get("HOME")):  # emptied with the rest by the last clean
+            if folder:
+                os.makedirs(folder, exist_ok=True)
         os.chdir(request.cwd)
         os.environ.clear()
         os.environ.update(request.env)

@@ -95,9 +95,12 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
     except (nbformat.reader.NotJSONError, nbformat.ValidationError, KeyError, TypeError) as err:
         raise InvalidNotebook(f"{path.name} is not a valid notebook ({type(err).__name__})") from None
     for index, cell in enumerate(nb.cells):
-        if not isinstance(cell.get("source"), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
-            raise InvalidNotebook(f"{path.name}: cell {index + 1} is malformed")
         cell.setdefault("metadata", {})
+        meta = cell["metadata"]
+        nbgrader = meta.get("nbgrader", {}) if isinstance(meta, dict) else None
+        if (not isinstance(cell.get("source"), str) or cell.get("cell_type") not in ("code", "markdown", "raw")
+                or not isinstance(nbgrader, dict) or not isinstance(nbgrader.get("grade_id", ""), str)):
+            raise InvalidNotebook(f"{path.name}: cell {index + 1} is malformed")
     return nb
 
 

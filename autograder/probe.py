@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from queue import Empty
 
 from jupyter_core.utils import run_sync
@@ -102,9 +102,15 @@ def probe_code(item: Item) -> str:
 
 @dataclass
 class ProbeResult:
-    payload: str | None = None   # the item's first observation (later ones are ignored)
+    payloads: list[str] = field(default_factory=list)  # observations of the item published meanwhile
     error: str = ""              # the name of the exception the probe raised, if any
     output_chars: int = 0        # what the student's code printed meanwhile (counted, not kept)
+
+    @property
+    def payload(self) -> str | None:
+        """The observation, when there is exactly one: a student function that the check calls
+        can publish output in the observation's format too, and then none counts."""
+        return self.payloads[0] if len(self.payloads) == 1 else None
 
 
 async def _run_silent(kc, km, code: str, timeout: float, grade_id: str | None) -> ProbeResult:
@@ -123,19 +129,21 @@ async def _run_silent(kc, km, code: str, timeout: float, grade_id: str | None) -
             if not await km.is_alive():
                 raise DeadKernelError("the kernel died during a hidden check") from None
             continue
-        if msg["parent_header"].get("msg_id") != msg_id:
+        if not isinstance(msg.get("parent_header"), dict) or msg["parent_header"].get("msg_id") != msg_id:
             continue  # left over from an earlier request
         kind, content = msg["msg_type"], msg["content"]
+        if not isinstance(content, dict):
+            continue  # a kernel's messages are the student's: take nothing for granted
         if kind == "status" and content.get("execution_state") == "idle":
             break
         if kind == "error":
             result.error = result.error or str(content.get("ename", "an error"))
         elif kind == "stream":
-            result.output_chars += len(content.get("text", ""))
-        elif kind == "display_data" and grade_id is not None and result.payload is None:
-            data = content.get("data", {}).get(OBSERVATION_MIME)
+            result.output_chars += len(str(content.get("text", "")))
+        elif kind == "display_data" and grade_id is not None and isinstance(content.get("data"), dict):
+            data = content["data"].get(OBSERVATION_MIME)
             if isinstance(data, dict) and data.get("grade_id") == grade_id:
-                result.payload = str(data.get("payload", ""))
+                result.payloads.append(str(data.get("payload", "")))
     return result
 
 

@@ -235,8 +235,10 @@ class Slot:
     def clean(self) -> str:
         """After a notebook: nothing it started keeps running, nothing it wrote stays. Returns ''
         or, when the sandbox had to be thrown away instead, why (for grading.log)."""
-        writable = [str(self.cwd), str(self.work / "home")]
-        writable += [p for p in WRITABLE if p != str(INSIDE)] if self.isolated else [str(self.work / "tmp")]
+        if self.isolated:  # all of it, but the data files bound in /sandbox/data
+            writable = list(WRITABLE)
+        else:
+            writable = [str(self.cwd), str(self.work / "home"), str(self.work / "tmp")]
         shutil.rmtree(getattr(self, "folder", self.private / "none"), ignore_errors=True)
         try:
             self.zygote.clean(writable, kill=self.isolated)

@@ -65,8 +65,8 @@ def bounded(text: str, limit: int = MESSAGE_CHARS) -> str:
 
 def quote(text) -> str:
     """Student text, safe to show: one line, bounded, and withheld when it quotes hidden checks."""
-    text = str(text)
+    shown = " ".join(str(text).split())
     # Scan a little more than is shown, so that a quote cut mid-way is still recognised.
-    if quotes_hidden_checks(text[: QUOTE_CHARS + WINDOW]):
+    if quotes_hidden_checks(shown[: QUOTE_CHARS + WINDOW]):
         return WITHHELD
-    return bounded(" ".join(text.split()), QUOTE_CHARS)
+    return bounded(shown, QUOTE_CHARS)

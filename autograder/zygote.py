@@ -11,14 +11,19 @@ import json
 import os
 import select
 import signal
+import stat
 import subprocess
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import zmq
 from jupyter_client.provisioning import LocalProvisioner
 
 from .kernel_factory import KernelRequest
+
+
+REPLY_TIMEOUT = 60.0  # seconds the zygote may take to fork, or to clean its sandbox
 
 
 class ZygoteError(RuntimeError):
@@ -32,24 +37,32 @@ class Zygote:
     def __init__(self, command: list[str], env: dict[str, str], preexec=None, startup_timeout: float = 300.0):
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
                                         text=True, bufsize=1, preexec_fn=preexec, start_new_session=True)
-        ready, _, _ = select.select([self.process.stdout], [], [], startup_timeout)
-        if not ready:
+        try:
+            reply = self._reply(startup_timeout)
+        except ZygoteError:
             self.close()
-            raise RuntimeError(f"the kernel zygote did not start within {startup_timeout:g} s")
-        reply = self._reply()
+            raise
         if not reply.get("ready"):
             raise RuntimeError(f"the kernel zygote did not start: {reply}")
 
     def _ask(self, request: dict) -> dict:
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+        except OSError as err:  # a kernel killed its zygote (same uid, same sandbox)
+            raise ZygoteError(f"the kernel zygote is gone ({err.strerror})") from None
         return self._reply()
 
-    def _reply(self) -> dict:
-        line = self.process.stdout.readline()
+    def _reply(self, timeout: float = REPLY_TIMEOUT) -> dict:
+        """The zygote's next reply; a kernel may have stopped (SIGSTOP) or killed its zygote."""
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        line = self.process.stdout.readline() if ready else ""
         if not line:
-            raise ZygoteError(f"the kernel zygote exited (code {self.process.poll()})")
-        return json.loads(line)
+            raise ZygoteError(f"the kernel zygote did not answer (exit code {self.process.poll()})")
+        try:
+            return json.loads(line)
+        except json.JSONDecodeError:
+            raise ZygoteError("the kernel zygote answered nonsense") from None
 
     def fork(self, request: KernelRequest) -> int:
         """A new kernel; its pid as this process sees it (not as the sandbox numbers it)."""
@@ -171,6 +184,11 @@ class ZygoteProvisioner(LocalProvisioner):
         self.cwd = request.cwd
         if self.inside is not None:
             self.connection_info = {**self.connection_info, "ip": f"/proc/{self.pid}/root{self.inside}"}
+            # The sockets' paths run through the student's file system: connect once, to the
+            # sockets the kernel has just made (before any student code runs), and never follow a
+            # path replaced later (a link there could lead anywhere on this machine).
+            _wait_for_sockets(self.connection_info, self.process)
+            self.parent.context.setsockopt(zmq.RECONNECT_IVL, -1)
         return self.connection_info
 
     async def kill(self, restart: bool = False) -> None:
@@ -182,3 +200,20 @@ class ZygoteProvisioner(LocalProvisioner):
                 pass
         await super().kill(restart)
 
+
+
+PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+
+
+def _wait_for_sockets(info: dict, kernel: ForkedKernel, timeout: float = 120.0) -> None:
+    """Until every socket of the kernel exists as a socket (not a link); returns early if the
+    kernel dies (the kernel manager then reports it)."""
+    paths = [f"{info['ip']}-{info[port]}" for port in PORTS]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and kernel.poll() is None:
+        try:
+            if all(stat.S_ISSOCK(os.lstat(path).st_mode) for path in paths):
+                return
+        except OSError:
+            pass
+        time.sleep(0.02)

@@ -221,6 +221,23 @@ def tanh(x):
     raise Exfiltrate("\\n".join(In) * 100)
 """
 
+# A sigmoid whose every call publishes an observation of its own, from inside the hidden check.
+FORGING_SIGMOID = """\
+from IPython.display import display
+def sigmoid(x):
+    display({"application/vnd.nn-course.observation+json": {"grade_id": "sigmoid", "payload": "AAAA"}}, raw=True)
+    return 1 / (1 + torch.exp(-x))
+"""
+
+# Messages that nbclient would trip on, sent the way ipykernel sends its own.
+MALFORMED_MESSAGES = """\
+kernel = get_ipython().kernel
+for content in ({"name": "stdout", "text": 5}, {"data": [], "metadata": {}}, {"ename": "E", "evalue": "v", "traceback": 5}):
+    kind = "stream" if "name" in content else "display_data" if "data" in content else "error"
+    kernel.session.send(kernel.iopub_socket, kind, content, parent=kernel.get_parent("shell"))
+print("SENT")
+"""
+
 PRINT_FLOOD = """\
 for _ in range(40_000):
     print("x" * 1_000)
@@ -278,6 +295,8 @@ CLASS = {
     "exfiltrate": lambda: with_activations(answer_tanh=EXFILTRATE),
     "print_flood": lambda: appended(perfect(), LAYERS, PRINT_FLOOD),
     "tensor_subclass": lambda: with_layers(answer_W=TENSOR_SUBCLASS),
+    "forging_sigmoid": lambda: with_activations(answer_sigmoid=FORGING_SIGMOID),
+    "malformed_messages": lambda: appended(perfect(), LAYERS, MALFORMED_MESSAGES),
 }
 LINKED = ("symlinked",)  # made by `symlinked`, after the others
 
@@ -654,3 +673,18 @@ def test_a_notebook_that_asks_for_every_core_slows_only_its_own_slot(tmp_path):
     assert f"SPINNER CORES {hog_core}" in printed
     timing = beside_hog["extra_data"]["timing"]
     assert set(timing) == set(NOTEBOOKS) and all(t["seconds"] >= t["slowest_cell_seconds"] > 0 for t in timing.values())
+
+
+def test_an_observation_published_by_student_code_during_a_check_makes_the_item_fail(graded):
+    _, rows, out = graded
+    assert rows["forging_sigmoid"]["sigmoid"] == "0" and rows["forging_sigmoid"]["tanh"] == rows["perfect"]["tanh"]
+    sigmoid = next(t for t in results(out, "forging_sigmoid")["tests"] if t["name"] == "sigmoid")
+    assert "published output in the format" in sigmoid["output"]
+
+
+def test_malformed_kernel_messages_are_dropped_not_fatal(graded):
+    _, rows, out = graded
+    _, printed = executed_text(out, "malformed_messages", LAYERS)
+    assert "SENT" in printed
+    assert rows["malformed_messages"]["status"] == "graded"
+    assert rows["malformed_messages"]["score"] == rows["perfect"]["score"]

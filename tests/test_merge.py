@@ -144,6 +144,16 @@ def test_unreadable_files_are_invalid_notebooks_with_a_reason(tmp_path, content,
         merge.read_submission(path)
 
 
+@pytest.mark.parametrize("metadata", [[], {"nbgrader": "x"}, {"nbgrader": {"grade_id": []}}])
+def test_malformed_cell_metadata_is_an_invalid_notebook(tmp_path, metadata):
+    path = tmp_path / "odd.ipynb"
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "metadata": metadata, "source": "a = 1", "outputs": [],
+         "execution_count": None}]}))
+    with pytest.raises(merge.InvalidNotebook, match="cell 1 is malformed|is not a valid notebook"):
+        merge.read_submission(path)
+
+
 def test_binary_garbage_is_an_invalid_notebook(tmp_path):
     path = tmp_path / "garbage.ipynb"
     path.write_bytes(b"\xff\xfe\x00garbage")

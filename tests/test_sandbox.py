@@ -122,6 +122,16 @@ except OSError:
     print("FORK LIMIT AFTER", children)
 """
 
+# A kernel shares its sandbox's uid with the zygote that forked it: it can stop or kill it.
+STOP_ZYGOTE = """\
+import os, signal
+os.kill(os.getppid(), signal.SIGSTOP)
+"""
+KILL_ZYGOTE = """\
+import os, signal
+os.kill(os.getppid(), signal.SIGKILL)
+"""
+
 FILL_DISK = """\
 import os
 chunk = b"x" * 2**20
@@ -188,6 +198,8 @@ def grade_corpus(root: Path, uid: int | None, course_files: Path) -> dict:
         "outliver": with_cells(OUTLIVE, FIND_SURVIVORS),
         "fork_bomb": with_cells(FORK_BOMB, FIND_SURVIVORS),
         "disk_filler": with_cells(FILL_DISK),
+        "zygote_stopper": with_cells(STOP_ZYGOTE),
+        "zygote_killer": with_cells(KILL_ZYGOTE),
     }
     for student, notebooks in corpus.items():
         demo.write_student(submissions / student, notebooks)
@@ -241,7 +253,8 @@ def graded(request, tmp_path_factory, course_files):
 
 
 def test_the_batch_completes_and_says_how_student_code_runs(graded):
-    assert set(graded["rows"]) == {"perfect", "reader", "writer", "outliver", "fork_bomb", "disk_filler"}
+    assert set(graded["rows"]) == {"perfect", "reader", "writer", "outliver", "fork_bomb", "disk_filler",
+                                   "zygote_stopper", "zygote_killer"}
     assert "bubblewrap sandbox" in graded["stdout"]
 
 
@@ -307,3 +320,12 @@ def test_without_a_sandbox_the_grader_refuses_unless_told(tmp_path, monkeypatch,
     err = capsys.readouterr().err
     assert "no sandbox for student code" in err and "--no-sandbox" in err
     assert not (tmp_path / "out" / "s1").exists()
+
+
+def test_a_kernel_that_stops_or_kills_its_zygote_costs_only_its_own_notebook(graded):
+    rows = graded["rows"]
+    stopper, killer, perfect_row = rows["zygote_stopper"], rows["zygote_killer"], rows["perfect"]
+    assert stopper["status"] == "graded" and stopper["score"] == perfect_row["score"]  # a new sandbox next
+    assert killer["status"] == "crashed" and "kernel died" in killer["reason"]
+    for item in ("sigmoid", "mse", "NeuralNet", "one_epoch"):  # the next notebooks, in a new sandbox
+        assert killer[item] == perfect_row[item] != "0", item
