@@ -136,29 +136,26 @@ class Job:
 
 # ----------------------------------------------------------------------------- one submission
 _SLOT = 0
-_STATE = None     # per job: NOT_STARTED, STARTED or DONE (shared with the batch's process)
+_STARTED = None   # per job: 1 once a worker took it (shared with the batch's process)
 _STOPPING = None  # set by the batch when it is interrupted: start nothing more
-NOT_STARTED, STARTED, DONE = 0, 1, 2
 
 
-def _init_worker(counter, state, stopping) -> None:
+def _init_worker(counter, started, stopping) -> None:
     """Give each worker process its own sandbox slot, and the batch's shared state."""
-    global _SLOT, _STATE, _STOPPING
+    global _SLOT, _STARTED, _STOPPING
     with counter.get_lock():
         _SLOT = counter.value
         counter.value += 1
-    _STATE, _STOPPING = state, stopping
+    _STARTED, _STOPPING = started, stopping
 
 
 def _grade_in_worker(job: Job, index: int) -> report.SubmissionResult | None:
-    """grade_submission in a pool worker, recording in the shared table when it starts and ends
-    (so that, if the worker dies, the batch knows which submission it was grading)."""
+    """grade_submission in a pool worker, recording in the shared table that it started (so that,
+    if the worker dies, the batch knows which submissions were in flight)."""
     if _STOPPING.value:
         return None
-    _STATE[index] = STARTED
-    result = grade_submission(job)
-    _STATE[index] = DONE
-    return result
+    _STARTED[index] = 1
+    return grade_submission(job)
 
 
 def grade_submission(job: Job, slot: int | None = None) -> report.SubmissionResult:
@@ -347,9 +344,9 @@ def _pool(batch: list[Job], workers: int):
     """Grade `batch` in one pool of worker processes; yield (job, result) as they finish, and
     (job, None, started) for each job lost when a worker died."""
     context = multiprocessing.get_context("spawn")
-    counter, state, stopping = context.Value("i", 0), context.Array("b", len(batch)), context.Value("b", 0)
+    counter, started, stopping = context.Value("i", 0), context.Array("b", len(batch)), context.Value("b", 0)
     pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(batch))), mp_context=context,
-                               initializer=_init_worker, initargs=(counter, state, stopping))
+                               initializer=_init_worker, initargs=(counter, started, stopping))
     finished = False
     try:
         futures = {pool.submit(_grade_in_worker, job, index): (index, job) for index, job in enumerate(batch)}
@@ -358,7 +355,7 @@ def _pool(batch: list[Job], workers: int):
             try:
                 yield job, future.result(), True
             except BrokenProcessPool:
-                yield job, None, state[index] == STARTED
+                yield job, None, bool(started[index])
         finished = True
     finally:
         # Interrupted (Ctrl-C): what has not started is not graded on the way out (some jobs
