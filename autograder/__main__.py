@@ -31,10 +31,14 @@ def parser() -> argparse.ArgumentParser:
                    help="seconds a whole submission may run (default: the assignment's, see autograder/config.py)")
     g.add_argument("--cell-timeout", type=float, default=None, help="seconds one cell may run")
     g.add_argument("--force", action="store_true", help="grade again what is already graded")
+    g.add_argument("--dask", metavar="ADDRESS", default=None,
+                   help="grade on a Dask cluster: a scheduler's address (tcp://host:8786), or local[:N] for "
+                        "N worker processes on this machine (needs pip install -e '.[cluster]')")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run student code without isolation (only where no sandbox can be built, for trusted code)")
     g.set_defaults(run=lambda a: grade.main(a.assignment, a.submissions, a.out, a.jobs, a.timeout,
-                                             a.cell_timeout, a.force, sandboxed=not a.no_sandbox))
+                                             a.cell_timeout, a.force, sandboxed=not a.no_sandbox,
+                                             dask=a.dask))
 
     c = verbs.add_parser("check", help="students: run the visible checks on your notebook")
     c.add_argument("notebook", type=Path)

@@ -8,21 +8,18 @@ as a student is done, so an interrupted batch keeps what it finished and a re-ru
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import nbformat
-from tqdm import tqdm
 
-from . import notebooks, report, sandbox, slots
+from . import notebooks, pool, report, sandbox, slots
 from .checks import ASSIGNMENTS
 from .config import LIMITS, NEAR_LIMIT, RELEASE, ROOT, SOURCE, Limits
 from .execute import CRASHED, ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, run_plan
@@ -135,32 +132,9 @@ class Job:
 
 
 # ----------------------------------------------------------------------------- one submission
-_SLOT = 0
-_STARTED = None   # per job: 1 once a worker took it (shared with the batch's process)
-_STOPPING = None  # set by the batch when it is interrupted: start nothing more
-
-
-def _init_worker(counter, started, stopping) -> None:
-    """Give each worker process its own sandbox slot, and the batch's shared state."""
-    global _SLOT, _STARTED, _STOPPING
-    with counter.get_lock():
-        _SLOT = counter.value
-        counter.value += 1
-    _STARTED, _STOPPING = started, stopping
-
-
-def _grade_in_worker(job: Job, index: int) -> report.SubmissionResult | None:
-    """grade_submission in a pool worker, recording in the shared table that it started (so that,
-    if the worker dies, the batch knows which submissions were in flight)."""
-    if _STOPPING.value:
-        return None
-    _STARTED[index] = 1
-    return grade_submission(job)
-
-
 def grade_submission(job: Job, slot: int | None = None) -> report.SubmissionResult:
     """Grade one student's folder; always returns a result and writes it to OUT/<student>/."""
-    slot = _SLOT if slot is None else slot
+    slot = pool.SLOT if slot is None else slot
     cpus = slots.cpus_of(slot, job.cores)
     slots.pin(cpus)  # this worker, and the zygote and kernels it starts, stay on the slot's cores
     result = report.SubmissionResult(job.student_id, job.assignment.name, submission_sha256=job.digest)
@@ -261,25 +235,43 @@ def preflight(isolated: bool) -> None:
 
 def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
          timeout: float | None = None, cell_timeout: float | None = None, force: bool = False,
-         progress: bool = True, sandboxed: bool = True) -> int:
-    """Grade every student folder in `submissions` into `out`. Returns 0 when the batch ran
-    (whatever the submissions did), 2 on misuse."""
-    try:
-        spec = load_assignment(assignment)
-        students = find_submissions(Path(submissions), assignment)
-        limits = LIMITS[assignment]
-        limits = replace(limits, total_timeout=timeout or limits.total_timeout,
-                         cell_timeout=min(cell_timeout or limits.cell_timeout, timeout or float("inf")))
-        if jobs is not None and jobs < 1:
-            raise UsageError(f"--jobs {jobs}: grade at least one submission at a time")
-        plan = slots.plan(limits.cores, jobs)
-        preflight(sandboxed)
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-    except UsageError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(f"grading {len(students)} submission(s) of {assignment}, {plan.jobs} at a time, "
+         progress: bool = True, sandboxed: bool = True, dask: str | None = None) -> int:
+    """Grade every student folder in `submissions` into `out`, in local worker processes or, with
+    `dask` (a scheduler's address, or local[:N]), as tasks of a Dask cluster (cluster.py). Returns
+    0 when the batch ran (whatever the submissions did), 2 on misuse."""
+    with ExitStack() as stack:
+        try:
+            spec = load_assignment(assignment)
+            students = find_submissions(Path(submissions), assignment)
+            limits = LIMITS[assignment]
+            limits = replace(limits, total_timeout=timeout or limits.total_timeout,
+                             cell_timeout=min(cell_timeout or limits.cell_timeout, timeout or float("inf")))
+            if jobs is not None and jobs < 1:
+                raise UsageError(f"--jobs {jobs}: grade at least one submission at a time")
+            if dask is not None and jobs is not None:
+                raise UsageError("--jobs and --dask: with --dask the cluster's workers decide how many "
+                                 "submissions are graded at once; drop --jobs")
+            if dask is None:
+                plan = slots.plan(limits.cores, jobs)
+                preflight(sandboxed)
+                run_jobs = partial(pool.run_jobs, jobs=plan.jobs, progress=progress)
+            else:
+                # Each worker grades in a slot of its own, on the cores the assignment states
+                # (checked, with the sandbox, on the workers themselves).
+                plan = slots.SlotPlan(jobs=0, cores=limits.cores)
+                run_jobs = stack.enter_context(_dask_runner(dask, spec, sandboxed, progress))
+            out = Path(out)
+            out.mkdir(parents=True, exist_ok=True)
+        except UsageError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        return _batch(spec, students, out, limits, plan, run_jobs, force, sandboxed)
+
+
+def _batch(spec: Assignment, students: dict[str, Path], out: Path, limits: Limits, plan: slots.SlotPlan,
+           run_jobs, force: bool, sandboxed: bool) -> int:
+    where = f"{plan.jobs} at a time" if plan.jobs else "on the Dask cluster"
+    print(f"grading {len(students)} submission(s) of {spec.name}, {where}, "
           f"{plan.cores} core(s) each; {sandbox.describe(sandboxed)}")
     if plan.note:
         print(f"note: {plan.note}")
@@ -297,7 +289,7 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
     if len(results):
         print(f"{len(results)} already graded (same submission, same checks): skipped; --force grades them again")
     try:
-        for result in _run_jobs(todo, plan.jobs, progress):
+        for result in run_jobs(todo):
             results[result.student_id] = result
     except KeyboardInterrupt:
         print("\ninterrupted: finished results are kept; run the same command again to go on",
@@ -315,58 +307,26 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
     return 0
 
 
-def _run_jobs(todo: list[Job], jobs: int, progress: bool):
-    """Yield results as workers finish. A worker that dies (the OS killed it, say) breaks the whole
-    pool: what it had not started is graded in a new pool; what was in flight is graded again one
-    at a time, each in a pool of its own, so that only a submission whose grading kills its worker
-    again is marked crashed."""
-    if not todo:
-        return
-    with tqdm(total=len(todo), unit="student", disable=not progress) as bar:
-        pending, in_flight = list(todo), []
-        while pending:
-            batch, pending = pending, []
-            for job, result, started in _pool(batch, jobs):
-                if result is None:
-                    (in_flight if started else pending).append(job)
-                    continue
-                bar.update(1)
-                yield result
-            if len(pending) == len(batch):  # the pool died before grading anything: no retry loop
-                in_flight, pending = in_flight + pending, []
-        for job in in_flight:
-            for _, result, _ in _pool([job], 1):
-                bar.update(1)
-                yield result if result is not None else _worker_died(job)
-
-
-def _pool(batch: list[Job], workers: int):
-    """Grade `batch` in one pool of worker processes; yield (job, result) as they finish, and
-    (job, None, started) for each job lost when a worker died."""
-    context = multiprocessing.get_context("spawn")
-    counter, started, stopping = context.Value("i", 0), context.Array("b", len(batch)), context.Value("b", 0)
-    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(batch))), mp_context=context,
-                               initializer=_init_worker, initargs=(counter, started, stopping))
-    finished = False
+@contextmanager
+def _dask_runner(address: str, spec: Assignment, sandboxed: bool, progress: bool):
     try:
-        futures = {pool.submit(_grade_in_worker, job, index): (index, job) for index, job in enumerate(batch)}
-        for future in as_completed(futures):
-            index, job = futures[future]
-            try:
-                yield job, future.result(), True
-            except BrokenProcessPool:
-                yield job, None, bool(started[index])
-        finished = True
+        from . import cluster
+    except ImportError as err:  # Dask is an optional dependency
+        raise UsageError(f"--dask needs Dask ({err.name} is not installed): pip install -e '.[cluster]'") from None
+
+    client, local = cluster.connect(address, spec, sandboxed)
+    print(f"Dask: {len(client.scheduler_info()['workers'])} worker(s) at {client.scheduler.address}; "
+          f"dashboard {client.dashboard_link}")
+    try:
+        yield lambda todo: cluster.run_jobs(client, todo, progress)
     finally:
-        # Interrupted (Ctrl-C): what has not started is not graded on the way out (some jobs
-        # already sit in the workers' queue, beyond what cancel_futures reaches).
-        stopping.value = 0 if finished else 1
-        pool.shutdown(wait=finished, cancel_futures=True)
+        cluster.close(client, local)
 
 
-def _worker_died(job: Job) -> report.SubmissionResult:
+def worker_died(job: Job, times: int = 2) -> report.SubmissionResult:
     result = report.SubmissionResult(job.student_id, job.assignment.name, submission_sha256="")
-    result.worsen(CRASHED, "the grading worker died twice while grading this submission "
+    how_often = "twice" if times == 2 else f"{times} times"
+    result.worsen(CRASHED, f"the grading worker died {how_often} while grading this submission "
                   "(it was killed, or ran out of memory)")
     result.items = [ItemResult(t.grade_id, t.notebook, t.points, message="Not graded: the grading worker died.")
                     for t in job.assignment.tests()]

@@ -267,3 +267,11 @@ def slot_for(assignment: str, data_files: tuple[str, ...], slot: int, cpus: tupl
     if _slot is None:
         _slot = Slot(*wanted)
     return _slot
+
+
+def close_slot() -> None:
+    """Stop this worker's slot (its zygote and sandbox), if it has one."""
+    global _slot
+    if _slot is not None:
+        _slot.close()
+        _slot = None
