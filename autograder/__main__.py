@@ -32,7 +32,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--cell-timeout", type=float, default=None, help="seconds one cell may run")
     g.add_argument("--force", action="store_true", help="grade again what is already graded")
     g.add_argument("--dask", metavar="ADDRESS", default=None,
-                   help="grade on a Dask cluster: a scheduler's address (tcp://host:8786), or local[:N] for "
+                   help="grade on a Dask cluster: a scheduler's address (tcp://host:8786) or scheduler file (.json), or local[:N] for "
                         "N worker processes on this machine (needs pip install -e '.[cluster]')")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run student code without isolation (only where no sandbox can be built, for trusted code)")

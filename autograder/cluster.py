@@ -1,5 +1,5 @@
-"""Grade on a Dask cluster: `python -m autograder grade ... --dask ADDRESS` (a running scheduler)
-or `--dask local[:N]` (a LocalCluster of N worker processes on this machine).
+"""Grade on a Dask cluster: `python -m autograder grade ... --dask ADDRESS` (a running scheduler,
+by address or scheduler file) or `--dask local[:N]` (a LocalCluster of N worker processes here).
 
 Each submission is one Dask task. Its notebooks travel to a worker as bytes and its results come
 back as text; this process (the client) writes OUT, so workers need no shared file system, only
@@ -8,8 +8,8 @@ the same project environment and data (`pip install .[cluster]`, `python -m auto
 Each worker grades one submission at a time in a grading slot of its own (`GradingSlot`, a worker
 plugin): its sandbox and zygote start when the worker joins and are kept from task to task, as a
 local grading worker keeps them. A worker that dies mid-task costs no submission: the scheduler
-gives the task to another worker, and a submission whose task killed two workers is marked
-crashed (a scheduler of our own allows one failure; an existing scheduler keeps its setting).
+gives the task to another worker, and a submission whose grading killed two workers is marked
+crashed (see run_jobs).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import json
 import os
 import tempfile
 import threading
+import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -29,10 +30,13 @@ from distributed.scheduler import KilledWorker
 
 from . import grade, report, sandbox, slots
 from .config import LIMITS
+from .execute import ERROR
 from .merge import InvalidNotebook, read_file
 
 LOCAL = "local"
 ALLOWED_FAILURES = 1     # our own scheduler: a task that killed 2 workers is not given a third
+MAX_ATTEMPTS = 5         # submissions of one task, when workers died while it waited (see run_jobs)
+STARTED = "nn-course-started"  # the Dask event a task logs when it starts grading
 CONNECT_TIMEOUT = "30s"  # to reach a scheduler, and for its first worker to join
 SLOT_LOCKS = Path(tempfile.gettempdir())  # /tmp/nn-course-slot-<i>.lock: slots taken on this host
 
@@ -103,10 +107,13 @@ class GradingSlot(WorkerPlugin):
     def __init__(self, assignment: str, digest: str, isolated: bool, cores: int):
         self.assignment, self.digest, self.isolated, self.cores = assignment, digest, isolated, cores
 
+    ready = False
+
     async def setup(self, worker) -> None:
         self.lock = threading.Lock()  # one submission at a time, whatever the worker's threads
         self.slot, self._held = claim_slot()
         await asyncio.to_thread(self._start)
+        self.ready = True
 
     def _start(self) -> None:
         if grade.load_assignment(self.assignment).digest() != self.digest:
@@ -121,17 +128,27 @@ class GradingSlot(WorkerPlugin):
 
     def teardown(self, worker) -> None:
         sandbox.close_slot()
-        os.close(self._held)
+        if hasattr(self, "_held"):
+            os.close(self._held)
 
 
-def grade_task(job: grade.Job, submission: Submission) -> dict[str, str]:
+def grade_task(job: grade.Job, submission: Submission, batch: str) -> dict[str, str]:
     """Runs on a worker: grade one submission; its OUT/<student>/ files, by relative path."""
-    plugin = get_worker().plugins[GradingSlot.name]
-    with plugin.lock, tempfile.TemporaryDirectory(prefix="nn-course-task-") as scratch:
+    worker = get_worker()
+    plugin = worker.plugins.get(GradingSlot.name)
+    if plugin is None or not plugin.ready:
+        raise WorkerUnfit(f"worker {worker.address} has no grading slot (see its log)")
+    with plugin.lock:
+        worker.log_event(STARTED, {"batch": batch, "student": job.student_id})
+        return _grade_here(job, submission, plugin.slot)
+
+
+def _grade_here(job: grade.Job, submission: Submission, slot: int) -> dict[str, str]:
+    with tempfile.TemporaryDirectory(prefix="nn-course-task-") as scratch:
         folder, out = Path(scratch) / "submission" / job.student_id, Path(scratch) / "out"
         folder.parent.mkdir()
         unpack(submission, folder)
-        grade.grade_submission(replace(job, folder=folder, out=out), slot=plugin.slot)
+        grade.grade_submission(replace(job, folder=folder, out=out), slot=slot)
         student = out / job.student_id
         return {str(p.relative_to(student)): p.read_text(encoding="utf-8")
                 for p in sorted(student.rglob("*")) if p.is_file()}
@@ -152,8 +169,11 @@ def connect(address: str, assignment: grade.Assignment, isolated: bool) -> tuple
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
         client = Client(cluster)
     else:
+        where = {"scheduler_file": address} if address.endswith(".json") else {"address": address}
+        if "scheduler_file" in where and not Path(address).is_file():
+            raise grade.UsageError(f"--dask {address}: no such scheduler file (dask scheduler --scheduler-file writes it)")
         try:
-            client = Client(address, timeout=CONNECT_TIMEOUT)
+            client = Client(**where, timeout=CONNECT_TIMEOUT)
         except OSError as err:  # includes TimeoutError
             raise grade.UsageError(f"cannot reach the Dask scheduler at {address} ({err}): start it, "
                                    "or check the address (tcp://host:8786)") from None
@@ -173,33 +193,57 @@ def close(client: Client, cluster: LocalCluster | None) -> None:
         cluster.close()
 
 
-def allowed_failures(client: Client) -> int:
-    return client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures)
-
-
 def run_jobs(client: Client, todo: list[grade.Job], progress: bool):
     """Yield results as tasks finish, each written to OUT first. Interrupted (Ctrl-C), the tasks
-    not finished are cancelled; what finished is kept."""
+    not finished are cancelled; what finished is kept.
+
+    The scheduler gives up on a task (KilledWorker) once the workers that held it died more often
+    than it allows; a held task need not have run (a worker may hold one queued behind another).
+    Each task therefore reports when it starts grading (a Dask event), and only a submission whose
+    grading started on two workers that died is marked crashed; the others are submitted again."""
     from tqdm import tqdm
 
-    deaths = allowed_failures(client) + 1
-    futures = {client.submit(grade_task, job, pack(job), pure=False, key=f"grade-{job.student_id}-{i}"): job
-               for i, job in enumerate(todo)}
+    batch = uuid.uuid4().hex
+    submitted = {}
+    for job in todo:
+        submitted[submit(client, job, batch)] = job
+    attempts = dict.fromkeys((job.student_id for job in todo), 1)
+    tasks = as_completed(list(submitted))
     done = False
     try:
         with tqdm(total=len(todo), unit="student", disable=not progress) as bar:
-            for future in as_completed(futures):
-                job = futures.pop(future)
+            for future in tasks:
+                job = submitted.pop(future)
                 try:
                     result = write(job, future.result())
                 except KilledWorker:
-                    result = grade.worker_died(job, deaths)
+                    started = starts(client, batch, job.student_id)
+                    if started < 2 and attempts[job.student_id] < MAX_ATTEMPTS:
+                        attempts[job.student_id] += 1
+                        again = submit(client, job, batch)
+                        submitted[again] = job
+                        tasks.add(again)
+                        continue
+                    result = grade.worker_died(job, max(started, 2))
+                except (WorkerUnfit, OSError) as err:  # a worker without a slot, or out of disk
+                    result = grade.not_graded(job, ERROR, f"internal grader error on a Dask worker: {err}",
+                                              "Not graded: the grader failed; course staff will grade it again.")
                 bar.update(1)
                 yield result
         done = True
     finally:
         if not done:
-            client.cancel(list(futures), force=True)
+            client.cancel(list(submitted), force=True)
+
+
+def submit(client: Client, job: grade.Job, batch: str):
+    return client.submit(grade_task, job, pack(job), batch, pure=False, key=f"grade-{job.student_id}-{uuid.uuid4().hex[:8]}")
+
+
+def starts(client: Client, batch: str, student: str) -> int:
+    """How often a task of this batch started grading `student` (on any worker)."""
+    return sum(1 for _, event in client.get_events(STARTED)
+               if event.get("batch") == batch and event.get("student") == student)
 
 
 def write(job: grade.Job, files: dict[str, str]) -> report.SubmissionResult:

@@ -323,12 +323,17 @@ def _dask_runner(address: str, spec: Assignment, sandboxed: bool, progress: bool
         cluster.close(client, local)
 
 
-def worker_died(job: Job, times: int = 2) -> report.SubmissionResult:
+def not_graded(job: Job, status: str, reason: str, item_message: str) -> report.SubmissionResult:
+    """The result of a submission the grader could not grade; no digest, so a re-run grades it."""
     result = report.SubmissionResult(job.student_id, job.assignment.name, submission_sha256="")
-    how_often = "twice" if times == 2 else f"{times} times"
-    result.worsen(CRASHED, f"the grading worker died {how_often} while grading this submission "
-                  "(it was killed, or ran out of memory)")
-    result.items = [ItemResult(t.grade_id, t.notebook, t.points, message="Not graded: the grading worker died.")
+    result.worsen(status, reason)
+    result.items = [ItemResult(t.grade_id, t.notebook, t.points, message=item_message)
                     for t in job.assignment.tests()]
     report.write_student(job.out, result)
     return result
+
+
+def worker_died(job: Job, times: int = 2) -> report.SubmissionResult:
+    how_often = "twice" if times == 2 else f"{times} times"
+    return not_graded(job, CRASHED, f"the grading worker died {how_often} while grading this submission "
+                      "(it was killed, or ran out of memory)", "Not graded: the grading worker died.")

@@ -1,12 +1,14 @@
 """`python -m bench` (or `make bench`): every benchmark in one run on this machine, ending with
-three lines that runs can be compared by:
+five lines that runs can be compared by:
 
+    dask_vs_jobs: <ratio of wall times, same class, --dask local:N vs --jobs N>
     throughput_vs_nbgrader: <ratio, ours faster when > 1>
     quiz_reference_in_class_vs_alone: <ratio, at most 1.2 when each slot owns its cores>
     mnist_reference: accuracy=<0..1> train_seconds=<s>
     regression_reference: mse_over_noise_floor=<ratio>
 
-Figures are recorded in bench/RESULTS.md. Options: --students N (default 20), --jobs N, --quiz-students N (default 6).
+Figures are recorded in bench/RESULTS.md. Options: --students N (default 20), --jobs N, --quiz-students N (default 6),
+--dask-workers N (default 2).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import os
 import platform
 import sys
 
-from . import mnist_reference, quiz_slots, regression, throughput
+from . import cluster, mnist_reference, quiz_slots, regression, throughput
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=20)
     parser.add_argument("--quiz-students", type=int, default=len(quiz_slots.ORDER))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="for the neural_nets class")
+    parser.add_argument("--dask-workers", type=int, default=2, help="LocalCluster workers, compared with --jobs of the same")
     args = parser.parse_args(argv)
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
@@ -41,9 +44,20 @@ def main(argv: list[str] | None = None) -> int:
     print("the same with --jobs 1: " + ", ".join(f"{s} {t:.1f} s" for s, t in quiz["jobs1"]["seconds"].items())
           + f"; wall {quiz['jobs1']['wall']:.1f} s")
     print(f"the quiz reference graded alone: {quiz['alone']:.1f} s", flush=True)
+    dask = cluster.run(args.students, args.dask_workers)
+    print(f"grading {dask['submissions']} neural_nets submissions on {dask['workers']} workers: --jobs "
+          f"{dask['jobs_seconds']:.1f} s, --dask local:{dask['workers']} {dask['dask_seconds']:.1f} s "
+          f"(same grades.csv: {dask['same_grades']})")
+    print(f"dask: cluster start with checked slots and zygotes {dask['connect_seconds']:.1f} s; overhead per task "
+          f"{dask['overhead_seconds_per_task']:.2f} s; a trivial 100 KB task {dask['task_round_trip_seconds'] * 1000:.1f} ms; "
+          f"result {dask['result_kb']:.0f} KB per submission; peak per worker {dask['peak_mb_per_worker']:.0f} MB")
+    for subs, workers in ((1000, 10), (10000, 100)):
+        hours = cluster.projection(dask["worker_seconds_per_submission"], dask["connect_seconds"], subs, workers) / 3600
+        print(f"projection: {subs} submissions on {workers} workers: {hours:.2f} h")
     mnist = mnist_reference.run()
     regress = regression.run()
     print(f"regression: test MSE {regress['test_mse']:.4f}, noise floor {regress['noise_floor']:.4f} (standardized)")
+    print(f"dask_vs_jobs: {dask['ratio']:.2f}")
     print(f"throughput_vs_nbgrader: {grading['ratio']:.2f}")
     print(f"quiz_reference_in_class_vs_alone: {quiz['ratio']:.2f}")
     print(f"mnist_reference: accuracy={mnist['accuracy']:.4f} train_seconds={mnist['train_seconds']:.1f}")

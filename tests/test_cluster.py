@@ -1,0 +1,213 @@
+"""Grading on a Dask cluster (autograder/cluster.py): the same results as local grading, faults
+that cost no submission, and clear messages when the cluster cannot grade."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from autograder import cluster, demo, grade
+from autograder.config import ROOT
+from tests.conftest import grade_corpus
+from tests.corpus import ASSIGNMENT, NOTEBOOKS, kill_workers_grading, marked, perfect, with_layers
+
+
+# ----------------------------------------------------------------------------- submissions as bytes
+def job_for(folder, out):
+    spec = grade.load_assignment(ASSIGNMENT)
+    return grade.Job(spec, folder.name, folder, out, grade.LIMITS[ASSIGNMENT], "", 1, True)
+
+
+def test_a_submission_travels_as_bytes_and_links_stay_links(tmp_path):
+    first, second, third = NOTEBOOKS
+    student = tmp_path / "class" / "s1"
+    student.mkdir(parents=True)
+    (student / first).write_bytes(b'{"cells": [broken')
+    (student / second).symlink_to("/etc/passwd")
+    (student / "notes.txt").write_text("not a notebook of the assignment")
+    packed = cluster.pack(job_for(student, tmp_path / "out"))
+    assert packed == cluster.Submission(False, {first: b'{"cells": [broken', second: None})
+
+    (tmp_path / "worker").mkdir()
+    copy = tmp_path / "worker" / "s1"
+    cluster.unpack(packed, copy)
+    assert (copy / first).read_bytes() == b'{"cells": [broken'
+    assert (copy / second).is_symlink() and not (copy / third).exists()
+
+
+def test_a_linked_student_folder_stays_a_link(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "linked").symlink_to(tmp_path / "real")
+    packed = cluster.pack(job_for(tmp_path / "linked", tmp_path / "out"))
+    assert packed.folder_is_link and packed.files == {}
+    (tmp_path / "worker").mkdir()
+    cluster.unpack(packed, tmp_path / "worker" / "linked")
+    assert (tmp_path / "worker" / "linked").is_symlink()
+
+
+# ----------------------------------------------------------------------------- misuse
+@pytest.mark.parametrize("options, message", [
+    ({"dask": "local:two"}, "local:N"),
+    ({"dask": "local:0"}, "local:N"),
+    ({"dask": "local:2", "jobs": 2}, "drop --jobs"),
+])
+def test_misuse_of_dask_exits_2_with_a_message(tmp_path, capsys, options, message):
+    (tmp_path / "class").mkdir()
+    assert grade.main(ASSIGNMENT, tmp_path / "class", tmp_path / "out", progress=False, **options) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_an_unreachable_scheduler_is_named(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", "2s")
+    (tmp_path / "class").mkdir()
+    assert grade.main(ASSIGNMENT, tmp_path / "class", tmp_path / "out", progress=False,
+                      dask="tcp://127.0.0.1:9") == 2
+    err = capsys.readouterr().err
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_worker_with_another_version_of_the_course_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(grade.Assignment, "digest", lambda self: "not the workers' version")
+    (tmp_path / "class").mkdir()
+    assert grade.main(ASSIGNMENT, tmp_path / "class", tmp_path / "out", progress=False, dask="local:1") == 2
+    err = capsys.readouterr().err
+    assert "a Dask worker cannot grade: this worker has another version of the course" in err
+
+
+# ----------------------------------------------------------------------------- the same results
+def comparable(out, student):
+    """results.json without what differs from run to run (times)."""
+    data = json.loads((out / student / "results.json").read_text())
+    data.pop("execution_time")
+    data["extra_data"].pop("timing")
+    return data
+
+
+@pytest.mark.slow
+def test_dask_grades_the_crafted_class_exactly_as_local_grading(corpus, graded, tmp_path):
+    _, local_rows, local_out = graded
+    code, rows, out = grade_corpus(corpus, tmp_path / "out", dask="local:2")
+    assert code == 0
+    assert (out / "grades.csv").read_bytes() == (local_out / "grades.csv").read_bytes()
+    for student in rows:
+        assert comparable(out, student) == comparable(local_out, student), student
+        assert (out / student / "feedback.html").read_bytes() == (local_out / student / "feedback.html").read_bytes()
+        assert sorted(p.name for p in (out / student).rglob("*")) == \
+            sorted(p.name for p in (local_out / student).rglob("*")), student
+
+
+@pytest.mark.slow
+def test_a_rerun_on_dask_skips_what_is_graded(tmp_path, capsys):
+    submissions = tmp_path / "class"
+    demo.write_student(submissions / "s1", perfect())
+    assert grade.main(ASSIGNMENT, submissions, tmp_path / "out", progress=False, dask="local:1") == 0
+    before = (tmp_path / "out" / "s1" / "results.json").stat().st_mtime_ns
+    assert grade.main(ASSIGNMENT, submissions, tmp_path / "out", progress=False, dask="local:1") == 0
+    assert "1 already graded" in capsys.readouterr().out
+    assert (tmp_path / "out" / "s1" / "results.json").stat().st_mtime_ns == before
+
+
+# ----------------------------------------------------------------------------- faults
+@pytest.mark.slow
+def test_killed_workers_cost_no_submission(tmp_path):
+    """`unlucky` loses its worker once (graded again elsewhere, full points); `victim` kills every
+    worker that grades it (crashed); the others never notice, even those the scheduler had placed
+    behind a dying submission on its worker."""
+    submissions = tmp_path / "class"
+    demo.write_student(submissions / "victim", with_layers(answer_layer1=marked("VICTIM")))
+    demo.write_student(submissions / "unlucky", appended_marker(perfect(), "UNLUCKY"))
+    for student in ("bystander1", "bystander2"):
+        demo.write_student(submissions / student, perfect())
+    stop, victims, unlucky = threading.Event(), set(), set()
+    killers = [threading.Thread(target=kill_workers_grading, args=("VICTIM", stop, None, victims), daemon=True),
+               threading.Thread(target=kill_workers_grading, args=("UNLUCKY", stop, 1, unlucky), daemon=True)]
+    for killer in killers:
+        killer.start()
+    try:
+        code, rows, _ = grade_corpus(submissions, tmp_path / "out", dask="local:2")
+    finally:
+        stop.set()
+        for killer in killers:
+            killer.join()
+    # Each time the victim's grading starts, its worker dies: crashed after two such deaths (or
+    # three, when Dask had already given the task to a third worker), each counted.
+    assert code == 0 and len(victims) in (2, 3) and len(unlucky) == 1
+    died = "twice" if len(victims) == 2 else f"{len(victims)} times"
+    assert rows["victim"]["status"] == "crashed" and f"died {died}" in rows["victim"]["reason"]
+    for student in ("unlucky", "bystander1", "bystander2"):
+        assert rows[student]["status"] == "graded", rows[student]
+        assert rows[student]["score"] == rows[student]["max_score"], rows[student]
+
+
+def appended_marker(submission, marker):
+    """A perfect submission whose first notebook ends with a cell that leaves `marker` and waits
+    a moment (long enough for the killer), so it is graded fully when its worker survives."""
+    from nbformat.v4 import new_code_cell
+
+    first = NOTEBOOKS[0]
+    submission[first].cells.append(new_code_cell(marked(marker).replace("time.sleep(120)", "time.sleep(5)")))
+    return submission
+
+
+@pytest.mark.slow
+def test_ctrl_c_cancels_the_tasks_and_keeps_finished_results(tmp_path):
+    submissions, out = tmp_path / "class", tmp_path / "out"
+    demo.write_student(submissions / "quick", perfect())
+    for student in ("slow1", "slow2", "slow3"):
+        demo.write_student(submissions / student, with_layers(answer_layer1=marked("SLOW")))
+    command = [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(submissions), "--out", str(out),
+               "--dask", "local:1"]
+    # Like Ctrl-C in a terminal: SIGINT to the whole process group (the client and its cluster).
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not list(out.glob("*/results.json")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err[-3000:]
+    assert "finished results are kept" in err
+    assert sorted(p.parent.name for p in out.glob("*/results.json")) == ["quick"]
+    assert [line.split(",")[0] for line in (out / "grades.csv").read_text().splitlines()[1:]] == ["quick"]
+
+
+def test_a_missing_scheduler_file_is_named(tmp_path, capsys):
+    (tmp_path / "class").mkdir()
+    assert grade.main(ASSIGNMENT, tmp_path / "class", tmp_path / "out", progress=False,
+                      dask=str(tmp_path / "sched.json")) == 2
+    assert "no such scheduler file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_an_existing_scheduler_and_worker_started_by_hand(tmp_path):
+    """The set-up of a real cluster: `dask scheduler` and `dask worker` processes started apart from
+    the grader (as srun or a Kubernetes pod would), found through their scheduler file."""
+    submissions = tmp_path / "class"
+    demo.write_student(submissions / "s1", perfect())
+    demo.write_student(submissions / "s2", {n: demo.blank(ASSIGNMENT, n) for n in NOTEBOOKS})
+    sched = tmp_path / "sched.json"
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--scheduler-file", str(sched),
+                                  "--port", "0", "--dashboard-address", ":0"], stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(sched),
+                               "--nthreads", "1", "--nworkers", "1"], cwd=ROOT, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not sched.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        code, rows, _ = grade_corpus(submissions, tmp_path / "out", dask=str(sched))
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+            process.wait(timeout=60)
+    assert code == 0
+    assert rows["s1"]["status"] == "graded" and rows["s1"]["score"] == rows["s1"]["max_score"]
+    assert rows["s2"]["status"] == "graded" and rows["s2"]["score"] == "0"
