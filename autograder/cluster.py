@@ -103,11 +103,10 @@ class GradingSlot(WorkerPlugin):
     """A worker's grading slot: checked, and its zygote started, when the worker joins."""
 
     name = "nn-course-grading-slot"
+    ready = False  # until setup succeeded on this worker
 
     def __init__(self, assignment: str, digest: str, isolated: bool, cores: int):
         self.assignment, self.digest, self.isolated, self.cores = assignment, digest, isolated, cores
-
-    ready = False
 
     async def setup(self, worker) -> None:
         self.lock = threading.Lock()  # one submission at a time, whatever the worker's threads

@@ -33,8 +33,8 @@ class PeakPerWorker:
         while not self._stop.is_set():
             for proc in me.children(recursive=True):
                 try:
-                    if "multiprocessing" not in " ".join(proc.cmdline()) or proc.parent().pid == me.pid:
-                        continue  # not a worker (the nannies are this process's children)
+                    if "spawn_main" not in " ".join(proc.cmdline()):
+                        continue  # not a worker process (their nannies live in this process)
                     rss = sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
