@@ -211,3 +211,15 @@ def test_an_existing_scheduler_and_worker_started_by_hand(tmp_path):
     assert code == 0
     assert rows["s1"]["status"] == "graded" and rows["s1"]["score"] == rows["s1"]["max_score"]
     assert rows["s2"]["status"] == "graded" and rows["s2"]["score"] == "0"
+
+
+@pytest.mark.slow
+def test_the_dask_dashboard_is_served():
+    import urllib.request
+
+    client, local = cluster.connect("local:1", grade.load_assignment(ASSIGNMENT), isolated=True)
+    try:
+        with urllib.request.urlopen(client.dashboard_link, timeout=30) as page:
+            assert page.status == 200 and b"Dask" in page.read()
+    finally:
+        cluster.close(client, local)
