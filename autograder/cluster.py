@@ -38,7 +38,7 @@ ALLOWED_FAILURES = 1     # our own scheduler: a task that killed 2 workers is no
 MAX_ATTEMPTS = 5         # submissions of one task, when workers died while it waited (see run_jobs)
 STARTED = "nn-course-started"  # the Dask event a task logs when it starts grading
 CONNECT_TIMEOUT = "30s"  # to reach a scheduler, and for its first worker to join
-SLOT_LOCKS = Path(tempfile.gettempdir())  # /tmp/nn-course-slot-<i>.lock: slots taken on this host
+SLOT_LOCKS = Path(tempfile.gettempdir())  # /tmp/nn-course-slot-<uid>-<i>.lock: slots taken on this host
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,15 @@ class WorkerUnfit(RuntimeError):
 
 
 def claim_slot() -> tuple[int, int]:
-    """The lowest slot number no other grading worker on this host holds, and the open lock file
-    that holds it until this process ends (the uid and cores of a slot are per host)."""
+    """The lowest slot number no other grading worker of this user on this host holds, and the
+    open lock file that holds it until this process ends (a slot's cores, and as root its uid,
+    are per host)."""
     for slot in range(1024):
-        fd = os.open(SLOT_LOCKS / f"nn-course-slot-{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        path = SLOT_LOCKS / f"nn-course-slot-{os.getuid()}-{slot}.lock"
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except PermissionError:  # made by another user (or a link): not ours to use
+            continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from autograder import cluster, demo, grade
 from autograder.config import ROOT
 from tests.conftest import grade_corpus
+from tests.test_sandbox import NOBODY, as_user
 from tests.corpus import ASSIGNMENT, NOTEBOOKS, kill_workers_grading, marked, perfect, with_layers
 
 
@@ -190,15 +194,25 @@ def test_a_missing_scheduler_file_is_named(tmp_path, capsys):
 @pytest.mark.slow
 def test_an_existing_scheduler_and_worker_started_by_hand(tmp_path):
     """The set-up of a real cluster: `dask scheduler` and `dask worker` processes started apart from
-    the grader (as srun or a Kubernetes pod would), found through their scheduler file."""
+    the grader (as srun or a Kubernetes pod would), found through their scheduler file. As root,
+    the worker runs as an unprivileged user, as a cluster job does; its sandbox is then built
+    without root."""
+    root = os.geteuid() == 0
+    shared = Path(tempfile.mkdtemp(prefix="nn-course-cluster-"))  # pytest's tmp_path is closed to others
+    shared.chmod(0o755)
+    home = shared / "home"
+    home.mkdir()
+    if root:
+        os.chown(home, NOBODY, NOBODY)
     submissions = tmp_path / "class"
     demo.write_student(submissions / "s1", perfect())
     demo.write_student(submissions / "s2", {n: demo.blank(ASSIGNMENT, n) for n in NOTEBOOKS})
-    sched = tmp_path / "sched.json"
+    sched = shared / "sched.json"
     scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--scheduler-file", str(sched),
                                   "--port", "0", "--dashboard-address", ":0"], stderr=subprocess.DEVNULL)
     worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(sched),
-                               "--nthreads", "1", "--nworkers", "1"], cwd=ROOT, stderr=subprocess.DEVNULL)
+                               "--nthreads", "1", "--nworkers", "1"], cwd=ROOT, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "HOME": str(home)}, preexec_fn=as_user(NOBODY) if root else None)
     try:
         deadline = time.monotonic() + 60
         while not sched.exists() and time.monotonic() < deadline:
@@ -208,7 +222,10 @@ def test_an_existing_scheduler_and_worker_started_by_hand(tmp_path):
         for process in (worker, scheduler):
             process.terminate()
             process.wait(timeout=60)
+        shutil.rmtree(shared)
     assert code == 0
+    if root:  # the worker's lock file shows who graded
+        assert any(p.stat().st_uid == NOBODY for p in cluster.SLOT_LOCKS.glob(f"nn-course-slot-{NOBODY}-*.lock"))
     assert rows["s1"]["status"] == "graded" and rows["s1"]["score"] == rows["s1"]["max_score"]
     assert rows["s2"]["status"] == "graded" and rows["s2"]["score"] == "0"
 
