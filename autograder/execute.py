@@ -17,7 +17,7 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from . import scrub
+from . import cause, scrub
 from .checks import items, verdict
 from .checks.grader.api import decode
 from .checks.kernel.api import CheckFailed
@@ -203,10 +203,13 @@ def first_error(cell) -> dict | None:
     return next((o for o in cell.get("outputs", []) if o.output_type == "error"), None)
 
 
-def judge_item(test, test_cell, probe: ProbeResult | None, catalog, hidden: bool = True) -> tuple[bool, str, str]:
-    """(passed, message for the student, log line for course staff) of one item."""
+def judge_item(test, test_cell, probe: ProbeResult | None, catalog, hidden: bool = True,
+               stopped: str = "") -> tuple[bool, str, str]:
+    """(passed, message for the student, log line for course staff) of one item; `stopped`: why
+    the notebook stopped early, if it did."""
     if test_cell is None or test_cell.get("execution_count") is None:
-        return False, "Not run: the notebook stopped before this item (see the submission's status).", ""
+        return False, ("Not run: the notebook stopped before this item "
+                       + (f"({stopped})." if stopped else "(see the submission's status).")), ""
     error = first_error(test_cell)
     if error is not None:
         return False, (f"The visible checks failed: {scrub.quote(error.get('ename', ''))}: "
@@ -231,16 +234,20 @@ def judge_item(test, test_cell, probe: ProbeResult | None, catalog, hidden: bool
 
 
 def judge(plan: Plan, run: NotebookRun) -> list[ItemResult]:
+    """Each item's verdict; then each failed item's message says what to fix first (cause.py)."""
     catalog = items(plan.assignment) if plan.probes else {}
     cells = {test.grade_id: plan.nb.cells[index] for index, test in plan.test_at.items()}
     results = []
     for test in plan.tests:
         passed, message, log = judge_item(test, cells.get(test.grade_id), run.probes.get(test.grade_id),
-                                          catalog, hidden=plan.probes)
+                                          catalog, hidden=plan.probes, stopped=run.reason)
         if log:
             run.log.append(log)
         results.append(ItemResult(test.grade_id, plan.notebook, test.points,
                                   test.points if passed else 0.0, passed, scrub.bounded(message)))
+    better = cause.explain(plan, {r.grade_id: r.passed for r in results}, {r.grade_id: r.message for r in results})
+    for result in results:
+        result.message = better.get(result.grade_id, result.message)
     return results
 
 

@@ -9,6 +9,7 @@ The hidden checks are not cells at all: they run as probes after each test cell 
 
 from __future__ import annotations
 
+import ast
 import errno
 import json
 import os
@@ -39,6 +40,8 @@ class TestCell:
     notebook: str         # file name, e.g. 01_layers.ipynb
     before: tuple[str | None, str | None, str] = (None, None, "")  # the source cell right before
     # it: (id, grade_id, code), to find the student's copy of that cell
+    names: tuple[str, ...] = ()  # the item's objects: what its answer cell defines and its
+    # visible test reads (e.g. ("w_weight",)); another item's NameError on one points here
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class Plan:
     tests: list[TestCell] = field(default_factory=list)
     probes: bool = True
     test_at: dict[int, TestCell] = field(default_factory=dict)  # cell index -> the test it runs
+    answer_at: dict[str, int] = field(default_factory=dict)     # grade_id -> index of the student's
+    # answer cell: the cell the grader placed the test after, when that is a solution cell in source/
 
 
 def read_file(path: Path) -> bytes:
@@ -113,10 +118,32 @@ def source_tests(source_nb, notebook: str) -> list[TestCell]:
         elif notebooks.is_test_cell(cell):
             before = (None, None, "") if previous is None else (
                 previous.get("id"), notebooks.grade_id(previous), previous.source)
-            tests.append(TestCell(notebooks.grade_id(cell), notebooks.points(cell),
-                                  notebooks.visible_part(cell.source), anchor, notebook, before))
+            visible = notebooks.visible_part(cell.source)
+            names = item_names(previous.source, visible) if before[1] is not None and before[1] == anchor else ()
+            tests.append(TestCell(notebooks.grade_id(cell), notebooks.points(cell), visible, anchor, notebook,
+                                  before, names))
         previous = cell
     return tests
+
+
+def item_names(answer: str, visible: str) -> tuple[str, ...]:
+    """The names an answer cell defines at top level (assigned, def, class) or shows on its last
+    line (`print(w_bias)`, `layer1`), that the item's visible test also reads: names students see."""
+    try:
+        answer_tree, test_tree = ast.parse(answer), ast.parse(visible)
+    except SyntaxError:
+        return ()
+    defined: list[str] = []
+    for node in answer_tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            defined += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    if answer_tree.body and isinstance(answer_tree.body[-1], ast.Expr):
+        defined += [n.id for n in ast.walk(answer_tree.body[-1]) if isinstance(n, ast.Name)]
+    read = {n.id for n in ast.walk(test_tree) if isinstance(n, ast.Name)}
+    return tuple(dict.fromkeys(name for name in defined if name in read))
 
 
 # ----------------------------------------------------------------------------- the steps
@@ -191,4 +218,12 @@ def build(ctx: Context, submission, notebook: str) -> Plan:
     for step in STEPS:
         step(submission, ctx)
     test_at = {i: ctx.placed[id(c)] for i, c in enumerate(submission.cells) if id(c) in ctx.placed}
-    return Plan(ctx.assignment, notebook, submission, ctx.tests, ctx.probes, test_at)
+    return Plan(ctx.assignment, notebook, submission, ctx.tests, ctx.probes, test_at, answer_cells(test_at))
+
+
+def answer_cells(test_at: dict[int, TestCell]) -> dict[str, int]:
+    """grade_id -> index of its answer cell: the student's cell right before the test cell, when
+    the test follows its solution cell in source/ (insert_tests put it after the student's copy)."""
+    return {test.grade_id: index - 1 for index, test in test_at.items()
+            if index > 0 and index - 1 not in test_at and test.before[1] is not None
+            and test.before[1] == test.anchor}
