@@ -9,11 +9,18 @@ cell) passes through ``scrub.quote``.
 The rules, for a failed item whose test cell ran:
 
 1. its answer cell, or else its test cell, raised NameError for an object of an earlier item that
-   failed: fix that item first (followed back to the first item of such a chain);
+   failed: fix that item first (followed back to the first item of such a chain), then any
+   `raise NotImplementedError` left in its own answer cell;
 2. its answer cell raised anything else: that exception and the line it stopped at (for
    NotImplementedError: replace it with your code); when that line uses an object of an earlier
    failed item, that item is named too;
-3. otherwise the item's message is the one judging gave it (visible checks, hidden checks).
+3. its test cell raised in code of its answer cell (a function or class the checks called): that
+   exception and that line of the answer cell;
+4. its answer cell still holds `raise NotImplementedError` (a function not called yet): replace it;
+5. otherwise the item's message is the one judging gave it (visible checks, hidden checks).
+
+Answer cells are known by position (``Plan.answer_at``); lines are taken from the cell's source at
+the line number of the traceback frame named after that cell's execution count.
 """
 
 from __future__ import annotations

@@ -146,7 +146,8 @@ def run_plan(plan: Plan, km: AsyncKernelManager, *, cwd: str, env: dict | None, 
             if cell.cell_type != "code":
                 continue
             if deadline - time.monotonic() <= 0:
-                run.status, run.reason = TIMEOUT, "the submission ran out of its total time limit"
+                run.status = TIMEOUT
+                run.reason = f"the submission's total time limit ran out before {where(plan, index)}"
                 break
             test = plan.test_at.get(index)
             try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import NEAR_LIMIT
-from .execute import GRADED, SEVERITY, ItemResult
+from .execute import CRASHED, ERROR, GRADED, INVALID, MISSING, SEVERITY, TIMEOUT, ItemResult
 
 
 @dataclass
@@ -68,7 +68,7 @@ def results_json(result: SubmissionResult) -> dict:
         "score": result.score,
         "max_score": result.max_score,
         "execution_time": round(result.execution_time, 1),
-        "output": f"Status: {result.status}" + (f" ({result.reason})" if result.reason else ""),
+        "output": status_words(result.status, result.reason),
         "tests": tests,
         "extra_data": {"student_id": result.student_id, "assignment": result.assignment,
                        "status": result.status, "reason": result.reason,
@@ -89,35 +89,97 @@ def from_results_json(data: dict) -> SubmissionResult:
                             extra.get("timing", {}))
 
 
+# What each status means for a student, and what to do; the reason (which notebook, which cell)
+# comes from the grader (execute.py, grade.py) and is inserted where {reason} stands.
+STATUS_WORDS = {
+    GRADED: "Graded: every notebook ran to the end.",
+    TIMEOUT: ("Out of time: {reason}. The cells after it did not run, so their items have no points. "
+              "Look in that cell for an endless loop or a step that takes too long, then submit again."),
+    CRASHED: ("Crashed: {reason}. The cells after it did not run, so their items have no points. Look in "
+              "that cell for exit(), os._exit() or something that uses too much memory, then submit again."),
+    INVALID: ("Not readable: {reason}. Open the notebook in JupyterLab, save it (File > Save Notebook), "
+              "and submit that file again, with the name it was given to you (a file, not a link)."),
+    MISSING: ("Missing: {reason}. Submit every notebook of the assignment, with the file names they were "
+              "given to you."),
+    ERROR: "Not graded yet: the grader itself failed ({reason}). Course staff will grade it again.",
+}
+
+
+def status_words(status: str, reason: str) -> str:
+    """The submission's status and its reason, as a sentence a student understands."""
+    words = STATUS_WORDS.get(status)
+    if words is None:  # a status this module does not know: say it as it is
+        return f"Status: {status}" + (f" ({reason})" if reason else "")
+    if status == GRADED:
+        return words + (f" Note: {reason}." if reason else "")
+    return words.format(reason=reason or "no reason recorded")
+
+
 FEEDBACK = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Feedback: {assignment} ({student})</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Feedback: {assignment} ({student})</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }}
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 1rem auto; padding: 0 1rem;
+       line-height: 1.4; overflow-wrap: anywhere; }}
+h1 {{ font-size: 1.5rem; }} h2 {{ font-size: 1.15rem; margin-top: 1.5rem; }}
+.status {{ padding: .6rem .8rem; border-left: .3rem solid #176317; background: #f3f8f3; }}
+.status.bad {{ border-color: #a11; background: #fbf1f1; }}
 table {{ border-collapse: collapse; width: 100%; }}
 td, th {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left; vertical-align: top; }}
 .passed {{ color: #176317; }} .failed {{ color: #a11; }} .manual {{ color: #555; }}
+code {{ background: #f2f2f2; padding: 0 .2rem; }}
+@media (max-width: 40rem) {{
+  thead {{ display: none; }}
+  tr, td {{ display: block; }} tr {{ border-bottom: 1px solid #ddd; padding: .4rem 0; }}
+  td {{ border: none; padding: .1rem 0; }}
+}}
 </style></head><body>
 <h1>{assignment}: {score:g} / {max_score:g}</h1>
-<p>Status: <strong>{status}</strong>{reason}</p>
-<table><thead><tr><th>Item</th><th>Notebook</th><th>Result</th><th>Points</th><th>What to look at</th></tr></thead>
-<tbody>
-{rows}
-</tbody></table>
+<p class="status{bad}">{status}</p>
+{sections}
 </body></html>
 """
 
+SECTION = """<h2>{notebook}: {points}</h2>
+<table><thead><tr><th>Item</th><th>Result</th><th>Points</th><th>What to do</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table>"""
+
+
+def with_code(text: str) -> str:
+    """Escaped text, with `backquoted` parts shown as code."""
+    parts = html.escape(text).split("`")
+    if len(parts) % 2 == 0:  # an odd number of backquotes: show them as they are
+        return html.escape(text)
+    return "".join(f"<code>{part}</code>" if i % 2 else part for i, part in enumerate(parts))
+
 
 def feedback_html(result: SubmissionResult) -> str:
-    """Per item: passed or not, points, and the check's message; nothing hidden."""
+    """The status and its reason first; then, per notebook with its subtotal, per item: passed or
+    not, points, and what to do first; nothing hidden."""
     e = html.escape
-    rows = [f'<tr><td>{e(i.grade_id)}</td><td>{e(i.notebook)}</td>'
-            f'<td class="{"passed" if i.passed else "failed"}">{"passed" if i.passed else "not passed"}</td>'
-            f'<td>{i.score:g} / {i.max_score:g}</td><td>{e(i.message)}</td></tr>' for i in result.items]
-    rows += [f'<tr><td>{e(gid)}</td><td></td><td class="manual">graded by a TA</td>'
-             f'<td>? / {pts:g}</td><td></td></tr>' for gid, pts in result.manual.items()]
+    notebooks: dict[str, list[ItemResult]] = {}
+    for item in result.items:
+        notebooks.setdefault(item.notebook, []).append(item)
+    sections = []
+    for notebook, items in notebooks.items():
+        rows = [f'<tr><td>{e(i.grade_id)}</td>'
+                f'<td class="{"passed" if i.passed else "failed"}">{"passed" if i.passed else "not passed"}</td>'
+                f'<td>{i.score:g} / {i.max_score:g}</td>'
+                f'<td>{with_code(i.message)}</td></tr>' for i in items]
+        points = f"{sum(i.score for i in items):g} / {sum(i.max_score for i in items):g}"
+        sections.append(SECTION.format(notebook=e(notebook), points=points, rows="\n".join(rows)))
+    if result.manual:
+        rows = [f'<tr><td>{e(gid)}</td><td class="manual">graded by a TA</td><td>? / {pts:g}</td><td></td></tr>'
+                for gid, pts in result.manual.items()]
+        sections.append(SECTION.format(notebook="Graded by a TA", points=f"? / {sum(result.manual.values()):g}",
+                                       rows="\n".join(rows)))
     return FEEDBACK.format(assignment=e(result.assignment), student=e(result.student_id),
-                           score=result.score, max_score=result.max_score, status=e(result.status),
-                           reason=f" ({e(result.reason)})" if result.reason else "", rows="\n".join(rows))
+                           score=result.score, max_score=result.max_score,
+                           status=e(status_words(result.status, result.reason)),
+                           bad="" if result.status == GRADED else " bad", sections="\n".join(sections))
 
 
 def write_student(out: Path, result: SubmissionResult) -> None:
