@@ -157,17 +157,17 @@ def answer_raised(grade_id: str, error: Raised, line: tuple[int, str] | None, ea
     if error.ename == "NotImplementedError":
         return text + f": {REPLACE}."
     detail = scrub.quote(error.evalue)
-    text += (f": {detail}" if detail else "") + ". Fix that cell first: the checks ran after it stopped."
+    text += f": {detail}." if detail else "."
     used = set(IDENTIFIER.findall(line[1])) if line is not None else set()
     owner = next((t for t in reversed(earlier) if not passed.get(t.grade_id, True) and used & set(t.names)), None)
     if owner is not None:
-        text += f" That line uses the object of `{owner.grade_id}`, which failed: fix `{owner.grade_id}` first."
-    return text
+        return text + f" That line uses the object of `{owner.grade_id}`, which failed: fix `{owner.grade_id}` first."
+    return text + " Fix that line first: the rest of the cell did not run."
 
 
 def called_raised(grade_id: str, error: Raised, line: tuple[int, str]) -> str:
-    text = (f"The code of your answer cell for `{grade_id}` raised {scrub.quote(error.ename) or 'an exception'}"
-            f"{at(line)} when the visible checks called it")
+    text = (f"The visible checks failed: the code of your answer cell for `{grade_id}` raised "
+            f"{scrub.quote(error.ename) or 'an exception'}{at(line)} when they called it")
     if error.ename == "NotImplementedError":
         return text + f": {REPLACE}."
     detail = scrub.quote(error.evalue)

@@ -93,10 +93,11 @@ def from_results_json(data: dict) -> SubmissionResult:
 # comes from the grader (execute.py, grade.py) and is inserted where {reason} stands.
 STATUS_WORDS = {
     GRADED: "Graded: every notebook ran to the end.",
-    TIMEOUT: ("Out of time: {reason}. The cells after it did not run, so their items have no points. "
-              "Look in that cell for an endless loop or a step that takes too long, then submit again."),
-    CRASHED: ("Crashed: {reason}. The cells after it did not run, so their items have no points. Look in "
-              "that cell for exit(), os._exit() or something that uses too much memory, then submit again."),
+    TIMEOUT: ("Out of time: {reason}. What would have run after that has no points. Look in the cell "
+              "it names for an endless loop or a step that takes too long, then submit again."),
+    CRASHED: ("Crashed: {reason}. What would have run after that has no points. When it names a cell of "
+              "yours, look there for exit(), os._exit() or something that uses too much memory; then "
+              "submit again."),
     INVALID: ("Not readable: {reason}. Open the notebook in JupyterLab, save it (File > Save Notebook), "
               "and submit that file again, with the name it was given to you (a file, not a link)."),
     MISSING: ("Missing: {reason}. Submit every notebook of the assignment, with the file names they were "

@@ -151,7 +151,7 @@ def test_a_name_error_for_a_name_no_failed_item_owns_is_the_answer_cells_own_err
                     W + 1: error("NameError", "name 'W' is not defined")}, upto=W + 1)
     message = messages(plan)["W"].message
     assert message.startswith("Your answer cell for `W` raised NameError at line 1 (`W = w_wieght.T`): "
-                              "name 'w_wieght' is not defined. Fix that cell first")
+                              "name 'w_wieght' is not defined. Fix that line first")
     assert "w_weight" not in message.replace("w_wieght", "")
 
 
@@ -165,9 +165,8 @@ def test_another_exception_names_the_line_and_the_earlier_failed_item_it_uses():
     items = messages(plan)
     assert items["w_weight"].message.startswith("The visible checks failed: AttributeError")
     assert items["W"].message == ("Your answer cell for `W` raised AttributeError at line 2 (`W = w_weight.T`): "
-                                  "'NoneType' object has no attribute 'T'. Fix that cell first: the checks ran "
-                                  "after it stopped. That line uses the object of `w_weight`, which failed: "
-                                  "fix `w_weight` first.")
+                                  "'NoneType' object has no attribute 'T'. That line uses the object of "
+                                  "`w_weight`, which failed: fix `w_weight` first.")
 
 
 def test_an_exception_raised_in_the_answer_cells_code_when_the_checks_call_it():
@@ -179,9 +178,9 @@ def test_an_exception_raised_in_the_answer_cells_code_when_the_checks_call_it():
     executed(plan, {answer + 1: error("RuntimeError", "mat1 and mat2 shapes cannot be multiplied",
                                       [(answer + 2, 1), (answer + 1, 2)])})
     message = messages(plan)["by_hand"].message
-    assert message == ("The code of your answer cell for `by_hand` raised RuntimeError at line 2 "
-                       "(`return X @ W.T`) when the visible checks called it: mat1 and mat2 shapes cannot "
-                       "be multiplied.")
+    assert message == ("The visible checks failed: the code of your answer cell for `by_hand` raised "
+                       "RuntimeError at line 2 (`return X @ W.T`) when they called it: mat1 and mat2 shapes "
+                       "cannot be multiplied.")
 
 
 def test_a_frame_of_another_cell_never_gives_the_line():
@@ -276,6 +275,7 @@ def test_graded_feedback_of_a_blank_notebook_and_of_a_missing_w_weight(tmp_path)
     assert len(blank) == 9 and all(t["status"] == "failed" for t in blank.values())
     for name, test in blank.items():
         assert "NotImplementedError" in test["output"] and "answer cell" in test["output"], (name, test)
+        assert test["output"].startswith(("Your answer cell", "Fix ", "The visible checks failed: the code")), test
         assert "NameError" not in test["output"], (name, test)
     page = (out / "blank" / "feedback.html").read_text()
     assert f"<h2>{LAYERS}: 0 / " in page and "NameError" not in page
