@@ -6,7 +6,8 @@ which exception name, and which item's objects (``TestCell.names``, from source/
 Every piece of student text in a message (exception name and message, a line of the student's
 cell) passes through ``scrub.quote``.
 
-The rules, for a failed item whose test cell ran:
+The rules, for a failed item whose (visible) test cell raised; an item that failed only its hidden
+check keeps that check's message:
 
 1. its answer cell, or else its test cell, raised NameError for an object of an earlier item that
    failed: fix that item first (followed back to the first item of such a chain), then any
@@ -103,12 +104,12 @@ def explain(plan: Plan, passed: dict[str, bool], messages: dict[str, str]) -> di
     earlier: list[TestCell] = []
     for test in plan.tests:
         index = tests_at.get(test.grade_id)
-        ran = index is not None and plan.nb.cells[index].get("execution_count") is not None
-        if passed.get(test.grade_id, True) or not ran:
+        in_test = raised(plan.nb.cells[index]) if index is not None else None
+        if passed.get(test.grade_id, True) or in_test is None:  # passed, not run, or failed a hidden check
             earlier.append(test)
             continue
         answer_cell = plan.nb.cells[plan.answer_at[test.grade_id]] if test.grade_id in plan.answer_at else {}
-        answer, in_test = raised(answer_cell), raised(plan.nb.cells[index])
+        answer = raised(answer_cell)
         name = missing_name(answer or in_test)
         owner = failed_owner(name, earlier, passed)
         stub = stub_line(answer_cell)
@@ -121,10 +122,11 @@ def explain(plan: Plan, passed: dict[str, bool], messages: dict[str, str]) -> di
         elif answer is not None:
             explained[test.grade_id] = answer_raised(test.grade_id, answer, line_in(answer, answer_cell),
                                                      earlier, passed)
-        elif in_test is not None and (line := line_in(in_test, answer_cell)) is not None:
+        elif (line := line_in(in_test, answer_cell)) is not None:
             explained[test.grade_id] = called_raised(test.grade_id, in_test, line)
         elif stub is not None:
-            explained[test.grade_id] = f"Your answer cell for `{test.grade_id}` still has{at(stub)}: {REPLACE}."
+            explained[test.grade_id] = (f"Your answer cell for `{test.grade_id}` still raises "
+                                        f"NotImplementedError{at(stub)}: {REPLACE}.")
         earlier.append(test)
     return {gid: scrub.bounded(text) for gid, text in explained.items() if text != messages.get(gid)}
 

@@ -183,6 +183,16 @@ def test_an_exception_raised_in_the_answer_cells_code_when_the_checks_call_it():
                        "cannot be multiplied.")
 
 
+def test_a_placeholder_left_in_a_function_the_checks_did_not_reach_is_named():
+    plan = plan_for(submission(answer_layer="layer = [torch.ones(2, 3)]", answer_w_weight="w_weight = layer[0]",
+                               answer_W="W = w_weight.T"))
+    answer = plan.answer_at["by_hand"]
+    executed(plan, {answer + 1: error("AssertionError", "", [(answer + 2, 1)])})
+    assert messages(plan)["by_hand"].message == (
+        "Your answer cell for `by_hand` still raises NotImplementedError at line 3 (`raise NotImplementedError()`): "
+        "replace `raise NotImplementedError()` with your code.")
+
+
 def test_a_frame_of_another_cell_never_gives_the_line():
     plan = plan_for(submission())
     answer = plan.answer_at["layer"]
@@ -217,6 +227,14 @@ def test_only_failed_items_whose_cause_was_seen_get_a_new_message():
     said = {gid: "judged" for gid in passed}
     better = cause.explain(plan, passed, said)
     assert "layer" not in better and set(better) == {"w_weight", "W", "by_hand"}
+
+
+def test_an_item_that_failed_only_its_hidden_check_keeps_that_checks_message():
+    plan = plan_for(submission(answer_layer="layer = [torch.ones(2, 3)]\nraise NotImplementedError()"))
+    answer = plan.answer_at["layer"]
+    executed(plan, {answer: error("NotImplementedError", "", [(answer + 1, 2)])}, upto=answer + 1)
+    said = {"layer": "layer has the wrong shape", "w_weight": "", "W": "", "by_hand": ""}
+    assert cause.explain(plan, {"layer": False, "w_weight": True, "W": True, "by_hand": True}, said) == {}
 
 
 # ----------------------------------------------------------------------------- the page
