@@ -135,7 +135,8 @@ def test_an_item_missing_an_earlier_items_object_points_at_that_item_first():
                     W + 1: error("NameError", "name 'W' is not defined"),
                     W + 3: error("NameError", "name 'W' is not defined")})
     items = messages(plan)
-    assert items["layer"].passed and items["layer"].message == "The visible checks pass (the hidden checks decide the points)."
+    assert items["layer"].passed
+    assert items["layer"].message == "The visible checks pass (the hidden checks decide the points)."
     assert items["W"].message == ("Fix `w_weight` first: `W` uses `w_weight`, which was never defined because "
                                   "your answer for `w_weight` failed.")
     # a chain is followed back to the item to fix first
