@@ -122,18 +122,21 @@ FEEDBACK = """<!doctype html>
 <title>Feedback: {assignment} ({student})</title>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 1rem auto; padding: 0 1rem;
-       line-height: 1.4; overflow-wrap: anywhere; }}
+       line-height: 1.4; }}
 h1 {{ font-size: 1.5rem; }} h2 {{ font-size: 1.15rem; margin-top: 1.5rem; }}
-.status {{ padding: .6rem .8rem; border-left: .3rem solid #176317; background: #f3f8f3; }}
+.status {{ padding: .6rem .8rem; border-left: .3rem solid #176317; background: #f3f8f3;
+           overflow-wrap: anywhere; }}
 .status.bad {{ border-color: #a11; background: #fbf1f1; }}
 table {{ border-collapse: collapse; width: 100%; }}
 td, th {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left; vertical-align: top; }}
+th, td:not(:last-child) {{ white-space: nowrap; }} td:last-child {{ overflow-wrap: anywhere; width: 100%; }}
 .passed {{ color: #176317; }} .failed {{ color: #a11; }} .manual {{ color: #555; }}
 code {{ background: #f2f2f2; padding: 0 .2rem; }}
 @media (max-width: 40rem) {{
   thead {{ display: none; }}
-  tr, td {{ display: block; }} tr {{ border-bottom: 1px solid #ddd; padding: .4rem 0; }}
-  td {{ border: none; padding: .1rem 0; }}
+  tr {{ display: block; border-bottom: 1px solid #ddd; padding: .4rem 0; }}
+  td {{ display: inline-block; border: none; padding: .1rem .6rem .1rem 0; }}
+  td:first-child {{ font-weight: 600; }} td:last-child {{ display: block; padding-right: 0; }}
 }}
 </style></head><body>
 <h1>{assignment}: {score:g} / {max_score:g}</h1>
