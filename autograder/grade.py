@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 from tqdm import tqdm
 
-from . import notebooks, report, sandbox, slots
+from . import gradebook as nbgradebook, notebooks, report, sandbox, slots
 from .checks import ASSIGNMENTS
 from .config import LIMITS, NEAR_LIMIT, RELEASE, ROOT, SOURCE, Limits
 from .execute import CRASHED, ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, run_plan
@@ -261,9 +261,11 @@ def preflight(isolated: bool) -> None:
 
 def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
          timeout: float | None = None, cell_timeout: float | None = None, force: bool = False,
-         progress: bool = True, sandboxed: bool = True) -> int:
-    """Grade every student folder in `submissions` into `out`. Returns 0 when the batch ran
-    (whatever the submissions did), 2 on misuse."""
+         progress: bool = True, sandboxed: bool = True, gradebook: Path | None = None) -> int:
+    """Grade every student folder in `submissions` into `out`. With `gradebook` (an nbgrader
+    course folder), also write the results into its gradebook for formgrader (gradebook.py) and
+    put the TA's manual scores into grades.csv. Returns 0 when the batch ran (whatever the
+    submissions did), 2 on misuse."""
     try:
         spec = load_assignment(assignment)
         students = find_submissions(Path(submissions), assignment)
@@ -276,7 +278,9 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
         preflight(sandboxed)
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-    except UsageError as err:
+        if gradebook is not None:
+            nbgradebook.prepare(Path(gradebook), assignment)
+    except (UsageError, nbgradebook.GradebookError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"grading {len(students)} submission(s) of {assignment}, {plan.jobs} at a time, "
@@ -306,6 +310,12 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
     finally:
         done = [r for s in students if (r := results.get(s) or report.read_student(out, s))]
         report.write_atomic(out / "grades.csv", report.grades_csv(done, spec.item_ids))
+    if gradebook is not None:
+        fresh = {job.student_id for job in todo}
+        final = nbgradebook.record(Path(gradebook), done, out, fresh, spec.sources)
+        report.write_atomic(out / "grades.csv", report.grades_csv(done, spec.item_ids, final))
+        print(f"wrote {len(done)} submission(s) into {nbgradebook.db_url(Path(gradebook))} and "
+              f"{Path(gradebook) / 'autograded'}: grade the manual items in formgrader")
     print(report.score_table(list(results.values())))
     near = report.near_limit(results.values(), limits)
     if near:

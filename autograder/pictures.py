@@ -1,0 +1,56 @@
+"""Static pictures of plotly figures, for TAs reading a notebook in nbgrader's formgrader.
+
+formgrader renders notebooks with nbconvert's HTML exporter, which has no renderer for
+`application/vnd.plotly.v1+json`: a figure drawn in code shows as nothing. The grader draws each
+such figure as a PNG itself, with kaleido (plotly's image export) and a headless Chromium: from
+the figure's JSON, validated against plotly's schema first; never from a picture the student's
+process made. Without Chromium the notebook says so where the picture would be.
+"""
+
+from __future__ import annotations
+
+import json
+
+import kaleido
+import plotly.io
+from kaleido.errors import BrowserFailedError, ChromeNotFoundError
+
+PLOTLY = "application/vnd.plotly.v1+json"
+SIZE = (700, 500)        # pixels, when the figure states no size
+LARGEST = (1600, 1600)   # a figure may not ask for a larger picture than this
+SECONDS = 30             # per figure
+INSTALL = ("no Chromium for kaleido to draw plotly figures with: install it (Debian/Ubuntu: "
+           "`apt-get install chromium`; elsewhere `.venv/bin/kaleido_get_chrome`), then grade again")
+
+
+class Renderer:
+    """One headless browser for a whole batch (starting it takes seconds, a figure a fraction).
+    Use as a context manager; `png(data)` returns (PNG bytes, "") or (None, why not)."""
+
+    def __init__(self) -> None:
+        self.broken = ""   # set once the browser cannot start: every later figure gets the reason
+
+    def __enter__(self) -> "Renderer":
+        kaleido.start_sync_server(timeout=SECONDS, mathjax=False, silence_warnings=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        kaleido.stop_sync_server(silence_warnings=True)
+
+    def png(self, data) -> tuple[bytes | None, str]:
+        if self.broken:
+            return None, self.broken
+        try:
+            figure = plotly.io.from_json(json.dumps(data), skip_invalid=False)
+        except (ValueError, TypeError) as err:
+            return None, f"not a valid plotly figure ({type(err).__name__}: {str(err)[:200]})"
+        layout = figure.layout
+        width = min(int(layout.width or SIZE[0]), LARGEST[0])
+        height = min(int(layout.height or SIZE[1]), LARGEST[1])
+        try:
+            return kaleido.calc_fig_sync(figure, opts={"format": "png", "width": width, "height": height}), ""
+        except (ChromeNotFoundError, BrowserFailedError) as err:
+            self.broken = f"{INSTALL} ({type(err).__name__})"
+            return None, self.broken
+        except (TimeoutError, RuntimeError) as err:  # kaleido's JavascriptError is a RuntimeError
+            return None, f"plotly could not draw this figure within {SECONDS} s ({type(err).__name__})"
