@@ -201,5 +201,8 @@ def record(course: Path, results: list[report.SubmissionResult], out: Path, fres
                     target.unlink(missing_ok=True)  # never show a TA an answer from an older submission
                 record_scores(gb, result, notebook_id, ran)
             final[result.student_id] = final_scores(gb, result.assignment, result.student_id)
+    if renderer.broken:
+        print(f"warning: plotly figures show as a note in formgrader, not as pictures: {renderer.broken}",
+              file=sys.stderr)
     return final
 

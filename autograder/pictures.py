@@ -9,6 +9,7 @@ process made. Without Chromium the notebook says so where the picture would be.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import kaleido
@@ -20,22 +21,35 @@ SIZE = (700, 500)        # pixels, when the figure states no size
 LARGEST = (1600, 1600)   # a figure may not ask for a larger picture than this
 SECONDS = 30             # per figure
 INSTALL = ("no Chromium for kaleido to draw plotly figures with: install it (Debian/Ubuntu: "
-           "`apt-get install chromium`; elsewhere `.venv/bin/kaleido_get_chrome`), then grade again")
+           "`apt-get install chromium`; elsewhere `.venv/bin/kaleido_get_chrome`, which downloads Chrome), then grade again")
 
 
 class Renderer:
-    """One headless browser for a whole batch (starting it takes seconds, a figure a fraction).
-    Use as a context manager; `png(data)` returns (PNG bytes, "") or (None, why not)."""
+    """One headless browser for a whole batch (starting it takes seconds, a figure a fraction),
+    started at the first figure. Use as a context manager; `png(data)` returns (PNG bytes, "") or
+    (None, why not). Errors reach the caller: nothing waits on a browser that did not start."""
 
     def __init__(self) -> None:
         self.broken = ""   # set once the browser cannot start: every later figure gets the reason
+        self.loop = self.kaleido = None
 
     def __enter__(self) -> "Renderer":
-        kaleido.start_sync_server(timeout=SECONDS, mathjax=False, silence_warnings=True)
         return self
 
     def __exit__(self, *exc) -> None:
-        kaleido.stop_sync_server(silence_warnings=True)
+        if self.kaleido is not None:
+            self.loop.run_until_complete(self.kaleido.close())
+        if self.loop is not None:
+            self.loop.close()
+        self.loop = self.kaleido = None
+
+    def _browser(self) -> kaleido.Kaleido:
+        if self.kaleido is None:
+            self.loop = self.loop or asyncio.new_event_loop()
+            browser = kaleido.Kaleido(n=1, timeout=SECONDS, mathjax=False)  # finds Chrome, or raises
+            self.loop.run_until_complete(browser.open())
+            self.kaleido = browser
+        return self.kaleido
 
     def png(self, data) -> tuple[bytes | None, str]:
         if self.broken:
@@ -48,9 +62,12 @@ class Renderer:
         width = min(int(layout.width or SIZE[0]), LARGEST[0])
         height = min(int(layout.height or SIZE[1]), LARGEST[1])
         try:
-            return kaleido.calc_fig_sync(figure, opts={"format": "png", "width": width, "height": height}), ""
+            browser = self._browser()
         except (ChromeNotFoundError, BrowserFailedError) as err:
             self.broken = f"{INSTALL} ({type(err).__name__})"
             return None, self.broken
-        except (TimeoutError, RuntimeError) as err:  # kaleido's JavascriptError is a RuntimeError
-            return None, f"plotly could not draw this figure within {SECONDS} s ({type(err).__name__})"
+        try:
+            return self.loop.run_until_complete(
+                browser.calc_fig(figure, opts={"format": "png", "width": width, "height": height})), ""
+        except (RuntimeError, OSError) as err:  # kaleido's JavascriptError; a timeout; a closed browser
+            return None, f"plotly could not draw this figure in {SECONDS} s ({type(err).__name__})"

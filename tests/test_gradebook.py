@@ -91,6 +91,15 @@ def test_a_plotly_figure_becomes_a_picture():
     assert "not a valid plotly figure" in refused.data["text/plain"]
 
 
+def test_without_chromium_a_figure_is_a_note_that_says_what_to_install(monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    cell = nbformat.v4.new_code_cell("fig", outputs=[nbformat.v4.new_output(
+        "display_data", data={pictures.PLOTLY: {"data": [{"type": "scatter", "x": [0, 1]}]}})])
+    with pictures.Renderer() as renderer:
+        [shown] = gradebook.shown_outputs(cell, renderer)
+    assert list(shown.data) == ["text/plain"] and "apt-get install chromium" in shown.data["text/plain"]
+
+
 # ----------------------------------------------------------------------------- end to end
 def run_grade(subs, out, course, force=False):
     assert grade.main(QUIZ, subs, out, jobs=1, force=force, progress=False, gradebook=course) == 0
