@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,11 @@ from .release import nbgrader_env
 # run in the TA's Jupyter page; they are replaced by a note (the TA can open executed/ instead).
 SHOWN = ("text/plain", "image/png", "image/jpeg")
 PICTURES = ("image/png", "image/jpeg", "image/gif")
+
+
+# Raw HTML in a student's markdown or raw cell would reach formgrader's page as it is (nbconvert
+# passes it through): every `<` that could open a tag is written as `&lt;`, which shows as `<`.
+TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 class GradebookError(Exception):
@@ -118,7 +124,7 @@ def autograded(executed, source_nb, gb: Gradebook, notebook_id: str, assignment:
         claimed = cell.metadata.pop("nbgrader", {})
         ours = cell.metadata.get("autograder", {})
         gid = ours.get("grade_id") if ours.get("role") == "test" else claimed.get("grade_id")
-        source = by_id.get(gid)
+        source, restored = by_id.get(gid), False
         if source is not None and gid not in seen and source.cell_type == cell.cell_type \
                 and (ours.get("role") == "test") == notebooks.is_test_cell(source):
             seen.add(gid)
@@ -126,10 +132,12 @@ def autograded(executed, source_nb, gb: Gradebook, notebook_id: str, assignment:
             recorded = gb.find_source_cell(gid, notebook_id, assignment)
             meta["checksum"] = recorded.checksum
             if meta.get("locked") and not meta.get("solution") and not notebooks.is_test_cell(source):
-                cell.source = recorded.source  # the rubric (mark scheme included), not the student's copy
+                cell.source, restored = recorded.source, True  # the rubric (mark scheme included)
             cell.metadata["nbgrader"] = meta
         if cell.cell_type == "code":
             cell.outputs = shown_outputs(cell, renderer)
+        elif not restored:
+            cell.source = TAG_START.sub("&lt;", cell.source)  # the student's text, never the page's HTML
         for attachment in cell.get("attachments", {}).values():
             for mime in list(attachment):
                 attachment[mime] = safe_base64(attachment[mime]) if mime in PICTURES else None

@@ -124,7 +124,10 @@ def graded(tmp_path_factory):
     demo.write_student(subs / "ann", {NB: quiz(answer="4 inputs x1..x4, weights w1..w4, bias b, sigmoid output.",
                                                attachment=True)})
     demo.write_student(subs / "bob", {NB: quiz(diagram_code=drawing)})  # answered only in code
-    demo.write_student(subs / "cyd", {NB: demo.blank(QUIZ, NB)})
+    blank = demo.blank(QUIZ, NB)  # with HTML that would run in the TA's formgrader page
+    blank.cells += [nbformat.v4.new_markdown_cell("<script>alert(1)</script> and a < b"),
+                    nbformat.v4.new_raw_cell("<img src=x onerror=alert(2)>")]
+    demo.write_student(subs / "cyd", {NB: blank})
     rows = run_grade(subs, out, course)
     return course, subs, out, rows
 
@@ -157,6 +160,25 @@ def test_autograded_notebook_shows_answers_as_pictures_and_the_rubric(graded):
     assert "image/png" in mimes and pictures.PLOTLY not in mimes
     png = next(o.data["image/png"] for o in drawing.outputs if "image/png" in o.get("data", {}))
     assert len(base64.b64decode(png)) > 5000  # a drawn diagram, not an empty canvas
+    assert f'src="data:image/png;base64,{png}' in formgrader_page(course, "bob").replace("\n", "")
+
+
+def formgrader_page(course, student):
+    """The page formgrader serves for one submitted notebook (its SubmissionHandler, without a server)."""
+    from nbconvert import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+    exporter = HTMLExporter(template_name="formgrade", extra_template_basedirs=[handlers.template_path])
+    resources = {"assignment_id": QUIZ, "notebook_id": NB[:-6], "submission_id": "s", "index": 0, "total": 1,
+                 "base_url": "", "student": student, "last_name": None, "first_name": None, "notebook_path": ""}
+    return exporter.from_filename(str(course / "autograded" / student / QUIZ / NB), resources=resources)[0]
+
+
+@pytest.mark.slow
+def test_student_html_does_not_reach_the_formgrader_page(graded):
+    html = formgrader_page(graded[0], "cyd")
+    assert "alert(1)" in html and "alert(2)" in html  # shown as text...
+    assert "<script>alert" not in html and "<img src=x" not in html  # ...never as HTML
+    assert "Rubric for" in html
 
 
 @pytest.mark.slow
