@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 from tqdm import tqdm
 
-from . import gradebook as nbgradebook, notebooks, report, sandbox, slots
+from . import notebooks, report, sandbox, slots
 from .checks import ASSIGNMENTS
 from .config import LIMITS, NEAR_LIMIT, RELEASE, ROOT, SOURCE, Limits
 from .execute import CRASHED, ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, run_plan
@@ -279,8 +279,12 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         if gradebook is not None:
-            nbgradebook.prepare(Path(gradebook), assignment)
-    except (UsageError, nbgradebook.GradebookError) as err:
+            from . import gradebook as nbgradebook  # nbgrader's database, kaleido: not in every worker
+            try:
+                nbgradebook.prepare(Path(gradebook), assignment)
+            except nbgradebook.GradebookError as err:
+                raise UsageError(str(err)) from None
+    except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"grading {len(students)} submission(s) of {assignment}, {plan.jobs} at a time, "

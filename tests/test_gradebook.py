@@ -100,6 +100,13 @@ def test_without_chromium_a_figure_is_a_note_that_says_what_to_install(monkeypat
     assert list(shown.data) == ["text/plain"] and "apt-get install chromium" in shown.data["text/plain"]
 
 
+def test_a_gradebook_folder_that_does_not_exist_is_refused_before_grading(tmp_path, capsys):
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    assert grade.main(QUIZ, tmp_path / "subs", tmp_path / "out", progress=False, sandboxed=False,
+                      gradebook=tmp_path / "nowhere") == 2
+    assert "--gradebook" in capsys.readouterr().err and not (tmp_path / "out" / "grades.csv").exists()
+
+
 # ----------------------------------------------------------------------------- end to end
 def run_grade(subs, out, course, force=False):
     assert grade.main(QUIZ, subs, out, jobs=1, force=force, progress=False, gradebook=course) == 0
