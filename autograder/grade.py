@@ -315,8 +315,7 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
         done = [r for s in students if (r := results.get(s) or report.read_student(out, s))]
         report.write_atomic(out / "grades.csv", report.grades_csv(done, spec.item_ids))
     if gradebook is not None:
-        fresh = {job.student_id for job in todo}
-        final = nbgradebook.record(Path(gradebook), done, out, fresh, spec.sources)
+        final = nbgradebook.record(Path(gradebook), done, out, spec.sources)
         report.write_atomic(out / "grades.csv", report.grades_csv(done, spec.item_ids, final))
         print(f"wrote {len(done)} submission(s) into {nbgradebook.db_url(Path(gradebook))} and "
               f"{Path(gradebook) / 'autograded'}: grade the manual items in formgrader")

@@ -82,10 +82,6 @@ def safe_base64(text) -> str | None:
         return None
 
 
-def note(text: str):
-    return nbformat.v4.new_output("display_data", data={"text/plain": text})
-
-
 def shown_outputs(cell, renderer: Renderer) -> list:
     """A code cell's outputs as a TA may see them in formgrader."""
     shown = []
@@ -155,9 +151,11 @@ def autograded(executed, source_nb, gb: Gradebook, notebook_id: str, assignment:
 
 
 # ----------------------------------------------------------------------------- scores
-def record_scores(gb: Gradebook, result: report.SubmissionResult, notebook_id: str, ran: bool) -> None:
+def record_scores(gb: Gradebook, result: report.SubmissionResult, notebook_id: str, ran: bool,
+                  changed_answer: bool = False) -> None:
     """Our points as auto scores; manual items waiting for a TA (zero when the notebook did not
-    run: nothing to read). Never touches what a TA entered."""
+    run: nothing to read), and flagged again when the notebook a TA graded has changed since.
+    Never touches what a TA entered."""
     ours = {i.grade_id: i.score for i in result.items}
     submitted = gb.find_submission_notebook(notebook_id, result.assignment, result.student_id)
     for grade in submitted.grades:
@@ -176,7 +174,7 @@ def record_scores(gb: Gradebook, result: report.SubmissionResult, notebook_id: s
                 grade.needs_manual_grade = False
         else:
             grade.auto_score = None
-            grade.needs_manual_grade = grade.manual_score is None
+            grade.needs_manual_grade = grade.manual_score is None or changed_answer or grade.needs_manual_grade
     gb.db.commit()
 
 
@@ -186,10 +184,18 @@ def final_scores(gb: Gradebook, assignment: str, student: str) -> dict[str, floa
             for nb in gb.find_submission(assignment, student).notebooks for grade in nb.grades}
 
 
-def record(course: Path, results: list[report.SubmissionResult], out: Path, fresh: set[str],
+def written_from(path: Path) -> str | None:
+    """The submission digest an autograded notebook was made from (None: none there, or not ours)."""
+    try:
+        return notebooks.read(path).metadata.get("autograder", {}).get("submission_sha256")
+    except (FileNotFoundError, ValueError, nbformat.reader.NotJSONError):
+        return None
+
+
+def record(course: Path, results: list[report.SubmissionResult], out: Path,
            sources: dict) -> dict[str, dict[str, float | None]]:
-    """Write every result into COURSE's gradebook; autograded notebooks for the students in `fresh`
-    (graded in this run) or whose autograded notebook is missing. Returns the final scores."""
+    """Write every result into COURSE's gradebook, and each autograded notebook whose submission
+    (or grader) changed since it was written. Returns the final scores (see final_scores)."""
     course = course.resolve()
     final = {}
     with Gradebook(db_url(course)) as gb, Renderer() as renderer:
@@ -201,13 +207,16 @@ def record(course: Path, results: list[report.SubmissionResult], out: Path, fres
                 target = course / "autograded" / result.student_id / result.assignment / name
                 executed = out / result.student_id / "executed" / name
                 ran = name in result.timing and executed.is_file()
-                if ran and (result.student_id in fresh or not target.exists()):
+                before = written_from(target)
+                changed = ran and before != result.submission_sha256
+                if changed:
                     nb = autograded(notebooks.read(executed), source_nb, gb, notebook_id,
                                     result.assignment, renderer)
+                    nb.metadata["autograder"] = {"submission_sha256": result.submission_sha256}
                     report.write_atomic(target, nbformat.writes(nb))
                 elif not ran:
                     target.unlink(missing_ok=True)  # never show a TA an answer from an older submission
-                record_scores(gb, result, notebook_id, ran)
+                record_scores(gb, result, notebook_id, ran, changed_answer=changed and before is not None)
             final[result.student_id] = final_scores(gb, result.assignment, result.student_id)
     if renderer.broken:
         print(f"warning: plotly figures show as a note in formgrader, not as pictures: {renderer.broken}",

@@ -208,6 +208,13 @@ def test_manual_scores_survive_regrading_and_reach_both_final_tables(graded):
             assert float(again[student][MANUAL]) == points
             assert float(again[student]["score"]) == float(rows[student]["score"]) + points
             assert float(again[student]["max_score"]) == 11
+    # ann submits again with another answer: her score stays, flagged for a TA to look again
+    demo.write_student(subs / "ann", {NB: quiz(answer="A net with a hidden layer of 3 nodes.")})
+    run_grade(subs, out, course)
+    assert grades(course, "ann")[0][MANUAL][1:] == (1.5, True)
+    assert grades(course, "bob")[0][MANUAL][1:] == (2.0, False)
+    assert "hidden layer of 3" in notebooks.cell(
+        notebooks.read(course / "autograded" / "ann" / QUIZ / NB), MANUAL).source
     subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", "export.csv", "--log-level=ERROR"],
                    cwd=course, env=nbgrader_env(), check=True)
     exported = {r["student_id"]: r for r in csv.DictReader((course / "export.csv").open())}
