@@ -16,7 +16,7 @@ import os
 import platform
 import sys
 
-from . import mnist_reference, quiz_slots, regression, throughput
+from . import gradebook_step, mnist_reference, quiz_slots, regression, throughput
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     print("the same with --jobs 1: " + ", ".join(f"{s} {t:.1f} s" for s, t in quiz["jobs1"]["seconds"].items())
           + f"; wall {quiz['jobs1']['wall']:.1f} s")
     print(f"the quiz reference graded alone: {quiz['alone']:.1f} s", flush=True)
+    book = gradebook_step.run(args.quiz_students)
+    print(f"--gradebook for {book['students']} mnist_quiz submissions ({book['figures']} plotly figures drawn): "
+          f"nbgrader records the assignment {book['prepare_seconds']:.1f} s, gradebook and autograded "
+          f"notebooks {book['record_seconds']:.1f} s, again with nothing changed {book['rerun_seconds']:.1f} s",
+          flush=True)
     mnist = mnist_reference.run()
     regress = regression.run()
     print(f"regression: test MSE {regress['test_mse']:.4f}, noise floor {regress['noise_floor']:.4f} (standardized)")
