@@ -38,7 +38,10 @@ class Renderer:
 
     def __exit__(self, *exc) -> None:
         if self.kaleido is not None:
-            self.loop.run_until_complete(self.kaleido.close())
+            try:
+                self.loop.run_until_complete(self.kaleido.close())
+            except (RuntimeError, OSError):  # the browser is already gone: nothing left to close
+                pass
         if self.loop is not None:
             self.loop.close()
         self.loop = self.kaleido = None
@@ -63,8 +66,11 @@ class Renderer:
         height = min(int(layout.height or SIZE[1]), LARGEST[1])
         try:
             browser = self._browser()
-        except (ChromeNotFoundError, BrowserFailedError) as err:
+        except ChromeNotFoundError as err:
             self.broken = f"{INSTALL} ({type(err).__name__})"
+            return None, self.broken
+        except (BrowserFailedError, RuntimeError, OSError) as err:  # found, but it would not start
+            self.broken = f"Chromium did not start for kaleido ({type(err).__name__}: {str(err)[:200]})"
             return None, self.broken
         try:
             return self.loop.run_until_complete(
