@@ -11,14 +11,14 @@ BIN    := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-fast setup data release bench
+.PHONY: demo test test-fast setup data release bench browser
 
 ## demo: set up, prepare data, regenerate release/ and solutions/ if source/ changed, grade a sample class
 demo: release
 	$(BIN)/python -m autograder demo
 
 ## test: the whole test suite (what CI runs)
-test: data
+test: data browser
 	$(BIN)/python -m pytest
 
 ## test-fast: the suite without the tests marked slow
@@ -34,6 +34,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 data: setup
 	$(BIN)/python -m autograder data
+
+# Chromium draws plotly figures as pictures for formgrader (kaleido). As root with apt-get it is
+# installed; elsewhere the tests that need it are skipped with a message saying how to get it.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium (apt-get)"; \
+	    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
+	  else echo "note: no chromium here; install it (e.g. sudo apt-get install chromium) for the picture tests"; fi; }
 
 release: data
 	$(BIN)/python -m autograder release

@@ -36,9 +36,13 @@ def parser() -> argparse.ArgumentParser:
                         "N worker processes on this machine (needs pip install -e '.[cluster]')")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run student code without isolation (only where no sandbox can be built, for trusted code)")
+    g.add_argument("--gradebook", type=Path, metavar="COURSE_DIR",
+                   help="also write the results into this nbgrader course's gradebook (autograded/ and "
+                        "gradebook.db), for grading the manual items in formgrader; grades.csv then holds "
+                        "the TAs' points too (this repository: --gradebook .)")
     g.set_defaults(run=lambda a: grade.main(a.assignment, a.submissions, a.out, a.jobs, a.timeout,
                                              a.cell_timeout, a.force, sandboxed=not a.no_sandbox,
-                                             dask=a.dask))
+                                             dask=a.dask, gradebook=a.gradebook))
 
     c = verbs.add_parser("check", help="students: run the visible checks on your notebook")
     c.add_argument("notebook", type=Path)

@@ -235,10 +235,13 @@ def preflight(isolated: bool) -> None:
 
 def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
          timeout: float | None = None, cell_timeout: float | None = None, force: bool = False,
-         progress: bool = True, sandboxed: bool = True, dask: str | None = None) -> int:
+         progress: bool = True, sandboxed: bool = True, dask: str | None = None,
+         gradebook: Path | None = None) -> int:
     """Grade every student folder in `submissions` into `out`, in local worker processes or, with
-    `dask` (a scheduler's address, or local[:N]), as tasks of a Dask cluster (cluster.py). Returns
-    0 when the batch ran (whatever the submissions did), 2 on misuse."""
+    `dask` (a scheduler's address, or local[:N]), as tasks of a Dask cluster (cluster.py). With
+    `gradebook` (an nbgrader course folder), also write the results into its gradebook for
+    formgrader (gradebook.py) and put the TAs' manual scores into grades.csv. Returns 0 when the
+    batch ran (whatever the submissions did), 2 on misuse."""
     with ExitStack() as stack:
         try:
             spec = load_assignment(assignment)
@@ -251,6 +254,8 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
             if dask is not None and jobs is not None:
                 raise UsageError("--jobs and --dask: with --dask the cluster's workers decide how many "
                                  "submissions are graded at once; drop --jobs")
+            if gradebook is not None:
+                _prepare_gradebook(Path(gradebook), assignment)
             if dask is None:
                 plan = slots.plan(limits.cores, jobs)
                 preflight(sandboxed)
@@ -265,11 +270,19 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
         except UsageError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
-        return _batch(spec, students, out, limits, plan, run_jobs, force, sandboxed)
+        return _batch(spec, students, out, limits, plan, run_jobs, force, sandboxed, gradebook)
+
+
+def _prepare_gradebook(course: Path, assignment: str) -> None:
+    from . import gradebook  # nbgrader's database, kaleido: not in every worker
+    try:
+        gradebook.prepare(course, assignment)
+    except gradebook.GradebookError as err:
+        raise UsageError(str(err)) from None
 
 
 def _batch(spec: Assignment, students: dict[str, Path], out: Path, limits: Limits, plan: slots.SlotPlan,
-           run_jobs, force: bool, sandboxed: bool) -> int:
+           run_jobs, force: bool, sandboxed: bool, gradebook: Path | None) -> int:
     where = f"{plan.jobs} at a time" if plan.jobs else "on the Dask cluster"
     print(f"grading {len(students)} submission(s) of {spec.name}, {where}, "
           f"{plan.cores} core(s) each; {sandbox.describe(sandboxed)}")
@@ -298,6 +311,12 @@ def _batch(spec: Assignment, students: dict[str, Path], out: Path, limits: Limit
     finally:
         done = [r for s in students if (r := results.get(s) or report.read_student(out, s))]
         report.write_atomic(out / "grades.csv", report.grades_csv(done, spec.item_ids))
+    if gradebook is not None:
+        from . import gradebook as nbgradebook
+        final = nbgradebook.record(Path(gradebook), done, out, spec.sources)
+        report.write_atomic(out / "grades.csv", report.grades_csv(done, spec.item_ids, final))
+        print(f"wrote {len(done)} submission(s) into {nbgradebook.db_url(Path(gradebook))} and "
+              f"{Path(gradebook) / 'autograded'}: grade the manual items in formgrader")
     print(report.score_table(list(results.values())))
     near = report.near_limit(results.values(), limits)
     if near:

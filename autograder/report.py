@@ -203,14 +203,26 @@ def read_student(out: Path, student_id: str) -> SubmissionResult | None:
         return None  # unreadable (e.g. from an older grader): grade again
 
 
-def grades_csv(results: list[SubmissionResult], item_ids: list[str]) -> str:
+def grades_csv(results: list[SubmissionResult], item_ids: list[str],
+               final: dict[str, dict[str, float | None]] | None = None) -> str:
+    """One row per student. Without `final`: our points, and `manual` for the items TAs grade.
+    With `final` (student -> grade_id -> the gradebook's score, None while a TA has not graded
+    it; see gradebook.py): the gradebook's points per item, `pending` for items waiting for a TA,
+    and score/max_score over every item, manual ones included."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student_id", "assignment", "score", "max_score", "status", "reason", *item_ids])
     for r in sorted(results, key=lambda r: r.student_id):
         by_id = {i.grade_id: f"{i.score:g}" for i in r.items}
-        by_id.update({gid: "manual" for gid in r.manual})
-        writer.writerow([r.student_id, r.assignment, f"{r.score:g}", f"{r.max_score:g}", r.status,
+        score, max_score = r.score, r.max_score
+        if final is None:
+            by_id.update({gid: "manual" for gid in r.manual})
+        else:
+            scores = {gid: final[r.student_id].get(gid) for gid in [*by_id, *r.manual]}
+            by_id = {gid: "pending" if s is None else f"{s:g}" for gid, s in scores.items()}
+            score = sum(s for s in scores.values() if s is not None)
+            max_score += sum(r.manual.values())
+        writer.writerow([r.student_id, r.assignment, f"{score:g}", f"{max_score:g}", r.status,
                          r.reason, *(by_id.get(gid, "") for gid in item_ids)])
     return buffer.getvalue()
 

@@ -18,7 +18,7 @@ import os
 import platform
 import sys
 
-from . import cluster, mnist_reference, quiz_slots, regression, throughput
+from . import cluster, gradebook_step, mnist_reference, quiz_slots, regression, throughput
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     for subs, workers in ((1000, 10), (10000, 100)):
         hours = cluster.projection(dask["worker_seconds_per_submission"], dask["connect_seconds"], subs, workers) / 3600
         print(f"projection: {subs} submissions on {workers} workers: {hours:.2f} h")
+    book = gradebook_step.run(args.quiz_students)
+    print(f"--gradebook for {book['students']} mnist_quiz submissions ({book['figures']} plotly figures drawn): "
+          f"nbgrader records the assignment {book['prepare_seconds']:.1f} s, gradebook and autograded "
+          f"notebooks {book['record_seconds']:.1f} s, again with nothing changed {book['rerun_seconds']:.1f} s",
+          flush=True)
     mnist = mnist_reference.run()
     regress = regression.run()
     print(f"regression: test MSE {regress['test_mse']:.4f}, noise floor {regress['noise_floor']:.4f} (standardized)")
