@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 
 from . import notebooks, report
 from .config import ROOT, SOURCE
