@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -142,11 +143,11 @@ def test_killed_workers_cost_no_submission(tmp_path):
         stop.set()
         for killer in killers:
             killer.join()
-    # Each time the victim's grading starts, its worker dies: crashed after two such deaths (or
-    # three, when Dask had already given the task to a third worker), each counted.
-    assert code == 0 and len(victims) in (2, 3) and len(unlucky) == 1
-    died = "twice" if len(victims) == 2 else f"{len(victims)} times"
-    assert rows["victim"]["status"] == "crashed" and f"died {died}" in rows["victim"]["reason"]
+    # Each time the victim's grading starts, its worker dies: crashed after at least two such
+    # deaths (Dask may already have given the task to a further worker).
+    assert code == 0 and len(victims) >= 2 and len(unlucky) == 1
+    assert rows["victim"]["status"] == "crashed"
+    assert re.search(r"the grading worker died (twice|[0-9]+ times)", rows["victim"]["reason"])
     for student in ("unlucky", "bystander1", "bystander2"):
         assert rows[student]["status"] == "graded", rows[student]
         assert rows[student]["score"] == rows[student]["max_score"], rows[student]
