@@ -15,6 +15,7 @@ def _default(function, name):
 
 def parser() -> argparse.ArgumentParser:
     from . import check, data, demo, grade, release
+    from .gradescope import build as gradescope_build
 
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
     verbs = p.add_subparsers(dest="verb", required=True)
@@ -53,6 +54,14 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("assignments", nargs="*", help="default: all")
     r.add_argument("--force", action="store_true", help="regenerate even when source/ did not change")
     r.set_defaults(run=lambda a: release.main(a.assignments or None, a.force))
+
+    s = verbs.add_parser("gradescope", help="instructors: build an assignment's Gradescope autograder (a zip)")
+    s.add_argument("assignment", help="neural_nets or mnist_quiz")
+    s.add_argument("--out", type=Path, required=True, help="where ASSIGNMENT-gradescope.zip goes")
+    s.add_argument("--no-sandbox", action="store_true",
+                   help="grade on Gradescope without isolating student code (only where bubblewrap cannot "
+                        "run; see the README, section Gradescope)")
+    s.set_defaults(run=lambda a: gradescope_build.main(a.assignment, a.out, sandboxed=not a.no_sandbox))
 
     d = verbs.add_parser("data", help="make the regression data and fetch MNIST into data/")
     d.set_defaults(run=lambda a: data.main())

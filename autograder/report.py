@@ -73,7 +73,8 @@ def results_json(result: SubmissionResult) -> dict:
         "extra_data": {"student_id": result.student_id, "assignment": result.assignment,
                        "status": result.status, "reason": result.reason,
                        "submission_sha256": result.submission_sha256,
-                       "items": [{"grade_id": i.grade_id, "notebook": i.notebook} for i in result.items],
+                       "items": [{"grade_id": i.grade_id, "notebook": i.notebook, "metrics": i.metrics}
+                                 for i in result.items],
                        "manual": result.manual, "timing": result.timing},
     }
 
@@ -81,8 +82,10 @@ def results_json(result: SubmissionResult) -> dict:
 def from_results_json(data: dict) -> SubmissionResult:
     extra = data["extra_data"]
     notebooks = {i["grade_id"]: i["notebook"] for i in extra["items"]}
+    metrics = {i["grade_id"]: i.get("metrics", {}) for i in extra["items"]}
     items = [ItemResult(t["name"], notebooks[t["name"]], t["max_score"], t["score"],
-                        t.get("status") == "passed", "" if t.get("status") == "passed" else t["output"])
+                        t.get("status") == "passed", "" if t.get("status") == "passed" else t["output"],
+                        metrics[t["name"]])
              for t in data["tests"] if t["name"] in notebooks]
     return SubmissionResult(extra["student_id"], extra["assignment"], extra["status"], extra["reason"],
                             data["execution_time"], extra["submission_sha256"], items, extra.get("manual", {}),

@@ -13,7 +13,8 @@ from autograder.execute import CRASHED, GRADED, TIMEOUT, ItemResult
 def result():
     r = report.SubmissionResult("s1", "neural_nets", submission_sha256="abc", execution_time=12.34)
     r.items = [ItemResult("layer1", "01_layers.ipynb", 1, 1, True, ""),
-               ItemResult("W", "01_layers.ipynb", 2, 0, False, "W has shape (2, 3): <transpose> it")]
+               ItemResult("W", "01_layers.ipynb", 2, 0, False, "W has shape (2, 3): <transpose> it",
+                          {"test_accuracy": 0.25})]
     r.manual = {"log_reg_diagram": 2.0}
     return r
 

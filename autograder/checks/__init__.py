@@ -18,12 +18,14 @@ Two callers use them:
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import logging
+import math
 import pkgutil
 import traceback
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from types import ModuleType
 
@@ -34,6 +36,14 @@ from .kernel.api import CheckFailed, encode, observe
 ASSIGNMENTS = ("neural_nets", "mnist_quiz")
 KERNEL, GRADER = f"{__name__}.kernel", f"{__name__}.grader"
 COULD_NOT_JUDGE = "The check could not judge this item; course staff will look at it."
+
+# Figures the grader measures from an item's observation besides its verdict (a leaderboard shows
+# them): (assignment, grade_id) -> {metric: "function of the item's grader module"}. The function
+# takes the observation, as the item's test does, and returns a number; it runs in the grader's
+# process, so a figure is never taken from the student. It is measured whatever the verdict.
+MEASURES = {
+    ("mnist_quiz", "mnist_accuracy_90"): {"test_accuracy": "accuracy_from"},
+}
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +82,13 @@ class UnknownAssignment(LookupError):
 
 
 @cache
+def present() -> tuple[str, ...]:
+    """The assignments whose checks are here: all of ASSIGNMENTS in the course repository, one in
+    a Gradescope bundle (see autograder/gradescope/)."""
+    return tuple(a for a in ASSIGNMENTS if importlib.util.find_spec(f"{GRADER}.{a}") is not None)
+
+
+@cache
 def items(assignment: str) -> dict[str, Item]:
     """All graded items of an assignment, by grade_id: each grader-side ``test_X`` with the
     kernel-side ``observe_X`` of the module of the same name."""
@@ -107,6 +124,27 @@ class Verdict:
     passed: bool
     message: str          # for the student
     log: str = ""         # for course staff (grading.log): a traceback when the check itself failed
+    metrics: dict = field(default_factory=dict)  # figures measured by the grader (see MEASURES)
+
+
+def measure(item: Item, data) -> tuple[dict[str, float], str]:
+    """The item's MEASURES, computed by its grader module from the observed data, and a log line
+    for course staff. A figure the observation does not allow (the check fails it) is left out;
+    so is one whose function raised anything else, which the log line then shows."""
+    figures, log = {}, ""
+    for metric, function in MEASURES.get((item.assignment, item.grade_id), {}).items():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = float(getattr(item.grader_module, function)(data))
+        except CheckFailed:
+            continue
+        except Exception:  # noqa: BLE001  (a figure is never worth the item's verdict)
+            log += f"{item.grade_id}: measuring {metric} raised\n{traceback.format_exc()}"
+            continue
+        if math.isfinite(value):
+            figures[metric] = value
+    return figures, log
 
 
 def verdict(item: Item, observation: dict) -> Verdict:
@@ -114,16 +152,18 @@ def verdict(item: Item, observation: dict) -> Verdict:
     (or an observation no check foresaw) and costs this item only, never the submission."""
     if not observation.get("ok"):
         return Verdict(False, str(observation.get("message", "The check could not observe your objects.")))
+    metrics, log = measure(item, observation["data"])
     try:
         with warnings.catch_warnings():  # the checks' own warnings are not the student's business
             warnings.simplefilter("ignore")
             item.test(observation["data"])
     except CheckFailed as failure:
-        return Verdict(False, str(failure))
+        return Verdict(False, str(failure), log, metrics)
     # The item boundary: whatever else the judge raised is logged in full for course staff.
     except Exception:  # noqa: BLE001
-        return Verdict(False, COULD_NOT_JUDGE, f"{item.grade_id}: the check raised\n{traceback.format_exc()}")
-    return Verdict(True, "")
+        return Verdict(False, COULD_NOT_JUDGE, log + f"{item.grade_id}: the check raised\n{traceback.format_exc()}",
+                       metrics)
+    return Verdict(True, "", log, metrics)
 
 
 def judge(assignment: str, grade_id: str, ns: dict) -> tuple[bool, str]:

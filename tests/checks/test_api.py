@@ -72,3 +72,34 @@ def test_the_kernel_half_knows_no_answer(assignment):
                       and ("reference" in n.lower() or (n.isupper() and len(n) >= 3))]  # answers, tolerances
         for name in references:
             assert not re.search(rf"\b{name}\b", source), f"{item.kernel_module.__name__} names {name}"
+
+
+# ----------------------------------------------------------------------------- measured figures
+def mnist_observation(right: int) -> dict:
+    """An observation of the accuracy observers whose first `right` predictions are the true labels
+    and the others wrong."""
+    from autograder.checks.grader.mnist_quiz import quiz as grader
+    from autograder.checks.kernel.mnist_quiz import quiz as kernel
+
+    labels, _ = kernel.read_idx(grader.COURSE_RAW / grader.TEST_LABELS)
+    _, images_md5 = kernel.read_idx(grader.COURSE_RAW / kernel.TEST_IMAGES)
+    predictions = labels.to(torch.int64).clone()
+    predictions[right:] = (predictions[right:] + 1) % 10
+    return {"ok": True, "data": {"images_md5": images_md5, "predictions": predictions}}
+
+
+def test_the_grader_measures_the_test_accuracy_whatever_the_verdict():
+    item = items("mnist_quiz")["mnist_accuracy_90"]
+    failed = verdict(item, mnist_observation(5_000))
+    assert not failed.passed and failed.metrics == {"test_accuracy": 0.5}
+    passed = verdict(item, mnist_observation(9_900))
+    assert passed.passed and passed.metrics == {"test_accuracy": 0.99}
+
+
+def test_no_figure_from_an_observation_the_check_refuses():
+    item = items("mnist_quiz")["mnist_accuracy_90"]
+    observation = mnist_observation(10_000)
+    observation["data"]["images_md5"] = "0" * 32  # images other than the course's
+    result = verdict(item, observation)
+    assert not result.passed and result.metrics == {} and result.log == ""
+    assert verdict(items("neural_nets")["layer1"], {"ok": False, "message": "no"}).metrics == {}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, as root and with internet, when it builds the autograder's image
+# (base image Ubuntu 22.04). It asks nothing. It installs:
+#   - Python @PYTHON_VERSION@ from Ubuntu's own archive, unless the image already has it (with venv);
+#   - a virtual environment beside this file (venv/), with torch and torchvision as CPU-only builds
+#     from PyTorch's index, then every other distribution at the version pinned in
+#     requirements.txt (the environment the bundle was built and tested in), from the package index;
+# then checks what it installed (python -m autograder.gradescope.run --check): the engine imports,
+# the data is intact, and whether the sandbox for student code can start in this container.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+
+SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# The system's interpreter, not one first on PATH: student code runs as another user, who must be
+# able to run it (an interpreter under /root is closed to them).
+PYTHON="/usr/bin/python@PYTHON_VERSION@"
+VENV="$SOURCE/venv"
+
+if [ ! -x "$PYTHON" ] || ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
+    apt-get update
+    apt-get install -y --no-install-recommends "python@PYTHON_VERSION@" "python@PYTHON_VERSION@-venv"
+fi
+
+"$PYTHON" -m venv "$VENV"
+"$VENV/bin/python" -m pip install --no-cache-dir --no-deps --index-url "@TORCH_INDEX@" @TORCH_PINS@
+"$VENV/bin/python" -m pip install --no-cache-dir -r "$SOURCE/requirements.txt"
+
+# Student code runs as an unprivileged user (uid 61000): it must be able to read the environment,
+# the engine's kernel factory and the data (it sees nothing else of this folder).
+chmod -R a+rX "$SOURCE"
+for folder in "$SOURCE" "$(dirname "$SOURCE")"; do chmod a+x "$folder"; done
+
+cd "$SOURCE"
+"$VENV/bin/python" -m autograder.gradescope.run --check
