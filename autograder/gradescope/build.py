@@ -42,8 +42,9 @@ PROJECT = "nn-course"
 # Distributions the engine never imports while grading, left out of the bundle (and why); the
 # optional dependencies (`pip install -e '.[cluster]'`, ...) are left out as well.
 NOT_AT_RUN_TIME = {"nbgrader": "only `python -m autograder release` runs it"}
-# Modules of the engine a bundle does without: grading on a Dask cluster (`grade --dask`).
-NOT_IN_BUNDLE = ("cluster.py",)
+# Modules of the engine a bundle does without: grading on a Dask cluster (`grade --dask`), and
+# writing nbgrader's gradebook for formgrader with its pictures (`grade --gradebook`).
+NOT_IN_BUNDLE = ("cluster.py", "gradebook.py", "pictures.py")
 # Requirements of torch's CUDA build; the CPU-only build that setup.sh installs has none of them.
 CUDA_ONLY = re.compile(r"^(nvidia-.*|cuda-.*|triton)$")
 TORCH = ("torch", "torchvision")       # installed by setup.sh from PyTorch's CPU-only index
