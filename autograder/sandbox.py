@@ -164,6 +164,14 @@ def unreachable_interpreter() -> Path | None:
     return None
 
 
+def _owner(proc: Path) -> int | None:
+    """The uid of a /proc/<pid> entry, or None when that process has just ended."""
+    try:
+        return proc.stat().st_uid
+    except FileNotFoundError:
+        return None
+
+
 @dataclass
 class Slot:
     """One grading slot's sandbox (or, with --no-sandbox, a plain scratch folder) and zygote."""
@@ -206,7 +214,7 @@ class Slot:
     def limits(self, memory_mb: int) -> dict[str, int]:
         processes = MAX_PROCESSES
         if self.isolated and self.uid is None:  # RLIMIT_NPROC counts all of the user's processes
-            processes += sum(1 for p in Path("/proc").glob("[0-9]*") if p.stat().st_uid == os.getuid())
+            processes += sum(1 for p in Path("/proc").glob("[0-9]*") if _owner(p) == os.getuid())
         limits = {"RLIMIT_CORE": 0, "RLIMIT_FSIZE": FILE_SIZE, "RLIMIT_NPROC": processes}
         if self.isolated:
             limits["RLIMIT_AS"] = (memory_mb + TORCH_ADDRESS_SPACE_MB) * MiB

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ import pytest
 
 from autograder import cluster, demo, grade
 from autograder.config import ROOT
-from tests.conftest import grade_corpus
+from tests.conftest import ctrl_c_after_first_result, grade_corpus
 from tests.test_sandbox import NOBODY, as_user
 from tests.corpus import ASSIGNMENT, NOTEBOOKS, kill_workers_grading, marked, perfect, with_layers
 
@@ -172,14 +171,8 @@ def test_ctrl_c_cancels_the_tasks_and_keeps_finished_results(tmp_path):
     command = [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(submissions), "--out", str(out),
                "--dask", "local:1"]
     # Like Ctrl-C in a terminal: SIGINT to the whole process group (the client and its cluster).
-    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
-    while not list(out.glob("*/results.json")) and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.5)
-    os.killpg(process.pid, signal.SIGINT)
-    _, err = process.communicate(timeout=120)
-    assert process.returncode == 130, err[-3000:]
+    code, err = ctrl_c_after_first_result(command, out, wait=300, timeout=120)
+    assert code == 130, err[-3000:]
     assert "finished results are kept" in err
     assert sorted(p.parent.name for p in out.glob("*/results.json")) == ["quick"]
     assert [line.split(",")[0] for line in (out / "grades.csv").read_text().splitlines()[1:]] == ["quick"]

@@ -14,6 +14,7 @@ from nbformat.v4 import new_code_cell
 
 from autograder import demo, execute, grade, scrub, slots
 from autograder.config import ROOT
+from tests.conftest import ctrl_c_after_first_result
 from tests.corpus import (ASSIGNMENT, CELL_TIMEOUT, CLASS, FORGED_PROBE, LAYERS, LINKED, NOTEBOOKS, TRAINING, VICTIM,
                           kill_workers_grading, perfect, with_layers)
 
@@ -176,11 +177,8 @@ def test_misuse_exits_2_with_a_message(tmp_path, capsys):
 
 
 def test_ctrl_c_keeps_finished_results_and_a_rerun_finishes_the_rest(tmp_path):
-    import os
-    import signal
     import subprocess
     import sys
-    import time
 
     submissions, out = tmp_path / "submissions", tmp_path / "out"
     for student in ("s1", "s2", "s3"):
@@ -188,14 +186,8 @@ def test_ctrl_c_keeps_finished_results_and_a_rerun_finishes_the_rest(tmp_path):
     command = [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(submissions), "--out", str(out),
                "--jobs", "1"]
     # Like Ctrl-C in a terminal: SIGINT to the whole process group, once the first student is done.
-    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 600
-    while not list(out.glob("*/results.json")) and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.5)
-    os.killpg(process.pid, signal.SIGINT)
-    _, err = process.communicate(timeout=300)
-    assert process.returncode == 130, err[-2000:]
+    code, err = ctrl_c_after_first_result(command, out)
+    assert code == 130, err[-2000:]
     assert "finished results are kept" in err
     finished = sorted(p.parent.name for p in out.glob("*/results.json"))
     assert finished and len(finished) < 3
