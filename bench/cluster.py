@@ -6,44 +6,33 @@ peak memory (its process tree: worker, sandbox, zygote, kernel)."""
 from __future__ import annotations
 
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import psutil
 
 from autograder import cluster, grade
-from bench.throughput import make_class
+from bench.throughput import PeakMemory, make_class
 
 ASSIGNMENT = "neural_nets"
 
 
-class PeakPerWorker:
+class PeakPerWorker(PeakMemory):
     """Peak resident memory (MB) of each Dask worker's process tree while the block runs."""
 
     def __enter__(self):
         self.peaks: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
+        return super().__enter__()
 
-    def _sample(self):
-        me = psutil.Process()
-        while not self._stop.is_set():
-            for proc in me.children(recursive=True):
-                try:
-                    if "spawn_main" not in " ".join(proc.cmdline()):
-                        continue  # not a worker process (their nannies live in this process)
-                    rss = sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
-                except (psutil.NoSuchProcess, psutil.AccessDenied):
-                    continue
-                self.peaks[proc.pid] = max(self.peaks.get(proc.pid, 0.0), rss / 2**20)
-            self._stop.wait(0.1)
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+    def measure(self, me: psutil.Process) -> None:
+        for proc in me.children(recursive=True):
+            try:
+                if "spawn_main" not in " ".join(proc.cmdline()):
+                    continue  # not a worker process (their nannies live in this process)
+                rss = sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            self.peaks[proc.pid] = max(self.peaks.get(proc.pid, 0.0), rss / 2**20)
 
 
 def task_round_trip(workers: int, payload_kb: int = 100, tasks: int = 200) -> float:
