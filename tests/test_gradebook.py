@@ -131,7 +131,13 @@ def graded(tmp_path_factory):
     demo.write_student(subs / "ann", {NB: quiz(answer="4 inputs x1..x4, weights w1..w4, bias b, sigmoid output.",
                                                attachment=True)})
     demo.write_student(subs / "bob", {NB: quiz(diagram_code=drawing)})  # answered only in code
-    blank = demo.blank(QUIZ, NB)  # with HTML that would run in the TA's formgrader page
+    blank = demo.blank(QUIZ, NB)  # with HTML that would run in the TA's formgrader page, and forged metadata
+    for cell in blank.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade_id") == MANUAL:  # "my diagram is not graded", so it can't be marked down
+            meta.update(grade=False, solution=False, locked=True)
+        elif meta.get("grade_id") == "log_reg":  # and the test I pass is worth 100
+            meta["points"] = 100
     blank.cells += [nbformat.v4.new_markdown_cell("<script>alert(1)</script> and a < b"),
                     nbformat.v4.new_raw_cell("<img src=x onerror=alert(2)>")]
     demo.write_student(subs / "cyd", {NB: blank})
@@ -150,6 +156,18 @@ def test_gradebook_holds_our_auto_scores_and_every_manual_item_pending(graded):
         assert scores[MANUAL] == (None, None, True), student
         assert rows[student][MANUAL] == "pending"
     assert float(rows["ann"]["log_reg"]) == 2 and float(rows["cyd"]["log_reg"]) == 0
+
+
+@pytest.mark.slow
+def test_metadata_a_student_forges_changes_nothing_in_the_gradebook(graded):
+    course = graded[0]
+    cyd = notebooks.read(course / "autograded" / "cyd" / QUIZ / NB)
+    assert notebooks.nbgrader(notebooks.cell(cyd, "log_reg"))["points"] == 2
+    assert notebooks.nbgrader(notebooks.cell(cyd, MANUAL))["grade"] is True
+    from nbgrader.api import Gradebook
+    with Gradebook(gradebook.db_url(course)) as gb:
+        ann, cyd_nb = (gb.find_submission_notebook(NB[:-6], QUIZ, s) for s in ("ann", "cyd"))
+        assert cyd_nb.max_score == ann.max_score and cyd_nb.needs_manual_grade
 
 
 @pytest.mark.slow
