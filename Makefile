@@ -35,14 +35,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 data: setup
 	$(BIN)/python -m autograder data
 
-# Chromium draws plotly figures as pictures for formgrader (kaleido). As root with apt-get it is
+# Chromium draws plotly figures as pictures for formgrader (kaleido) and is the browser of the tests
+# in tests/browser/ (Playwright). As root with apt-get it is
 # installed; elsewhere the tests that need it are skipped with a message saying how to get it.
 browser:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing Debian's chromium (apt-get)"; \
 	    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
-	  else echo "note: no chromium here; install it (e.g. sudo apt-get install chromium) for the picture tests"; fi; }
+	  else echo "note: no chromium here; install it (e.g. sudo apt-get install chromium) for the picture and browser tests"; fi; }
 
 release: data
 	$(BIN)/python -m autograder release
