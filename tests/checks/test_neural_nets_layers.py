@@ -266,3 +266,50 @@ def test_Z_by_hand_with_a_ready_made_linear():
     assert_rejected("Z_by_hand", by_hand("J = torch.ones(X.shape[0], 1)\n"
                                          "return torch.sigmoid(torch.nn.functional.linear(X, W.T, w_b))"),
                     "ready-made linear layer")
+
+
+REUSES_GLOBALS = '''
+class ExampleNN(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer1 = layer1
+        self.layer2 = layer2
+        self.layer_output = layer_output
+
+    def forward(self, x):
+        return self.layer_output(self.layer2(self.layer1(x)))
+'''
+
+SHARED_ON_THE_CLASS = '''
+SHARED = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())
+
+class ExampleNN(torch.nn.Module):
+    def __init__(self, first=SHARED):
+        super().__init__()
+        self.layer1 = first
+        self.layer2 = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid())
+        self.layer_output = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())
+
+    def forward(self, x):
+        return self.layer_output(self.layer2(self.layer1(x)))
+'''
+
+
+def test_ExampleNN_reusing_the_global_layers():
+    assert_rejected("ExampleNN", {"answer_ExampleNN": REUSES_GLOBALS},
+                    "reuses the notebook's `layer1`, `layer2`, `layer_output`", "inside __init__")
+
+
+def test_ExampleNN_sharing_one_layer_between_instances():
+    # A default argument evaluated once: every ExampleNN() gets the same layer1 (here under the
+    # global name SHARED too, which the message names).
+    assert_rejected("ExampleNN", {"answer_ExampleNN": SHARED_ON_THE_CLASS}, "reuses", "`SHARED`",
+                    "parameters of its own")
+
+
+def test_ExampleNN_copying_a_global_layer_is_its_own():
+    # copy.deepcopy of a global layer gives the instance parameters of its own: that is allowed.
+    own_copy = REUSES_GLOBALS.replace("self.layer1 = layer1", "self.layer1 = copy.deepcopy(layer1)") \
+        .replace("self.layer2 = layer2", "self.layer2 = copy.deepcopy(layer2)") \
+        .replace("self.layer_output = layer_output", "self.layer_output = copy.deepcopy(layer_output)")
+    assert verdict("ExampleNN", {"answer_ExampleNN": "import copy\n" + own_copy}) == (True, "")

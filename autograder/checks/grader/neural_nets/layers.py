@@ -168,6 +168,13 @@ def test_ExampleNN(obs: dict) -> None:
     missing = [name for name, present in obs["attributes"].items() if not present]
     expect(not missing, f"ExampleNN has no layer attribute(s) {', '.join(missing)}: create them in "
                         "__init__ as self.layer1, self.layer2 and self.layer_output.")
+    shared = obs.get("shared") or []
+    globals_used = [f"`{name}`" for name in shared if name != "another instance"]
+    expect(not shared,
+           "ExampleNN reuses "
+           + (f"the notebook's {', '.join(globals_used)}" if globals_used else "the same layers in every instance")
+           + " instead of building its own layers: create new torch.nn.Sequential layers inside __init__, "
+             "so that each ExampleNN() has parameters of its own.")
     reference = _reference_example_nn()
     expected_state = reference.state_dict()
     state = obs["state"]
