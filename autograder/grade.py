@@ -14,12 +14,13 @@ import time
 import traceback
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from functools import cache, partial
 from pathlib import Path
 
 import nbformat
 
-from . import notebooks, pool, results, sandbox, slots
+from . import notebooks, pool, report, results, sandbox, slots
 from .checks import ASSIGNMENTS
 from .config import LIMITS, NEAR_LIMIT, RELEASE, ROOT, SOURCE, Limits
 from .execute import CRASHED, ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, run_plan
@@ -289,6 +290,7 @@ def _batch(spec: Assignment, students: dict[str, Path], out: Path, limits: Limit
     if plan.note:
         print(f"note: {plan.note}")
 
+    started, started_at = time.monotonic(), datetime.now(timezone.utc).isoformat(timespec="seconds")
     assignment_digest = spec.digest()
     graded: dict[str, results.SubmissionResult] = {}
     todo: list[Job] = []
@@ -301,9 +303,11 @@ def _batch(spec: Assignment, students: dict[str, Path], out: Path, limits: Limit
             todo.append(Job(spec, student, folder, out, limits, digest, plan.cores, sandboxed))
     if len(graded):
         print(f"{len(graded)} already graded (same submission, same checks): skipped; --force grades them again")
+    skipped, completed = len(graded), False
     try:
         for result in run_jobs(todo):
             graded[result.student_id] = result
+        completed = True
     except KeyboardInterrupt:
         print("\ninterrupted: finished results are kept; run the same command again to go on",
               file=sys.stderr)
@@ -311,6 +315,17 @@ def _batch(spec: Assignment, students: dict[str, Path], out: Path, limits: Limit
     finally:
         done = [r for s in students if (r := graded.get(s) or results.read_student(out, s))]
         results.write_atomic(out / "grades.csv", results.grades_csv(done, spec.item_ids))
+        # The batch's wall time, then the class report: after a completed batch and after Ctrl-C
+        # (then with what was graded by then, and saying so).
+        batch = {"assignment": spec.name, "started_at": started_at,
+                 "wall_seconds": round(time.monotonic() - started, 1),
+                 "runner": "local" if plan.jobs else "dask", "jobs": plan.jobs or None, "cores": plan.cores,
+                 "submissions": len(students), "skipped": skipped, "graded": len(graded) - skipped,
+                 "completed": completed}
+        report.write_batch(out, batch)
+        page = report.write(out, done, batch) if done else None
+        if page and not completed:
+            print(f"class report so far: {page}", file=sys.stderr)
     if gradebook is not None:
         from . import gradebook as nbgradebook
         final = nbgradebook.record(Path(gradebook), done, out, spec.sources)
@@ -323,6 +338,8 @@ def _batch(spec: Assignment, students: dict[str, Path], out: Path, limits: Limit
         print(f"{len(near)} submission(s) used more than {NEAR_LIMIT:.0%} of a time limit "
               f"(see their grading.log): {', '.join(near)}")
     print(f"wrote {out / 'grades.csv'} and, per student, results.json, feedback.html, grading.log")
+    if page:
+        print(f"class report: {page}")
     return 0
 
 
