@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from . import statistics as stats
 from .execute import GRADED, SEVERITY
-from .results import SubmissionResult, read_student, write_atomic
+from .results import SubmissionResult, read_student, with_code, write_atomic
 
 PAGE = "report.html"
 BATCH = "batch.json"
@@ -99,10 +99,13 @@ def score_figure(summary: stats.ScoreSummary) -> str:
     size = 1 if summary.max_score <= 40 else summary.max_score / 20
     fig = go.Figure(go.Histogram(x=list(summary.scores), xbins=dict(start=-size / 2, end=summary.max_score + size / 2,
                                  size=size), marker_color="#3b6ea8", name="students"))
-    for value, name, dash in ((summary.mean, "mean", "dash"), (summary.median, "median", "dot")):
+    # the lower of the two labelled on the left of its line, the higher on the right: never overlapping
+    lines = sorted(((summary.mean, "mean", "dash"), (summary.median, "median", "dot")),
+                   key=lambda line: (line[0] is None, line[0] or 0))
+    for (value, name, dash), side in zip(lines, ("top left", "top right")):
         if value is not None:
             fig.add_vline(x=value, line_dash=dash, line_color="#a8323b",
-                          annotation_text=f"{name} {value:.1f}", annotation_position="top")
+                          annotation_text=f"{name} {value:.1f}", annotation_position=side)
     fig.update_layout(xaxis_title=f"score (of {summary.max_score:g})", yaxis_title="students", showlegend=False)
     return figure(fig, "plot-scores", first=True)
 
@@ -133,7 +136,7 @@ def items_section(items: list[stats.ItemStats], anchors: Anchors) -> str:
             f'<td data-value="{s.covered}">{s.covered}</td></tr>')
         groups = "".join(
             f'<li id="item-{k}-msg-{j}"><span class="count">{len(g.students)}</span> '
-            f'<span class="msg">{e(g.message)}</span><div class="who">{anchors.links(g.students)}</div></li>'
+            f'<span class="msg">{with_code(g.message)}</span><div class="who">{anchors.links(g.students)}</div></li>'
             for j, g in enumerate(s.failures))
         more = (f'<p class="small">and {s.other_failures} more student(s) with other messages '
                 '(see their feedback).</p>' if s.other_failures else "")
@@ -301,7 +304,9 @@ tr.suspicious {{ background: #fff6e5; }}
 .who {{ font-size: .85rem; overflow-wrap: anywhere; }}
 .st.bad {{ color: #a8323b; font-weight: 600; }}
 .warn {{ background: #fbf1f1; border-left: .3rem solid #a8323b; padding: .5rem .8rem; }}
-td {{ overflow-wrap: anywhere; }} th {{ white-space: nowrap; }} td.nbs a {{ white-space: nowrap; }}
+td {{ overflow-wrap: anywhere; }} #items, #students {{ min-width: 34rem; }}
+#items td:first-child, #students td:first-child {{ overflow-wrap: break-word; }}
+code {{ background: #f2f2f4; padding: 0 .2rem; border-radius: .2rem; }} th {{ white-space: nowrap; }} td.nbs a {{ white-space: nowrap; }}
 </style></head><body>
 <h1>Class report: {assignment}</h1>
 <p class="small">Written {written} from this folder's results.json files.</p>
