@@ -14,7 +14,7 @@ def _default(function, name):
 
 
 def parser() -> argparse.ArgumentParser:
-    from . import check, data, demo, grade, release
+    from . import check, data, demo, grade, release, report
     from .gradescope import build as gradescope_build
 
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
@@ -44,6 +44,10 @@ def parser() -> argparse.ArgumentParser:
     g.set_defaults(run=lambda a: grade.main(a.assignment, a.submissions, a.out, a.jobs, a.timeout,
                                              a.cell_timeout, a.force, sandboxed=not a.no_sandbox,
                                              dask=a.dask, gradebook=a.gradebook))
+
+    o = verbs.add_parser("report", help="TAs: write the class report OUT/report.html from a graded OUT")
+    o.add_argument("out", type=Path, help="the --out folder of a grade run")
+    o.set_defaults(run=lambda a: report.main(a.out))
 
     c = verbs.add_parser("check", help="students: run the visible checks on your notebook")
     c.add_argument("notebook", type=Path)

@@ -28,7 +28,7 @@ import dask
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 from distributed.scheduler import KilledWorker
 
-from . import grade, report, sandbox, slots
+from . import grade, results, sandbox, slots
 from .config import LIMITS
 from .execute import ERROR
 from .merge import InvalidNotebook, read_file
@@ -250,12 +250,12 @@ def starts(client: Client, batch: str, student: str) -> int:
                if event.get("batch") == batch and event.get("student") == student)
 
 
-def write(job: grade.Job, files: dict[str, str]) -> report.SubmissionResult:
+def write(job: grade.Job, files: dict[str, str]) -> results.SubmissionResult:
     """A worker's files into OUT/<student>/, results.json last (it marks the student graded)."""
     student = job.out / job.student_id
     for name in sorted(files, key=lambda name: name == "results.json"):
         path = (student / name).resolve()
         if not path.is_relative_to(student.resolve()):
             raise ValueError(f"a worker sent a file outside the student's folder: {name!r}")
-        report.write_atomic(path, files[name])
-    return report.from_results_json(json.loads(files["results.json"]))
+        results.write_atomic(path, files[name])
+    return results.from_results_json(json.loads(files["results.json"]))

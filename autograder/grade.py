@@ -14,12 +14,13 @@ import time
 import traceback
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from functools import cache, partial
 from pathlib import Path
 
 import nbformat
 
-from . import notebooks, pool, report, sandbox, slots
+from . import notebooks, pool, report, results, sandbox, slots
 from .checks import ASSIGNMENTS
 from .config import LIMITS, NEAR_LIMIT, RELEASE, ROOT, SOURCE, Limits
 from .execute import CRASHED, ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, run_plan
@@ -132,12 +133,12 @@ class Job:
 
 
 # ----------------------------------------------------------------------------- one submission
-def grade_submission(job: Job, slot: int | None = None) -> report.SubmissionResult:
+def grade_submission(job: Job, slot: int | None = None) -> results.SubmissionResult:
     """Grade one student's folder; always returns a result and writes it to OUT/<student>/."""
     slot = pool.SLOT if slot is None else slot
     cpus = slots.cpus_of(slot, job.cores)
     slots.pin(cpus)  # this worker, and the zygote and kernels it starts, stay on the slot's cores
-    result = report.SubmissionResult(job.student_id, job.assignment.name, submission_sha256=job.digest)
+    result = results.SubmissionResult(job.student_id, job.assignment.name, submission_sha256=job.digest)
     log = []
     started = time.monotonic()
     try:
@@ -153,12 +154,12 @@ def grade_submission(job: Job, slot: int | None = None) -> report.SubmissionResu
     result.execution_time = time.monotonic() - started
     log.append(f"status: {result.status}; score {result.score:g}/{result.max_score:g}; "
                f"{result.execution_time:.1f} s")
-    report.write_atomic(job.out / job.student_id / "grading.log", "\n".join(log) + "\n")
-    report.write_student(job.out, result)
+    results.write_atomic(job.out / job.student_id / "grading.log", "\n".join(log) + "\n")
+    results.write_student(job.out, result)
     return result
 
 
-def _grade_into(result: report.SubmissionResult, job: Job, slot: int, cpus: list[int], log: list[str]) -> None:
+def _grade_into(result: results.SubmissionResult, job: Job, slot: int, cpus: list[int], log: list[str]) -> None:
     deadline = time.monotonic() + job.limits.total_timeout
     if job.folder.is_symlink():
         result.worsen(INVALID, "the submission folder is a symbolic link: submit the notebooks themselves")
@@ -212,7 +213,7 @@ def _grade_into(result: report.SubmissionResult, job: Job, slot: int, cpus: list
         log.append(f"{nb_name}: {run.status} in {run.seconds:.1f} s, slowest cell {run.slowest_cell} "
                    f"({run.slowest_seconds:.1f} s)" + (f" ({run.reason})" if run.reason else ""))
         log += [f"  {i.grade_id}: {i.score:g}/{i.max_score:g} {i.message}" for i in run.items]
-        report.write_atomic(job.out / job.student_id / "executed" / nb_name,
+        results.write_atomic(job.out / job.student_id / "executed" / nb_name,
                             nbformat.writes(run.executed))
 
 
@@ -289,40 +290,56 @@ def _batch(spec: Assignment, students: dict[str, Path], out: Path, limits: Limit
     if plan.note:
         print(f"note: {plan.note}")
 
+    started, started_at = time.monotonic(), datetime.now(timezone.utc).isoformat(timespec="seconds")
     assignment_digest = spec.digest()
-    results: dict[str, report.SubmissionResult] = {}
+    graded: dict[str, results.SubmissionResult] = {}
     todo: list[Job] = []
     for student, folder in students.items():
         digest = submission_digest(spec, folder, assignment_digest)
-        previous = report.read_student(out, student)
+        previous = results.read_student(out, student)
         if not force and previous and previous.submission_sha256 == digest:
-            results[student] = previous
+            graded[student] = previous
         else:
             todo.append(Job(spec, student, folder, out, limits, digest, plan.cores, sandboxed))
-    if len(results):
-        print(f"{len(results)} already graded (same submission, same checks): skipped; --force grades them again")
+    if len(graded):
+        print(f"{len(graded)} already graded (same submission, same checks): skipped; --force grades them again")
+    skipped, completed = len(graded), False
     try:
         for result in run_jobs(todo):
-            results[result.student_id] = result
+            graded[result.student_id] = result
+        completed = True
     except KeyboardInterrupt:
         print("\ninterrupted: finished results are kept; run the same command again to go on",
               file=sys.stderr)
         return 130
     finally:
-        done = [r for s in students if (r := results.get(s) or report.read_student(out, s))]
-        report.write_atomic(out / "grades.csv", report.grades_csv(done, spec.item_ids))
+        done = [r for s in students if (r := graded.get(s) or results.read_student(out, s))]
+        results.write_atomic(out / "grades.csv", results.grades_csv(done, spec.item_ids))
+        # The batch's wall time, then the class report: after a completed batch and after Ctrl-C
+        # (then with what was graded by then, and saying so).
+        batch = {"assignment": spec.name, "started_at": started_at,
+                 "wall_seconds": round(time.monotonic() - started, 1),
+                 "runner": "local" if plan.jobs else "dask", "jobs": plan.jobs or None, "cores": plan.cores,
+                 "submissions": len(students), "skipped": skipped, "graded": len(graded) - skipped,
+                 "completed": completed}
+        report.write_batch(out, batch)
+        page = report.write(out, done, batch) if done else None
+        if page and not completed:
+            print(f"class report so far: {page}", file=sys.stderr)
     if gradebook is not None:
         from . import gradebook as nbgradebook
         final = nbgradebook.record(Path(gradebook), done, out, spec.sources)
-        report.write_atomic(out / "grades.csv", report.grades_csv(done, spec.item_ids, final))
+        results.write_atomic(out / "grades.csv", results.grades_csv(done, spec.item_ids, final))
         print(f"wrote {len(done)} submission(s) into {nbgradebook.db_url(Path(gradebook))} and "
               f"{Path(gradebook) / 'autograded'}: grade the manual items in formgrader")
-    print(report.score_table(list(results.values())))
-    near = report.near_limit(results.values(), limits)
+    print(results.score_table(list(graded.values())))
+    near = results.near_limit(graded.values(), limits)
     if near:
         print(f"{len(near)} submission(s) used more than {NEAR_LIMIT:.0%} of a time limit "
               f"(see their grading.log): {', '.join(near)}")
     print(f"wrote {out / 'grades.csv'} and, per student, results.json, feedback.html, grading.log")
+    if page:
+        print(f"class report: {page}")
     return 0
 
 
@@ -342,17 +359,17 @@ def _dask_runner(address: str, spec: Assignment, sandboxed: bool, progress: bool
         cluster.close(client, local)
 
 
-def not_graded(job: Job, status: str, reason: str, item_message: str) -> report.SubmissionResult:
+def not_graded(job: Job, status: str, reason: str, item_message: str) -> results.SubmissionResult:
     """The result of a submission the grader could not grade; no digest, so a re-run grades it."""
-    result = report.SubmissionResult(job.student_id, job.assignment.name, submission_sha256="")
+    result = results.SubmissionResult(job.student_id, job.assignment.name, submission_sha256="")
     result.worsen(status, reason)
     result.items = [ItemResult(t.grade_id, t.notebook, t.points, message=item_message)
                     for t in job.assignment.tests()]
-    report.write_student(job.out, result)
+    results.write_student(job.out, result)
     return result
 
 
-def worker_died(job: Job, times: int = 2) -> report.SubmissionResult:
+def worker_died(job: Job, times: int = 2) -> results.SubmissionResult:
     how_often = "twice" if times == 2 else f"{times} times"
     return not_graded(job, CRASHED, f"the grading worker died {how_often} while grading this submission "
                       "(it was killed, or ran out of memory)", "Not graded: the grading worker died.")

@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from . import notebooks, report
+from . import notebooks, results
 from .config import ROOT, SOURCE
 from .pictures import PLOTLY, Renderer
 from .release import nbgrader_env
@@ -151,7 +151,7 @@ def autograded(executed, source_nb, gb: Gradebook, notebook_id: str, assignment:
 
 
 # ----------------------------------------------------------------------------- scores
-def record_scores(gb: Gradebook, result: report.SubmissionResult, notebook_id: str, ran: bool,
+def record_scores(gb: Gradebook, result: results.SubmissionResult, notebook_id: str, ran: bool,
                   changed_answer: bool = False) -> None:
     """Our points as auto scores; manual items waiting for a TA (zero when the notebook did not
     run: nothing to read), and flagged again when the notebook a TA graded has changed since.
@@ -192,14 +192,14 @@ def written_from(path: Path) -> str | None:
         return None
 
 
-def record(course: Path, results: list[report.SubmissionResult], out: Path,
+def record(course: Path, graded: list[results.SubmissionResult], out: Path,
            sources: dict) -> dict[str, dict[str, float | None]]:
     """Write every result into COURSE's gradebook, and each autograded notebook whose submission
     (or grader) changed since it was written. Returns the final scores (see final_scores)."""
     course = course.resolve()
     final = {}
     with Gradebook(db_url(course)) as gb, Renderer() as renderer:
-        for result in sorted(results, key=lambda r: r.student_id):
+        for result in sorted(graded, key=lambda r: r.student_id):
             gb.update_or_create_student(result.student_id)
             gb.update_or_create_submission(result.assignment, result.student_id)
             for name, source_nb in sources.items():
@@ -213,7 +213,7 @@ def record(course: Path, results: list[report.SubmissionResult], out: Path,
                     nb = autograded(notebooks.read(executed), source_nb, gb, notebook_id,
                                     result.assignment, renderer)
                     nb.metadata["autograder"] = {"submission_sha256": result.submission_sha256}
-                    report.write_atomic(target, nbformat.writes(nb))
+                    results.write_atomic(target, nbformat.writes(nb))
                 elif not ran:
                     target.unlink(missing_ok=True)  # never show a TA an answer from an older submission
                 record_scores(gb, result, notebook_id, ran, changed_answer=changed and before is not None)

@@ -9,7 +9,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from tqdm import tqdm
 
-from . import grade, report
+from . import grade, results
 
 SLOT = 0          # this worker's grading slot
 _STARTED = None   # per job: 1 once a worker took it (shared with the batch's process)
@@ -25,7 +25,7 @@ def _init_worker(counter, started, stopping) -> None:
     _STARTED, _STOPPING = started, stopping
 
 
-def _grade_in_worker(job: grade.Job, index: int) -> report.SubmissionResult | None:
+def _grade_in_worker(job: grade.Job, index: int) -> results.SubmissionResult | None:
     """grade_submission in a pool worker, recording in the shared table that it started (so that,
     if the worker dies, the batch knows which submissions were in flight)."""
     if _STOPPING.value:

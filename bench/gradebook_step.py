@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import demo, grade, gradebook, notebooks, report
+from autograder import demo, grade, gradebook, notebooks, results
 from autograder.config import ROOT
 
 ASSIGNMENT = "mnist_quiz"
@@ -31,15 +31,15 @@ def run(students: int = 6) -> dict:
         if grade.main(ASSIGNMENT, subs, out, progress=False) != 0:
             raise RuntimeError("grading the benchmark's class failed; see the output above")
         spec = grade.load_assignment(ASSIGNMENT)
-        results = [report.read_student(out, s) for s in sorted(p.name for p in subs.iterdir())]
+        graded = [results.read_student(out, s) for s in sorted(p.name for p in subs.iterdir())]
         started = time.perf_counter()
         gradebook.prepare(course, ASSIGNMENT)
         prepared = time.perf_counter()
-        gradebook.record(course, results, out, spec.sources)
+        gradebook.record(course, graded, out, spec.sources)
         recorded = time.perf_counter()
-        gradebook.record(course, results, out, spec.sources)
+        gradebook.record(course, graded, out, spec.sources)
         again = time.perf_counter()
-        figures = sum(1 for s in results for c in notebooks.read(
+        figures = sum(1 for s in graded for c in notebooks.read(
             course / "autograded" / s.student_id / ASSIGNMENT / NOTEBOOK).cells if c.cell_type == "code"
             for o in c.outputs if "image/png" in o.get("data", {}))
     return {"students": students, "figures": figures, "prepare_seconds": prepared - started,

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder import cause, demo, execute, grade, merge, report, scrub
+from autograder import cause, demo, execute, grade, merge, results, scrub
 from autograder.execute import GRADED, MISSING, TIMEOUT, ItemResult
 from tests.corpus import ASSIGNMENT, CELL_TIMEOUT, LAYERS
 from tests.test_merge import graded_cell, solution
@@ -240,7 +240,7 @@ def test_an_item_that_failed_only_its_hidden_check_keeps_that_checks_message():
 
 # ----------------------------------------------------------------------------- the page
 def page_result():
-    r = report.SubmissionResult("s1", "neural_nets", execution_time=3.0, submission_sha256="abc")
+    r = results.SubmissionResult("s1", "neural_nets", execution_time=3.0, submission_sha256="abc")
     r.items = [ItemResult("layer1", "01_layers.ipynb", 1, 1, True, ""),
                ItemResult("W", "01_layers.ipynb", 2, 0, False, "Fix `w_weight` first: <b>"),
                ItemResult("sigmoid", "02_activations_losses.ipynb", 3, 0, False, "Not run: the notebook stopped")]
@@ -249,7 +249,7 @@ def page_result():
 
 
 def test_feedback_groups_items_by_notebook_with_subtotals_and_states_the_status_first():
-    page = report.feedback_html(page_result())
+    page = results.feedback_html(page_result())
     assert page.index("Out of time: 02_activations_losses.ipynb, cell 4 ran longer") < page.index("<h2>")
     assert "<h2>01_layers.ipynb: 1 / 3</h2>" in page and "<h2>02_activations_losses.ipynb: 0 / 3</h2>" in page
     assert page.index("01_layers.ipynb: 1 / 3") < page.index(">W<") < page.index("02_activations_losses.ipynb: 0")
@@ -258,20 +258,20 @@ def test_feedback_groups_items_by_notebook_with_subtotals_and_states_the_status_
 
 
 def test_results_json_carries_the_same_messages_and_status_words():
-    data = report.results_json(page_result())
-    assert data["output"] == report.status_words(TIMEOUT, page_result().reason)
+    data = results.results_json(page_result())
+    assert data["output"] == results.status_words(TIMEOUT, page_result().reason)
     assert [t["output"] for t in data["tests"]] == ["Passed.", "Fix `w_weight` first: <b>",
                                                     "Not run: the notebook stopped"]
-    back = report.from_results_json(json.loads(json.dumps(data)))
+    back = results.from_results_json(json.loads(json.dumps(data)))
     assert back.items == page_result().items and (back.status, back.reason) == (TIMEOUT, page_result().reason)
 
 
 def test_every_status_has_words_with_its_reason():
     for status in execute.SEVERITY:
-        text = report.status_words(status, "REASON")
+        text = results.status_words(status, "REASON")
         assert text and (status == GRADED or "REASON" in text)
-    assert "save it" in report.status_words(execute.INVALID, "x is not valid JSON")
-    assert "file names" in report.status_words(MISSING, "02.ipynb not submitted")
+    assert "save it" in results.status_words(execute.INVALID, "x is not valid JSON")
+    assert "file names" in results.status_words(MISSING, "02.ipynb not submitted")
 
 
 # ----------------------------------------------------------------------------- end to end

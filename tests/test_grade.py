@@ -196,9 +196,16 @@ def test_ctrl_c_keeps_finished_results_and_a_rerun_finishes_the_rest(tmp_path):
     graded_rows = list(csv.DictReader((out / "grades.csv").open()))
     assert sorted(r["student_id"] for r in graded_rows) == finished
     assert not list(out.rglob("*.tmp"))
+    # the class report of what was graded by then, saying the batch was interrupted
+    assert f"class report so far: {out / 'report.html'}" in err
+    assert json.loads((out / "batch.json").read_text())["completed"] is False
+    assert "interrupted (Ctrl-C)" in (out / "report.html").read_text()
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert again.returncode == 0
     assert f"{len(finished)} already graded" in again.stdout
+    assert f"class report: {out / 'report.html'}" in again.stdout
+    batch = json.loads((out / "batch.json").read_text())
+    assert batch["completed"] and batch["skipped"] == len(finished) and batch["graded"] == 3 - len(finished)
     rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
     assert set(rows) == {"s1", "s2", "s3"} and all(r["score"] == r["max_score"] for r in rows.values())
 

@@ -14,7 +14,7 @@ import sys
 import nbformat
 import pytest
 
-from autograder import demo, grade, gradebook, notebooks, pictures, report
+from autograder import demo, grade, gradebook, notebooks, pictures, results
 from autograder.config import ROOT
 from autograder.execute import ItemResult
 from autograder.release import nbgrader_env
@@ -49,14 +49,14 @@ def quiz(diagram_code: str | None = None, answer: str | None = None, attachment:
 
 # ----------------------------------------------------------------------------- fast
 def test_grades_csv_with_gradebook_scores_counts_manual_points():
-    r = report.SubmissionResult("ann", QUIZ, items=[ItemResult("log_reg", NB, 2, 2, True)], manual={MANUAL: 2})
-    rows = list(csv.DictReader(report.grades_csv([r], ["log_reg", MANUAL], {"ann": {"log_reg": 2, MANUAL: None}})
+    r = results.SubmissionResult("ann", QUIZ, items=[ItemResult("log_reg", NB, 2, 2, True)], manual={MANUAL: 2})
+    rows = list(csv.DictReader(results.grades_csv([r], ["log_reg", MANUAL], {"ann": {"log_reg": 2, MANUAL: None}})
                                .splitlines()))
     assert (rows[0]["score"], rows[0]["max_score"], rows[0][MANUAL]) == ("2", "4", "pending")
-    rows = list(csv.DictReader(report.grades_csv([r], ["log_reg", MANUAL], {"ann": {"log_reg": 1, MANUAL: 1.5}})
+    rows = list(csv.DictReader(results.grades_csv([r], ["log_reg", MANUAL], {"ann": {"log_reg": 1, MANUAL: 1.5}})
                                .splitlines()))
     assert (rows[0]["score"], rows[0]["log_reg"], rows[0][MANUAL]) == ("2.5", "1", "1.5")
-    assert list(csv.DictReader(report.grades_csv([r], ["log_reg", MANUAL]).splitlines()))[0][MANUAL] == "manual"
+    assert list(csv.DictReader(results.grades_csv([r], ["log_reg", MANUAL]).splitlines()))[0][MANUAL] == "manual"
 
 
 def test_outputs_that_would_run_in_formgrader_are_not_kept():
@@ -149,7 +149,7 @@ def graded(tmp_path_factory):
 def test_gradebook_holds_our_auto_scores_and_every_manual_item_pending(graded):
     course, _, out, rows = graded
     for student in ("ann", "bob", "cyd"):
-        ours = report.read_student(out, student)
+        ours = results.read_student(out, student)
         scores, _ = grades(course, student)
         assert {i.grade_id: float(scores[i.grade_id][0]) for i in ours.items} == \
             {i.grade_id: i.score for i in ours.items}

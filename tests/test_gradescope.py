@@ -26,7 +26,7 @@ import nbformat
 import pytest
 from packaging.requirements import Requirement
 
-from autograder import demo, grade, report, sandbox
+from autograder import demo, grade, results, sandbox
 from autograder.checks import ASSIGNMENTS
 from autograder.config import RELEASE, ROOT
 from autograder.execute import ItemResult
@@ -219,14 +219,14 @@ def test_the_summary_quotes_what_students_name_literally(tmp_path):
     """File names and reasons come from the student: in the markdown summary they stay text."""
     (tmp_path / "x`](http:evil)<img src=y>.ipynb").write_text("{}")
     bundle = run.Bundle("neural_nets", tuple(NN), True, {})
-    result = report.SubmissionResult("s", "neural_nets", status="invalid notebook", reason="*bold* <b>[a](b)</b>")
+    result = results.SubmissionResult("s", "neural_nets", status="invalid notebook", reason="*bold* <b>[a](b)</b>")
     text = run.summary(result, run.find_notebooks(tmp_path, bundle.notebooks), bundle, [])
     assert "`x'](http:evil)<img src=y>.ipynb`" in text  # one code span: markdown and HTML stay literal
     assert r"\*bold\* &lt;b&gt;\[a\]\(b\)&lt;/b&gt;" in text
 
 
-def quiz_result() -> report.SubmissionResult:
-    result = report.SubmissionResult("submission-7", "mnist_quiz")
+def quiz_result() -> results.SubmissionResult:
+    result = results.SubmissionResult("submission-7", "mnist_quiz")
     result.items = [ItemResult("log_reg", "01_quiz.ipynb", 2, 2, True, ""),
                     ItemResult("mnist_model", "01_quiz.ipynb", 1, 0, False, "`mnist_model` is not defined"),
                     ItemResult("mnist_accuracy_90", "01_quiz.ipynb", 2, 2, True, "", {"test_accuracy": 0.98123}),
@@ -255,7 +255,7 @@ def test_the_engine_results_become_gradescope_results(tmp_path):
     assert "status" not in manual
     assert "**6 / 7 points**" in data["output"] and "graded by a TA" in data["output"]
     # Our own fields stay under extra_data, and read back as the engine's result.
-    back = report.from_results_json({**data, "tests": report.results_json(result)["tests"]})
+    back = results.from_results_json({**data, "tests": results.results_json(result)["tests"]})
     assert back.items == result.items
 
 
@@ -357,14 +357,14 @@ def files(notebooks: dict[str, nbformat.NotebookNode | bytes], folder: str = "")
             for name, nb in notebooks.items()}
 
 
-def engine_grade(assignment: str, submission: dict[str, bytes], tmp_path: Path) -> report.SubmissionResult:
+def engine_grade(assignment: str, submission: dict[str, bytes], tmp_path: Path) -> results.SubmissionResult:
     """The same submission graded by `python -m autograder grade`."""
     folder = tmp_path / "class" / "student"
     for name, content in submission.items():
         (folder / Path(name).name).parent.mkdir(parents=True, exist_ok=True)
         (folder / Path(name).name).write_bytes(content)
     assert grade.main(assignment, tmp_path / "class", tmp_path / "graded", jobs=1, progress=False) == 0
-    return report.read_student(tmp_path / "graded", "student")
+    return results.read_student(tmp_path / "graded", "student")
 
 
 def points(data: dict) -> dict[str, float]:

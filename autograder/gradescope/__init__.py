@@ -6,7 +6,7 @@
   pinned requirements of the environment it was built and tested in.
 * ``run.py``: what ``run_autograder`` runs for each submission on Gradescope: find the student's
   notebooks, grade them with the engine (``grade.grade_submission``, sandbox and limits included),
-  and write Gradescope's ``results.json`` from the engine's results (``report.results_json``).
+  and write Gradescope's ``results.json`` from the engine's results (``results.results_json``).
 
 The bundle lays out the same tree as the course repository (``autograder/``, ``release/<a>/``,
 ``source/<a>/``, ``data/``) under ``/autograder/source``, so that the engine finds everything where

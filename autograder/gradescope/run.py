@@ -7,7 +7,7 @@
 2. Grade that folder with the engine, exactly as ``python -m autograder grade`` grades one student
    (``grade.grade_submission``: the sandbox, the assignment's limits, the same points).
 3. Write /autograder/results/results.json in Gradescope's format, from the engine's results
-   (``report.results_json``): one test per graded item, the manually graded answers as 0-point
+   (``results.results_json``): one test per graded item, the manually graded answers as 0-point
    entries, a markdown summary, and for the quiz a leaderboard of the test accuracy the grader
    measured (``checks.MEASURES``).
 
@@ -36,7 +36,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import config, grade, report, sandbox, slots
+from .. import config, grade, results, sandbox, slots
 from ..config import LIMITS
 from . import BUNDLE_CONFIG
 
@@ -161,7 +161,7 @@ def check_sandbox(bundle: Bundle) -> None:
 
 
 # ----------------------------------------------------------------------------- grading
-def grade_one(bundle: Bundle, root: Path, student: str, work: Path) -> tuple[report.SubmissionResult, Found, str]:
+def grade_one(bundle: Bundle, root: Path, student: str, work: Path) -> tuple[results.SubmissionResult, Found, str]:
     """(the engine's result, what was found, the engine's grading.log) of the submission."""
     spec = grade.load_assignment(bundle.assignment)
     found = find_notebooks(root / "submission", spec.notebooks)
@@ -180,11 +180,11 @@ def manual_notebooks(spec: grade.Assignment) -> dict[str, str]:
     return {gid: nb for nb, source in spec.sources.items() for gid in grade.manual_items(source)}
 
 
-def to_gradescope(result: report.SubmissionResult, found: Found, bundle: Bundle, metadata: dict) -> dict:
-    """Gradescope's results.json from the engine's (report.results_json): its tests numbered by
+def to_gradescope(result: results.SubmissionResult, found: Found, bundle: Bundle, metadata: dict) -> dict:
+    """Gradescope's results.json from the engine's (results.results_json): its tests numbered by
     notebook and item, in markdown, the manual answers as 0-point entries, a summary, and the
     leaderboard."""
-    ours = report.results_json(result)
+    ours = results.results_json(result)
     spec = grade.load_assignment(bundle.assignment)
     position = {nb: i + 1 for i, nb in enumerate(spec.notebooks)}
     counters = {nb: 0 for nb in spec.notebooks}
@@ -232,7 +232,7 @@ def code(name: str) -> str:
     return f"`{name[:80]}`"
 
 
-def summary(result: report.SubmissionResult, found: Found, bundle: Bundle, leaderboard: list[dict]) -> str:
+def summary(result: results.SubmissionResult, found: Found, bundle: Bundle, leaderboard: list[dict]) -> str:
     """The markdown summary at the top of the results: points, status, what was graded."""
     manual = sum(result.manual.values())
     lines = [f"**{result.score:g} / {result.max_score:g} points** from the autograder"
@@ -380,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     become_subreaper()
     data = run(args.root.resolve())
     data["execution_time"] = round(time.monotonic() - started, 1)
-    report.write_atomic(args.root / "results" / "results.json", json.dumps(data, indent=2) + "\n")
+    results.write_atomic(args.root / "results" / "results.json", json.dumps(data, indent=2) + "\n")
     print(f"score {data['score']:g}; wrote {args.root / 'results' / 'results.json'} in {data['execution_time']:g} s")
     return 0
 

@@ -1,0 +1,250 @@
+"""What grading leaves behind: per student results.json (Gradescope's format) and feedback.html,
+and one grades.csv for the class. Every file is written atomically (temp file + rename), so an
+interrupted run never leaves a half-written result."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import NEAR_LIMIT
+from .execute import CRASHED, ERROR, GRADED, INVALID, MISSING, SEVERITY, TIMEOUT, ItemResult
+
+
+@dataclass
+class SubmissionResult:
+    student_id: str
+    assignment: str
+    status: str = GRADED
+    reason: str = ""
+    execution_time: float = 0.0
+    submission_sha256: str = ""
+    items: list[ItemResult] = field(default_factory=list)
+    manual: dict[str, float] = field(default_factory=dict)  # grade_id -> points, graded by a TA
+    timing: dict[str, dict] = field(default_factory=dict)   # notebook -> seconds, slowest cell and its seconds
+
+    @property
+    def score(self) -> float:
+        return sum(i.score for i in self.items)
+
+    @property
+    def max_score(self) -> float:
+        return sum(i.max_score for i in self.items)
+
+    def worsen(self, status: str, reason: str) -> None:
+        """Keep the worst status; collect every reason."""
+        if SEVERITY.index(status) > SEVERITY.index(self.status):
+            self.status = status
+        if reason:
+            self.reason = f"{self.reason}; {reason}" if self.reason else reason
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:  # interrupted (Ctrl-C) or failed: leave the old file, not a temp file
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def results_json(result: SubmissionResult) -> dict:
+    """Gradescope's results.json; our own fields go under extra_data, which Gradescope keeps."""
+    tests = [{"name": i.grade_id, "score": i.score, "max_score": i.max_score,
+              "status": "passed" if i.passed else "failed",
+              "output": i.message or "Passed.", "visibility": "visible"} for i in result.items]
+    tests += [{"name": gid, "score": 0, "max_score": pts, "visibility": "visible",
+               "output": "Graded by a TA (manually graded answer)."} for gid, pts in result.manual.items()]
+    return {
+        "score": result.score,
+        "max_score": result.max_score,
+        "execution_time": round(result.execution_time, 1),
+        "output": status_words(result.status, result.reason),
+        "tests": tests,
+        "extra_data": {"student_id": result.student_id, "assignment": result.assignment,
+                       "status": result.status, "reason": result.reason,
+                       "submission_sha256": result.submission_sha256,
+                       "items": [{"grade_id": i.grade_id, "notebook": i.notebook, "metrics": i.metrics}
+                                 for i in result.items],
+                       "manual": result.manual, "timing": result.timing},
+    }
+
+
+def from_results_json(data: dict) -> SubmissionResult:
+    extra = data["extra_data"]
+    notebooks = {i["grade_id"]: i["notebook"] for i in extra["items"]}
+    metrics = {i["grade_id"]: i.get("metrics", {}) for i in extra["items"]}
+    items = [ItemResult(t["name"], notebooks[t["name"]], t["max_score"], t["score"],
+                        t.get("status") == "passed", "" if t.get("status") == "passed" else t["output"],
+                        metrics[t["name"]])
+             for t in data["tests"] if t["name"] in notebooks]
+    return SubmissionResult(extra["student_id"], extra["assignment"], extra["status"], extra["reason"],
+                            data["execution_time"], extra["submission_sha256"], items, extra.get("manual", {}),
+                            extra.get("timing", {}))
+
+
+# What each status means for a student, and what to do; the reason (which notebook, which cell)
+# comes from the grader (execute.py, grade.py) and is inserted where {reason} stands.
+STATUS_WORDS = {
+    GRADED: "Graded: every notebook ran to the end.",
+    TIMEOUT: ("Out of time: {reason}. What would have run after that has no points. Look in the cell "
+              "it names for an endless loop or a step that takes too long, then submit again."),
+    CRASHED: ("Crashed: {reason}. What would have run after that has no points. When it names a cell of "
+              "yours, look there for exit(), os._exit() or something that uses too much memory; then "
+              "submit again."),
+    INVALID: ("Not readable: {reason}. Open the notebook in JupyterLab, save it (File > Save Notebook), "
+              "and submit that file again, with the name it was given to you (a file, not a link)."),
+    MISSING: ("Missing: {reason}. Submit every notebook of the assignment, with the file names they were "
+              "given to you."),
+    ERROR: "Not graded yet: the grader itself failed ({reason}). Course staff will grade it again.",
+}
+
+
+def status_words(status: str, reason: str) -> str:
+    """The submission's status and its reason, as a sentence a student understands."""
+    words = STATUS_WORDS.get(status)
+    if words is None:  # a status this module does not know: say it as it is
+        return f"Status: {status}" + (f" ({reason})" if reason else "")
+    if status == GRADED:
+        return words + (f" Note: {reason}." if reason else "")
+    return words.format(reason=reason or "no reason recorded")
+
+
+FEEDBACK = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Feedback: {assignment} ({student})</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 1rem auto; padding: 0 1rem;
+       line-height: 1.4; }}
+h1 {{ font-size: 1.5rem; }} h2 {{ font-size: 1.15rem; margin-top: 1.5rem; }}
+.status {{ padding: .6rem .8rem; border-left: .3rem solid #176317; background: #f3f8f3;
+           overflow-wrap: anywhere; }}
+.status.bad {{ border-color: #a11; background: #fbf1f1; }}
+table {{ border-collapse: collapse; width: 100%; }}
+td, th {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left; vertical-align: top; }}
+th, td:not(:last-child) {{ white-space: nowrap; }} td:last-child {{ overflow-wrap: anywhere; width: 100%; }}
+.passed {{ color: #176317; }} .failed {{ color: #a11; }} .manual {{ color: #555; }}
+code {{ background: #f2f2f2; padding: 0 .2rem; }}
+@media (max-width: 40rem) {{
+  thead {{ display: none; }}
+  tr {{ display: block; border-bottom: 1px solid #ddd; padding: .4rem 0; }}
+  td {{ display: inline-block; border: none; padding: .1rem .6rem .1rem 0; }}
+  td:first-child {{ font-weight: 600; }} td:last-child {{ display: block; padding-right: 0; }}
+}}
+</style></head><body>
+<h1>{assignment}: {score:g} / {max_score:g}</h1>
+<p class="status{bad}">{status}</p>
+{sections}
+</body></html>
+"""
+
+SECTION = """<h2>{notebook}: {points}</h2>
+<table><thead><tr><th>Item</th><th>Result</th><th>Points</th><th>What to do</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table>"""
+
+
+def with_code(text: str) -> str:
+    """Escaped text, with `backquoted` parts shown as code."""
+    parts = html.escape(text).split("`")
+    if len(parts) % 2 == 0:  # an odd number of backquotes: show them as they are
+        return html.escape(text)
+    return "".join(f"<code>{part}</code>" if i % 2 else part for i, part in enumerate(parts))
+
+
+def feedback_html(result: SubmissionResult) -> str:
+    """The status and its reason first; then, per notebook with its subtotal, per item: passed or
+    not, points, and what to do first; nothing hidden."""
+    e = html.escape
+    notebooks: dict[str, list[ItemResult]] = {}
+    for item in result.items:
+        notebooks.setdefault(item.notebook, []).append(item)
+    sections = []
+    for notebook, items in notebooks.items():
+        rows = [f'<tr><td>{e(i.grade_id)}</td>'
+                f'<td class="{"passed" if i.passed else "failed"}">{"passed" if i.passed else "not passed"}</td>'
+                f'<td>{i.score:g} / {i.max_score:g}</td>'
+                f'<td>{with_code(i.message)}</td></tr>' for i in items]
+        points = f"{sum(i.score for i in items):g} / {sum(i.max_score for i in items):g}"
+        sections.append(SECTION.format(notebook=e(notebook), points=points, rows="\n".join(rows)))
+    if result.manual:
+        rows = [f'<tr><td>{e(gid)}</td><td class="manual">graded by a TA</td><td>? / {pts:g}</td><td></td></tr>'
+                for gid, pts in result.manual.items()]
+        sections.append(SECTION.format(notebook="Graded by a TA", points=f"? / {sum(result.manual.values()):g}",
+                                       rows="\n".join(rows)))
+    return FEEDBACK.format(assignment=e(result.assignment), student=e(result.student_id),
+                           score=result.score, max_score=result.max_score,
+                           status=e(status_words(result.status, result.reason)),
+                           bad="" if result.status == GRADED else " bad", sections="\n".join(sections))
+
+
+def write_student(out: Path, result: SubmissionResult) -> None:
+    folder = out / result.student_id
+    write_atomic(folder / "feedback.html", feedback_html(result))
+    # results.json last: its presence marks the student as graded (a re-run skips them).
+    write_atomic(folder / "results.json", json.dumps(results_json(result), indent=2))
+
+
+def read_student(out: Path, student_id: str) -> SubmissionResult | None:
+    path = out / student_id / "results.json"
+    try:
+        return from_results_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return None  # unreadable (e.g. from an older grader): grade again
+
+
+def grades_csv(results: list[SubmissionResult], item_ids: list[str],
+               final: dict[str, dict[str, float | None]] | None = None) -> str:
+    """One row per student. Without `final`: our points, and `manual` for the items TAs grade.
+    With `final` (student -> grade_id -> the gradebook's score, None while a TA has not graded
+    it; see gradebook.py): the gradebook's points per item, `pending` for items waiting for a TA,
+    and score/max_score over every item, manual ones included."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student_id", "assignment", "score", "max_score", "status", "reason", *item_ids])
+    for r in sorted(results, key=lambda r: r.student_id):
+        by_id = {i.grade_id: f"{i.score:g}" for i in r.items}
+        score, max_score = r.score, r.max_score
+        if final is None:
+            by_id.update({gid: "manual" for gid in r.manual})
+        else:
+            scores = {gid: final[r.student_id].get(gid) for gid in [*by_id, *r.manual]}
+            by_id = {gid: "pending" if s is None else f"{s:g}" for gid, s in scores.items()}
+            score = sum(s for s in scores.values() if s is not None)
+            max_score += sum(r.manual.values())
+        writer.writerow([r.student_id, r.assignment, f"{score:g}", f"{max_score:g}", r.status,
+                         r.reason, *(by_id.get(gid, "") for gid in item_ids)])
+    return buffer.getvalue()
+
+
+def score_table(results: list[SubmissionResult]) -> str:
+    """A plain-text table for the terminal."""
+    width = max([len("student")] + [len(r.student_id) for r in results])
+    lines = [f"{'student':<{width}}  {'score':>11}  status"]
+    for r in sorted(results, key=lambda r: r.student_id):
+        lines.append(f"{r.student_id:<{width}}  {r.score:>5g} / {r.max_score:<3g}  {r.status}"
+                     + (f": {r.reason}" if r.reason else ""))
+    return "\n".join(lines)
+
+
+def near_limit(results, limits) -> list[str]:
+    """Students whose grading used more than NEAR_LIMIT of the submission's time, or of a cell's."""
+    near = []
+    for r in results:
+        slowest = max((t.get("slowest_cell_seconds", 0) for t in r.timing.values()), default=0)
+        if r.execution_time > NEAR_LIMIT * limits.total_timeout or slowest > NEAR_LIMIT * limits.cell_timeout:
+            near.append(r.student_id)
+    return sorted(near)

@@ -1,0 +1,61 @@
+"""What grading leaves behind: results.json (Gradescope), feedback.html, grades.csv."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from autograder import results
+from autograder.execute import CRASHED, GRADED, TIMEOUT, ItemResult
+
+
+def result():
+    r = results.SubmissionResult("s1", "neural_nets", submission_sha256="abc", execution_time=12.34)
+    r.items = [ItemResult("layer1", "01_layers.ipynb", 1, 1, True, ""),
+               ItemResult("W", "01_layers.ipynb", 2, 0, False, "W has shape (2, 3): <transpose> it",
+                          {"test_accuracy": 0.25})]
+    r.manual = {"log_reg_diagram": 2.0}
+    return r
+
+
+def test_results_json_is_gradescope_shaped_and_round_trips():
+    data = results.results_json(result())
+    assert (data["score"], data["max_score"], data["execution_time"]) == (1, 3, 12.3)
+    assert [t["name"] for t in data["tests"]] == ["layer1", "W", "log_reg_diagram"]
+    assert all(t["visibility"] == "visible" for t in data["tests"])
+    back = results.from_results_json(json.loads(json.dumps(data)))
+    assert back.items == result().items and back.manual == {"log_reg_diagram": 2.0}
+
+
+def test_feedback_escapes_what_students_control():
+    page = results.feedback_html(result())
+    assert "&lt;transpose&gt;" in page and "<transpose>" not in page
+    assert "1 / 3" in page and "graded by a TA" in page
+
+
+def test_the_worst_status_wins_and_every_reason_is_kept():
+    r = results.SubmissionResult("s", "a")
+    r.worsen(TIMEOUT, "cell 3 ran too long")
+    r.worsen(CRASHED, "kernel died")
+    r.worsen(GRADED, "")
+    assert r.status == TIMEOUT and r.reason == "cell 3 ran too long; kernel died"
+
+
+def test_grades_csv_has_a_column_per_item():
+    text = results.grades_csv([result()], ["layer1", "W", "log_reg_diagram"])
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert row["score"] == "1" and row["max_score"] == "3" and row["status"] == "graded"
+    assert (row["layer1"], row["W"], row["log_reg_diagram"]) == ("1", "0", "manual")
+
+
+def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path):
+    results.write_student(tmp_path, result())
+    assert sorted(p.name for p in (tmp_path / "s1").iterdir()) == ["feedback.html", "results.json"]
+    assert results.read_student(tmp_path, "s1").items == result().items
+
+
+def test_an_unreadable_results_file_means_grade_again(tmp_path):
+    (tmp_path / "s1").mkdir()
+    (tmp_path / "s1" / "results.json").write_text("{ half written")
+    assert results.read_student(tmp_path, "s1") is None
