@@ -61,9 +61,16 @@ class Assignment:
         graded before are then graded again."""
         h = hashlib.sha256(source_digest(self.name).encode())
         for path in sorted(ENGINE.rglob("*.py")):
+            if path.relative_to(ENGINE).as_posix() in AFTER_GRADING:
+                continue
             h.update(str(path.relative_to(ENGINE)).encode())
             h.update(path.read_bytes())
         return h.hexdigest()
+
+
+# Modules that only read what grading left behind (the class report): editing them never changes a
+# verdict, so they are not part of the digest and a re-run does not grade the class again.
+AFTER_GRADING = frozenset({"report.py", "statistics.py"})
 
 
 @cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import kaleido
 import plotly.io
@@ -27,11 +28,14 @@ INSTALL = ("no Chromium for kaleido to draw plotly figures with: install it (Deb
 class Renderer:
     """One headless browser for a whole batch (starting it takes seconds, a figure a fraction),
     started at the first figure. Use as a context manager; `png(data)` returns (PNG bytes, "") or
-    (None, why not). Errors reach the caller: nothing waits on a browser that did not start."""
+    (None, why not). Errors reach the caller: nothing waits on a browser that did not start.
+
+    kaleido is asyncio code; it runs on an event loop in a thread of its own, so that a caller
+    that already runs a loop (a notebook, Playwright's sync API in the tests) can use it too."""
 
     def __init__(self) -> None:
         self.broken = ""   # set once the browser cannot start: every later figure gets the reason
-        self.loop = self.kaleido = None
+        self.loop = self.thread = self.kaleido = None
 
     def __enter__(self) -> "Renderer":
         return self
@@ -39,18 +43,28 @@ class Renderer:
     def __exit__(self, *exc) -> None:
         if self.kaleido is not None:
             try:
-                self.loop.run_until_complete(self.kaleido.close())
-            except (RuntimeError, OSError):  # the browser is already gone: nothing left to close
+                self._run(self.kaleido.close())
+            except (RuntimeError, OSError, TimeoutError):  # the browser is already gone or stuck
                 pass
         if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join()
             self.loop.close()
-        self.loop = self.kaleido = None
+        self.loop = self.thread = self.kaleido = None
+
+    def _run(self, coroutine):
+        """Run `coroutine` on the renderer's loop; its result, or its exception, here."""
+        if self.loop is None:
+            self.loop = asyncio.new_event_loop()
+            self.thread = threading.Thread(target=self.loop.run_forever, name="kaleido", daemon=True)
+            self.thread.start()
+        # kaleido times out each figure itself; this bound only guards against a hung browser.
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=2 * SECONDS)
 
     def _browser(self) -> kaleido.Kaleido:
         if self.kaleido is None:
-            self.loop = self.loop or asyncio.new_event_loop()
             browser = kaleido.Kaleido(n=1, timeout=SECONDS, mathjax=False)  # finds Chrome, or raises
-            self.loop.run_until_complete(browser.open())
+            self._run(browser.open())
             self.kaleido = browser
         return self.kaleido
 
@@ -69,11 +83,10 @@ class Renderer:
         except ChromeNotFoundError as err:
             self.broken = f"{INSTALL} ({type(err).__name__})"
             return None, self.broken
-        except (BrowserFailedError, RuntimeError, OSError) as err:  # found, but it would not start
+        except (BrowserFailedError, RuntimeError, OSError, TimeoutError) as err:  # found, but it would not start
             self.broken = f"Chromium did not start for kaleido ({type(err).__name__}: {str(err)[:200]})"
             return None, self.broken
         try:
-            return self.loop.run_until_complete(
-                browser.calc_fig(figure, opts={"format": "png", "width": width, "height": height})), ""
-        except (RuntimeError, OSError) as err:  # kaleido's JavascriptError; a timeout; a closed browser
+            return self._run(browser.calc_fig(figure, opts={"format": "png", "width": width, "height": height})), ""
+        except (RuntimeError, OSError, TimeoutError) as err:  # kaleido's JavascriptError; a timeout; a closed browser
             return None, f"plotly could not draw this figure in {SECONDS} s ({type(err).__name__})"

@@ -302,6 +302,11 @@ def test_the_digest_that_skips_graded_work_covers_the_whole_engine(tmp_path, mon
         path.write_text(path.read_text() + "\n# changed\n")
         assert spec.digest() != before, changed
         before = spec.digest()
+    # The class report only reads results: restyling it does not grade the class again.
+    for reader in grade.AFTER_GRADING:
+        path = engine / reader
+        path.write_text(path.read_text() + "\n# restyled\n")
+        assert spec.digest() == before, reader
 
 
 # ----------------------------------------------------------------------------- cores per slot

@@ -239,3 +239,18 @@ def test_manual_scores_survive_regrading_and_reach_both_final_tables(graded):
     for student in entered:
         assert float(exported[student]["score"]) == float(again[student]["score"])
         assert float(exported[student]["max_score"]) == 11
+
+
+def test_figures_are_drawn_from_inside_a_running_event_loop():
+    """A TA's notebook, or Playwright's sync API in this very suite, already runs an asyncio loop:
+    kaleido's own loop must not collide with it."""
+    if not has_chromium():
+        pytest.skip("no Chromium here (apt-get install chromium): plotly figures cannot be drawn")
+    import asyncio
+
+    async def inside_a_loop():
+        with pictures.Renderer() as renderer:
+            return renderer.png({"data": [{"type": "bar", "y": [1, 2]}]})
+
+    png, why = asyncio.run(inside_a_loop())
+    assert why == "" and png.startswith(b"\x89PNG")
