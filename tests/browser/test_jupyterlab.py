@@ -1,0 +1,111 @@
+"""Issue 13 §3: the notebooks as a person sees them in JupyterLab, in headless Chromium. Each
+notebook of release/ renders every cell, its formulas typeset by MathJax without an error and no
+TeX left as text; each executed notebook of solutions/ draws its plotly figures. JupyterLab runs
+from the course's venv on copies of the notebooks (tests/browser/jupyterlab.py), so the repository
+is not touched, and offline: the page may only ask its own server."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from autograder.config import ROOT
+from tests.browser import jupyterlab
+
+pytestmark = pytest.mark.slow
+
+RELEASE = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "release").glob("*/*.ipynb"))
+SOLUTIONS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "solutions").glob("*/*.ipynb"))
+
+
+def test_the_notebooks_are_found():
+    assert len(RELEASE) == 4 and len(SOLUTIONS) == 4, (RELEASE, SOLUTIONS)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, browser):
+    """`jupyter lab` on copies of release/ and solutions/ (after `browser`: no server is started
+    where the tests would be skipped)."""
+    root = tmp_path_factory.mktemp("lab-root")
+    jupyterlab.copy_notebooks(ROOT, root)
+    try:
+        server = jupyterlab.start(root, tmp_path_factory.mktemp("lab-home"))
+    except jupyterlab.LabDidNotStart as e:
+        pytest.fail(str(e))
+    yield server
+    try:
+        # Nothing started a kernel: the server offers none, and rendering needs none.
+        assert server.api("sessions") == [] and server.api("kernels") == [], "a kernel was started"
+    finally:
+        jupyterlab.stop(server)
+    assert server.process.returncode is not None
+
+
+def open_notebook(open_page, lab, path):
+    """(page, seen, notebook) for the notebook at `path` under the server's root."""
+    notebook = json.loads((lab.root / path).read_text())
+    page, seen = open_page(lab.notebook_url(path), allowed_hosts=(lab.host,))
+    return page, seen, notebook
+
+
+def assert_quiet(seen, lab):
+    """The page threw nothing and asked nothing of any host but its own server."""
+    assert seen.page_errors == [], seen.page_errors
+    assert seen.blocked == [], f"the page asked hosts other than {lab.host}: {seen.blocked}"
+    assert seen.requests, "no request was seen: the offline guard did not watch this page"
+
+
+@pytest.mark.parametrize("path", RELEASE)
+def test_release_notebook_renders_with_its_formulas_typeset(open_page, lab, path):
+    page, seen, notebook = open_notebook(open_page, lab, path)
+    assert jupyterlab.math_problems(page, notebook) == []
+    formulas = sum(jupyterlab.formulas_in_source(jupyterlab.source_text(c))
+                   for c in notebook["cells"] if c["cell_type"] == "markdown")
+    assert formulas > 0 and page.locator(".jp-NotebookPanel mjx-container").count() == formulas
+    assert_quiet(seen, lab)
+
+
+@pytest.mark.parametrize("path", SOLUTIONS)
+def test_solution_notebook_draws_its_plotly_figures(open_page, lab, path):
+    page, seen, notebook = open_notebook(open_page, lab, path)
+    assert jupyterlab.plotly_outputs(notebook), f"{path} has no plotly output to look at"
+    assert jupyterlab.math_problems(page, notebook) == []
+    assert jupyterlab.plot_problems(page, notebook) == []
+    assert_quiet(seen, lab)
+
+
+def break_formulas(notebook: dict) -> dict:
+    """The notebook with formulas broken in the ways TeX goes wrong on a page, one cell each: a
+    TeX error and an undefined command; braces that never close; a `$$` that never closes."""
+    cells = [c for c in notebook["cells"]
+             if c["cell_type"] == "markdown" and jupyterlab.formulas_in_source(jupyterlab.source_text(c)) >= 2]
+    assert len(cells) >= 3, "the notebook has too few cells with formulas to break"
+    source = jupyterlab.source_text(cells[0])
+    # its first two inline formulas: a TeX error (a double superscript), an undefined command
+    (a0, a1), (b0, b1) = [m.span() for m in re.finditer(r"(?<!\$)\$(?!\$)[^$]+\$", source)][:2]
+    cells[0]["source"] = source[:a0] + "$x^^2$" + source[a1:b0] + r"$\fracc{1}{2}$" + source[b1:]
+    cells[1]["source"] = jupyterlab.source_text(cells[1]) + "\n\nUnbalanced braces: $\\frac{1}{$.\n"
+    cells[2]["source"] = jupyterlab.source_text(cells[2]) + "\n\n$$ \\mathbf{y} = \\sigma(\\mathbf{x})\n"
+    return notebook
+
+
+def test_broken_formulas_are_reported(open_page, lab):
+    """The check of the release notebooks catches a MathJax error, an undefined command and TeX left
+    as text (a raw `$$`), in a scratch copy of a release notebook: the same function says []
+    of the intact copy."""
+    notebook = json.loads((lab.root / "release/neural_nets/01_layers.ipynb").read_text())
+    scratch = lab.root / "scratch" / "broken.ipynb"
+    scratch.parent.mkdir(exist_ok=True)
+    scratch.write_text(json.dumps(break_formulas(notebook)))
+
+    page, seen, broken = open_notebook(open_page, lab, "scratch/broken.ipynb")
+    problems = jupyterlab.math_problems(page, broken)
+    text = "\n".join(problems)
+    assert "MathJax error: Missing open brace for superscript" in text, problems
+    assert "undefined TeX command (red) in formula '\\\\fracc12'" in text, problems
+    assert "TeX shown as text, '$$'" in text, problems
+    assert "TeX shown as text, '$'" in text, problems        # `$\frac{1}{$`: never typeset
+    assert re.search(r"cell \d+: \d+ formulas in its source, \d+ typeset", text), problems
+    assert_quiet(seen, lab)
