@@ -6,8 +6,12 @@ The server is isolated from the developer's own Jupyter: its config, data (where
 database lives), runtime, and JupyterLab's user settings and workspaces are temporary folders.
 Its own user settings attach every cell to the page (`windowingMode: none`; JupyterLab 4 otherwise
 leaves cells outside the viewport out of the DOM) and turn off what would reach the internet (news,
-update checks, the PyPI extension manager). It offers no kernel (`allowed_kernelspecs` names none
-that exists), so opening a notebook renders it without starting one: rendering needs none.
+update checks, the PyPI extension manager).
+
+Opening a notebook starts its kernel, as it does for a person; rendering needs none, and the tests
+shut kernels down after each page (`Lab.shutdown_kernels`). (A server offering no kernel would start
+none, but then JupyterLab covers the notebook with a modal "Select Kernel" dialog, which no person
+sees: the page would not be theirs.)
 
 How JupyterLab 4.6 shows math (found by experiment; `@jupyterlab/mathjax-extension`, MathJax 3 with
 its `noerrors` and `noundefined` TeX packages):
@@ -44,7 +48,6 @@ RENDER_TIMEOUT = 90     # s for a notebook's cells, formulas and figures to appe
 STABLE_FOR = 3.0        # s without a new formula after which typesetting counts as finished
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
-NO_KERNEL = "no-kernel-for-rendering-tests"
 
 # JupyterLab's user settings for the test server (file name -> settings).
 USER_SETTINGS = {
@@ -76,11 +79,19 @@ class Lab:
         return (f"http://{self.host}/lab/workspaces/t{uuid.uuid4().hex[:12]}/tree/{quote(path)}"
                 f"?token={self.token}")
 
-    def api(self, path: str):
-        request = urllib.request.Request(f"http://{self.host}/api/{path}",
+    def api(self, path: str, method: str = "GET"):
+        request = urllib.request.Request(f"http://{self.host}/api/{path}", method=method,
                                          headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def shutdown_kernels(self) -> None:
+        """End every session and kernel the pages started."""
+        for session in self.api("sessions"):
+            self.api(f"sessions/{session['id']}", method="DELETE")
+        for kernel in self.api("kernels"):
+            self.api(f"kernels/{kernel['id']}", method="DELETE")
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
@@ -114,7 +125,6 @@ def start(root: Path, home: Path, timeout: float = START_TIMEOUT) -> Lab:
         "--ServerApp.port_retries=0",               # the port asked for, or fail: never another one
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
         "--ServerApp.terminals_enabled=False",
-        f"--KernelSpecManager.allowed_kernelspecs={NO_KERNEL}",   # no kernel starts
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.extension_manager=readonly",      # the default, "pypi", asks PyPI
@@ -290,7 +300,7 @@ def math_problems(page, notebook: dict) -> list[str]:
 
 _PLOTS_JS = """() => {
   const panel = document.querySelector('.jp-NotebookPanel');
-  const cells = Array.from(panel.querySelectorAll('.jp-Notebook .jp-Cell'));
+  const cells = panel ? Array.from(panel.querySelectorAll('.jp-Notebook .jp-Cell')) : [];
   return cells.map((cell, index) => Array.from(cell.querySelectorAll('.jp-RenderedPlotly')).map(plot => {
     const img = plot.querySelector('img.plot-img');
     // plotly.js draws into the renderer's own node (its `gd`, classed js-plotly-plot)
@@ -317,12 +327,16 @@ def plot_problems(page, notebook: dict, timeout: float = RENDER_TIMEOUT) -> list
     enters it: the picture must have loaded, and hovering must draw the plot."""
     expected = plotly_outputs(notebook)
     deadline = time.monotonic() + timeout
+    wait_until_rendered(page, notebook, timeout)
     hovered = set()
     while True:
         shown = page.evaluate(_PLOTS_JS)
         for n, plot in enumerate(shown):
             if plot["image"] and n not in hovered and plot["image"]["natural"] > 0:
-                page.locator(".jp-RenderedPlotly").nth(n).hover()
+                picture = page.locator(".jp-RenderedPlotly").nth(n).locator("img.plot-img")
+                # what the mouse entering it does (a real hover scrolls, and the pictures that
+                # pass under the still mouse get drawn on the way: a race)
+                picture.dispatch_event("mouseenter", timeout=10_000)
                 hovered.add(n)
         done = [(p["index"], p["traces"]) for p in shown
                 if p["traces"] is not None and p["size"] and min(p["size"]) > 0 and p["drawn"] > 0]
@@ -334,12 +348,12 @@ def plot_problems(page, notebook: dict, timeout: float = RENDER_TIMEOUT) -> list
         problems.append(f"plotly outputs in cells {[i for i, _ in expected]}, the page has plotly "
                         f"renderers in cells {[p['index'] for p in shown]}")
     for (cell, traces), plot in zip(expected, shown):
-        if plot["traces"] != traces:
-            problems.append(f"cell {cell}: the figure has {traces} traces, the plot {plot['traces']}")
-        if not plot["size"] or min(plot["size"]) <= 0:
-            problems.append(f"cell {cell}: no plot drawn (its SVG: {plot['size']})")
-        elif plot["drawn"] == 0:
-            problems.append(f"cell {cell}: the plot has no trace drawn")
         if plot["image"] is not None and plot["image"]["natural"] == 0:
             problems.append(f"cell {cell}: the figure's picture did not load")
+        if not plot["size"] or min(plot["size"]) <= 0:
+            problems.append(f"cell {cell}: no plot drawn (its SVG: {plot['size']})")
+        elif plot["traces"] != traces:
+            problems.append(f"cell {cell}: the figure has {traces} traces, the plot {plot['traces']}")
+        elif plot["drawn"] == 0:
+            problems.append(f"cell {cell}: the plot has no trace drawn")
     return problems
