@@ -56,9 +56,11 @@ def open_notebook(open_page, lab):
 
 
 def assert_quiet(page, seen, lab):
-    """The page threw nothing, asked nothing of any host but its own server, and shows no dialog."""
+    """The page threw nothing, logged no error, asked nothing of any host but its own server, and
+    shows no dialog."""
     assert page.locator(".jp-Dialog").all_inner_texts() == []
     assert seen.page_errors == [], seen.page_errors
+    assert seen.console_errors == [], seen.console_errors
     assert seen.blocked == [], f"the page asked hosts other than {lab.host}: {seen.blocked}"
     assert seen.requests, "no request was seen: the offline guard did not watch this page"
 
