@@ -9,9 +9,10 @@ leaves cells outside the viewport out of the DOM) and turn off what would reach 
 update checks, the PyPI extension manager).
 
 Opening a notebook starts its kernel, as it does for a person; rendering needs none, and the tests
-shut kernels down after each page (`Lab.shutdown_kernels`). (A server offering no kernel would start
-none, but then JupyterLab covers the notebook with a modal "Select Kernel" dialog, which no person
-sees: the page would not be theirs.)
+end each page's kernel once it is idle (`wait_for_kernel`, then `Lab.shutdown_kernels`: a kernel
+ended while it starts makes jupyter_server answer 500 to /api/kernels). A server offering no kernel
+would start none, but then JupyterLab covers the notebook with a modal "Select Kernel" dialog, which
+no person sees: the page would not be theirs.
 
 How JupyterLab 4.6 shows math (found by experiment; `@jupyterlab/mathjax-extension`, MathJax 3 with
 its `noerrors` and `noundefined` TeX packages):
@@ -45,6 +46,7 @@ from urllib.parse import quote
 START_TIMEOUT = 120     # s for `jupyter lab` to answer; on 2 busy cores it takes 5 to 15 s
 STOP_TIMEOUT = 20       # s for it to end after SIGTERM, before SIGKILL
 RENDER_TIMEOUT = 90     # s for a notebook's cells, formulas and figures to appear
+KERNEL_TIMEOUT = 60     # s for a page's kernel to start
 STABLE_FOR = 3.0        # s without a new formula after which typesetting counts as finished
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -95,6 +97,13 @@ class Lab:
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
+
+
+def wait_for_kernel(page, timeout: float = KERNEL_TIMEOUT) -> None:
+    """Wait until the page's status bar says its kernel is idle ("Python 3 (ipykernel) | Idle")."""
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.jp-StatusBar-TextItem'))"
+        ".some(e => / [|] Idle$/.test(e.innerText))", timeout=timeout * 1000)
 
 
 def free_port() -> int:

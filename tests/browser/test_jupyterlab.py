@@ -44,12 +44,19 @@ def lab(tmp_path_factory, browser):
 @pytest.fixture
 def open_notebook(open_page, lab):
     """`open_notebook(path)` -> (page, seen, notebook) for the notebook at `path` under the
-    server's root; the kernels the pages started are shut down after the test."""
+    server's root. After the test, once each page's kernel is idle, the pages are closed and the
+    kernels shut down."""
+    pages = []
+
     def open_(path):
         notebook = json.loads((lab.root / path).read_text())
         page, seen = open_page(lab.notebook_url(path), allowed_hosts=(lab.host,))
+        pages.append(page)
         return page, seen, notebook
     yield open_
+    for page in pages:
+        jupyterlab.wait_for_kernel(page)
+        page.context.close()
     lab.shutdown_kernels()
     assert lab.api("kernels") == []
 
