@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -127,7 +128,7 @@ def start(root: Path, home: Path, timeout: float = START_TIMEOUT) -> Lab:
     env.update(JUPYTER_CONFIG_DIR=str(dirs["config"]), JUPYTER_DATA_DIR=str(dirs["data"]),
                JUPYTER_RUNTIME_DIR=str(dirs["runtime"]), JUPYTERLAB_SETTINGS_DIR=str(dirs["settings"]),
                JUPYTERLAB_WORKSPACES_DIR=str(dirs["workspaces"]), IPYTHONDIR=str(dirs["ipython"]))
-    port, token = free_port(), uuid.uuid4().hex
+    port, token = free_port(), secrets.token_hex(24)
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
@@ -227,7 +228,7 @@ _CELLS_JS = """() => {
     const type = cell.classList.contains('jp-MarkdownCell') ? 'markdown'
                : cell.classList.contains('jp-CodeCell') ? 'code' : 'raw';
     const md = cell.querySelector('.jp-RenderedMarkdown');
-    if (!md) return {type, rendered: false};
+    if (!md || !md.innerHTML.trim()) return {type, rendered: false};
     const containers = Array.from(md.querySelectorAll('mjx-container'));
     const mathml = c => { const m = c.querySelector('mjx-assistive-mml'); return m ? m.textContent : '?'; };
     const visible = md.cloneNode(true);
@@ -253,9 +254,9 @@ def snapshot(page) -> dict:
 
 
 def wait_until_rendered(page, notebook: dict, timeout: float = RENDER_TIMEOUT) -> dict:
-    """Wait until the page shows the notebook's cells and MathJax has typeset what it will: every
-    formula of the source typeset, or (a formula that is broken never becomes one) the count of
-    typeset formulas unchanged for STABLE_FOR seconds. Return the last snapshot; the checks that
+    """Wait until the page shows the notebook's cells, each markdown cell rendered (not empty), and
+    MathJax has typeset what it will: every formula of the source typeset, or (a formula that is
+    broken never becomes one) the count of typeset formulas unchanged for STABLE_FOR seconds. Return the last snapshot; the checks that
     follow say what is wrong, including a page that never rendered."""
     expected = [formulas_in_source(source_text(c)) if c["cell_type"] == "markdown" else 0
                 for c in notebook["cells"]]
@@ -264,7 +265,8 @@ def wait_until_rendered(page, notebook: dict, timeout: float = RENDER_TIMEOUT) -
     while True:
         seen = snapshot(page)
         cells = seen["cells"]
-        if len(cells) == len(expected) and all(c.get("rendered", True) for c in cells if c["type"] == "markdown"):
+        markdown = [c for c in cells if c["type"] == "markdown"]
+        if len(cells) == len(expected) and all(c["rendered"] for c in markdown):
             counts = [c.get("formulas", 0) for c in cells]
             if counts == expected:
                 return seen
