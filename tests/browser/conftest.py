@@ -26,13 +26,24 @@ def chromium_path() -> str | None:
     return next((path for name in BROWSER_NAMES if (path := shutil.which(name))), None)
 
 
+def chromium_missing(executable: str | None) -> str | None:
+    """Why `executable` cannot be the tests' browser (None: it can)."""
+    if executable is None:
+        return f"no Chromium on this machine for the browser tests: {HOW_TO_GET_ONE}"
+    if not (os.path.isfile(executable) and os.access(executable, os.X_OK)):
+        return (f"NN_COURSE_CHROMIUM is {executable!r}, which is not an executable file: point it at a "
+                f"Chromium or Chrome binary, or unset it to use a chromium on PATH (as root: "
+                f"`apt-get install chromium`, which `make test` does)")
+    return None
+
+
 @pytest.fixture(scope="session")
 def browser():
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="Playwright is not installed: run `pip install -e '.[test]'` (or `make test`)")
     executable = chromium_path()
-    if executable is None:
-        pytest.skip(f"no Chromium on this machine for the browser tests: {HOW_TO_GET_ONE}")
+    if (why := chromium_missing(executable)) is not None:
+        pytest.skip(why)
     with sync_api.sync_playwright() as playwright:
         # --no-sandbox: Chromium's own sandbox needs user namespaces that containers and root lack.
         chromium = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
