@@ -247,10 +247,16 @@ def test_figures_are_drawn_from_inside_a_running_event_loop():
     if not has_chromium():
         pytest.skip("no Chromium here (apt-get install chromium): plotly figures cannot be drawn")
     import asyncio
+    import threading
 
     async def inside_a_loop():
         with pictures.Renderer() as renderer:
             return renderer.png({"data": [{"type": "bar", "y": [1, 2]}]})
 
-    png, why = asyncio.run(inside_a_loop())
+    # In a thread of its own: the suite's main thread may already hold Playwright's loop.
+    drawn = []
+    thread = threading.Thread(target=lambda: drawn.append(asyncio.run(inside_a_loop())))
+    thread.start()
+    thread.join(timeout=120)
+    [(png, why)] = drawn
     assert why == "" and png.startswith(b"\x89PNG")
