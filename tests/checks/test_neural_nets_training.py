@@ -20,8 +20,10 @@ from autograder.config import SOURCE
 
 NOTEBOOK = SOURCE / "neural_nets" / "03_training.ipynb"
 TRAINING_CELLS = ("train-loop",)  # cell ids skipped by run_untrained
-EARLY_ITEMS = ["NeuralNet", "standardize", "unstandardize", "X_all", "split", "NeuralNetData",
-               "train_dataloader", "one_epoch", "init_weights"]
+EARLY_ITEMS = ["NeuralNet", "standardize", "unstandardize", "type_errors", "X_all", "split", "NeuralNetData",
+               "train_dataloader", "one_epoch", "one_epoch_no_globals", "init_weights"]
+# items that check a rule of an earlier answer cell: the answer cell they belong to
+RULE_ITEMS = {"type_errors": "answer_unstandardize", "one_epoch_no_globals": "answer_one_epoch"}
 
 
 def judge_upto(last_cell: str, items: list[str], replace: dict[str, str] | None = None) -> dict:
@@ -68,13 +70,17 @@ def test_reference_passes_items_before_training():
 def test_points_and_ids():
     nb = notebooks.read(NOTEBOOK)
     points = {notebooks.grade_id(c): notebooks.points(c) for c in notebooks.test_cells(nb)}
-    assert points == {"NeuralNet": 2, "standardize": 2, "unstandardize": 1, "X_all": 1, "split": 2,
-                      "NeuralNetData": 1, "train_dataloader": 1, "init_weights": 1, "one_epoch": 3,
-                      "test_mse": 3, "regression_plot": 1}
+    assert points == {"NeuralNet": 2, "standardize": 2, "unstandardize": 1, "type_errors": 1, "X_all": 1,
+                      "split": 2, "NeuralNetData": 1, "train_dataloader": 1, "init_weights": 1, "one_epoch": 3,
+                      "one_epoch_no_globals": 1, "test_mse": 3, "regression_plot": 1}
+    # the values carry most of the points; a style rule is an item of its own, worth 1
+    assert all(points[gid] == 1 for gid in RULE_ITEMS)
+    assert sum(points.values()) == 20 and "| **total** | **20** |" in nb.cells[0].source
     for cell in notebooks.test_cells(nb):
         gid = notebooks.grade_id(cell)
         assert f'run("neural_nets", "{gid}", globals())' in notebooks.hidden_part(cell.source)
-        notebooks.cell(nb, f"answer_{gid}")  # every item has its solution cell
+        notebooks.cell(nb, RULE_ITEMS.get(gid, f"answer_{gid}"))  # every item has its solution cell
+        assert f"`{gid}`" in nb.cells[0].source  # and a line in the table of points
 
 
 def test_kernel_half_holds_no_answer():
@@ -153,12 +159,20 @@ def test_standardize_over_all_values_fails():
           "dim=0")
 
 
-def test_lecture_assert_instead_of_typeerror_fails():
+def test_lecture_assert_instead_of_typeerror_fails_type_errors_only():
     source = STANDARDIZE.format(sigma="data.std(dim=0)").replace(
         '''if not isinstance(data, torch.Tensor):
         raise TypeError("standardize expects a torch.Tensor")''', "assert isinstance(data, torch.Tensor)")
-    fails(judge_upto("answer_standardize", ["standardize"], {"answer_standardize": source})["standardize"],
-          "AssertionError", "TypeError")
+    results = judge_upto("answer_unstandardize", ["standardize", "type_errors"], {"answer_standardize": source})
+    assert results["standardize"] == (True, "")  # the values are right: their 2 points stay
+    fails(results["type_errors"], "standardize raised AssertionError", "TypeError", "python -O")
+
+
+def test_type_check_of_lists_only_fails():
+    source = STANDARDIZE.format(sigma="data.std(dim=0)").replace("not isinstance(data, torch.Tensor)",
+                                                                 "isinstance(data, list)")
+    results = judge_upto("answer_unstandardize", ["type_errors"], {"answer_standardize": source})
+    fails(results["type_errors"], "standardize raised AttributeError when given a tuple", "isinstance(data, torch.Tensor)")
 
 
 def test_unstandardize_in_wrong_order_fails():
@@ -177,8 +191,9 @@ def test_unstandardize_without_type_check_fails():
 def unstandardize(data_stand, column_mu, column_sigma):
     return torch.as_tensor(data_stand) * column_sigma + column_mu
 '''
-    result = judge_upto("answer_unstandardize", ["unstandardize"], {"answer_unstandardize": source})
-    fails(result["unstandardize"], "without complaint", "TypeError")
+    result = judge_upto("answer_unstandardize", ["unstandardize", "type_errors"], {"answer_unstandardize": source})
+    assert result["unstandardize"] == (True, "")
+    fails(result["type_errors"], "unstandardize accepted a list without complaint", "TypeError")
 
 
 # ------------------------------------------------------------------------------------ X_all
@@ -351,15 +366,59 @@ def one_epoch(train_dataloader, X_valid, Y_valid, model, optim, Losses, Losses_v
 """
 
 
-def test_lecture_one_epoch_with_global_epoch_fails():
-    fails(judge_one_epoch(LECTURE_ONE_EPOCH), "global variable(s) epoch")
+def judge_no_globals(source: str, before: str = ""):
+    replace = {"answer_one_epoch": source}
+    if before:
+        replace["answer_train_dataloader"] = notebooks.cell(notebooks.read(NOTEBOOK), "answer_train_dataloader").source + before
+    return judge_upto("answer_one_epoch", ["one_epoch", "one_epoch_no_globals"], replace)
 
 
-def test_lecture_one_epoch_without_global_passes():
-    """The lecture's loop itself is right: without the global counter it passes."""
+def test_lecture_one_epoch_with_global_epoch_fails_for_globals_and_its_missing_return():
+    results = judge_no_globals(LECTURE_ONE_EPOCH, before="\nepoch = 1\n")
+    fails(results["one_epoch_no_globals"], "assigns to the global variable(s) epoch")
+    fails(results["one_epoch"], "one_epoch returned nothing", "validation loss")
+
+
+def test_lecture_one_epoch_returning_the_loss_keeps_the_values_points_and_the_notebooks_epoch():
+    """Judging the values runs one_epoch on a copy of the globals: the notebook's `epoch` stays."""
+    source = LECTURE_ONE_EPOCH.replace("    epoch += 1\n", "    epoch += 1\n    return loss_valid.item()\n")
+    ns = notebooks.run_in_process(NOTEBOOK, replace={"answer_one_epoch": source, "answer_train_dataloader":
+                                  notebooks.cell(notebooks.read(NOTEBOOK), "answer_train_dataloader").source
+                                  + "\nepoch = 1\n"}, upto="answer_one_epoch")
+    assert judge("neural_nets", "one_epoch", ns) == (True, "")
+    assert ns["epoch"] == 1
+    fails(judge("neural_nets", "one_epoch_no_globals", ns), "global variable(s) epoch")
+
+
+def test_lecture_one_epoch_without_global_and_with_return_passes():
+    """The lecture's loop itself is right: without the global counter, and returning the loss, it passes."""
     source = LECTURE_ONE_EPOCH.replace("    global epoch\n    print('epoch #{}'.format(epoch))\n", "")
-    source = source.replace("    epoch += 1\n", "")
-    assert judge_one_epoch(source) == (True, "")
+    source = source.replace("    epoch += 1\n", "    return loss_valid.item()\n")
+    assert judge_no_globals(source) == {"one_epoch": (True, ""), "one_epoch_no_globals": (True, "")}
+
+
+def test_one_epoch_reading_a_global_fails_no_globals_only():
+    source = one_epoch_source(**{"pred_y_valid = model(X_valid)": "pred_y_valid = model(X_valid)  # noqa",
+                                 "loss_valid = torch.nn.functional.mse_loss(pred_y_valid, Y_valid)":
+                                 "loss_valid = loss_fn(pred_y_valid, Y_valid)"})
+    results = judge_no_globals(source, before="\nloss_fn = torch.nn.MSELoss()\n")
+    assert results["one_epoch"] == (True, "")
+    fails(results["one_epoch_no_globals"], "reads the global variable(s) loss_fn")
+
+
+def test_one_epoch_using_a_helper_function_passes():
+    source = "def mse(a, b):\n    return torch.nn.functional.mse_loss(a, b)\n\n" + one_epoch_source(
+        **{"loss_valid = torch.nn.functional.mse_loss(pred_y_valid, Y_valid)": "loss_valid = mse(pred_y_valid, Y_valid)"})
+    assert judge_no_globals(source) == {"one_epoch": (True, ""), "one_epoch_no_globals": (True, "")}
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"    return loss_valid.item()\n": ""}, ["returned nothing"]),
+    ({"    return loss_valid.item()\n": "    return loss_valid\n"}, ["returned a Tensor", "loss_valid.item()"]),
+    ({"    return loss_valid.item()\n": "    return Losses[-1]\n"}, ["not the validation loss"]),
+])
+def test_one_epoch_with_a_wrong_return_value_fails(change, words):
+    fails(judge_one_epoch(one_epoch_source(**change)), *words)
 
 
 # ------------------------------------------------------------------------------------ test_mse, plot
@@ -423,3 +482,69 @@ def test_plot_of_half_the_range_fails(untrained):
 def test_plot_with_standardized_data_fails(untrained):
     source = plot_source(**{"x=X_all_unstd.numpy(), y=Y_all_unstd.numpy()": "x=X_all, y=Y_all"})
     fails(judge_plot(untrained, source), "markers trace", "raw units")
+
+
+# ------------------------------------------------------------------------------------ the visible checks
+def visible_verdict(ns: dict, grade_id: str) -> str | None:
+    """Run an item's visible asserts (its test cell without the hidden part) in `ns`: None when they
+    pass, else the AssertionError's message (what `python -m autograder check` shows)."""
+    cell = notebooks.cell(notebooks.read(NOTEBOOK), grade_id)
+    try:
+        exec(compile(notebooks.visible_part(cell.source), f"test {grade_id}", "exec"), ns)
+    except AssertionError as err:
+        return str(err)
+    return None
+
+
+def test_reference_passes_the_visible_checks_before_training():
+    ns = notebooks.run_in_process(NOTEBOOK, upto="answer_init_weights")
+    for gid in EARLY_ITEMS:
+        assert visible_verdict(ns, gid) is None, gid
+
+
+SHARED_LAYERS = """
+shared_layer1 = torch.nn.Sequential(torch.nn.Linear(1, 3), torch.nn.PReLU())
+shared_layer2 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.PReLU())
+shared_output = torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.PReLU())
+
+class NeuralNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer1, self.layer2, self.layer_output = shared_layer1, shared_layer2, shared_output
+
+    def forward(self, x):
+        return self.layer_output(self.layer2(self.layer1(x)))
+"""
+
+
+def test_neuralnet_reusing_layers_made_outside_fails_visibly_and_hidden():
+    ns = notebooks.run_in_process(NOTEBOOK, replace={"answer_NeuralNet": SHARED_LAYERS}, upto="answer_NeuralNet")
+    fails(judge("neural_nets", "NeuralNet", ns), "share parameters", "inside __init__")
+    assert "share parameters" in visible_verdict(ns, "NeuralNet")
+
+
+@pytest.mark.parametrize("replace, grade_id, words", [
+    ({"answer_standardize": STANDARDIZE.format(sigma="data.std(dim=0)").replace(
+        'if not isinstance(data, torch.Tensor):\n        raise TypeError("standardize expects a torch.Tensor")',
+        "assert isinstance(data, torch.Tensor)")},
+     "type_errors", ["standardize on a list raised AssertionError (an assert)", "raise TypeError"]),
+    ({"answer_unstandardize": "def unstandardize(data_stand, column_mu, column_sigma):\n"
+                              "    return torch.as_tensor(data_stand) * column_sigma + column_mu\n"},
+     "type_errors", ["unstandardize on a list raised nothing"]),
+    ({"answer_one_epoch": LECTURE_ONE_EPOCH, "answer_train_dataloader": "\nepoch = 1\n" + notebooks.cell(
+        notebooks.read(NOTEBOOK), "answer_train_dataloader").source}, "one_epoch_no_globals",
+     ["reads the global variable epoch"]),
+    ({"answer_one_epoch": LECTURE_ONE_EPOCH.replace("    global epoch\n    print('epoch #{}'.format(epoch))\n", "")
+      .replace("    epoch += 1\n", "    return loss_valid\n")},
+     "one_epoch", ["should return the validation loss"]),
+    ({"answer_standardize": STANDARDIZE.format(sigma="data.std(dim=0)").replace(
+        "    return (data - column_mu) / column_sigma, column_mu, column_sigma",
+        "    data -= column_mu  # in place: changes the caller's tensor\n    return data / column_sigma, column_mu, column_sigma")},
+     "standardize", ["standardize changed data in place"]),
+])
+def test_a_rule_the_text_states_fails_its_visible_check(replace, grade_id, words):
+    ns = notebooks.run_in_process(NOTEBOOK, replace=replace, upto="answer_init_weights")
+    message = visible_verdict(ns, grade_id)
+    assert message is not None, f"the visible checks of {grade_id} accepted {replace}"
+    for word in words:
+        assert word in message, f"{word!r} not in: {message}"

@@ -42,11 +42,11 @@ def _close(a, b, tol=TOL) -> bool:
     return close(a, b, atol=tol, rtol=tol)
 
 
-def _expect_type_error(raised: str, function: str, argument: str) -> None:
-    """`function` must raise TypeError when given a list instead of a tensor."""
+def _expect_type_error(raised: str, function: str, argument: str, what: str = "a list") -> None:
+    """`function` must raise TypeError when given `what` instead of a tensor."""
     expect(raised == "TypeError",
-           (f"{function} accepted a list without complaint" if raised == "nothing" else
-            f"{function} raised {raised} when given a list")
+           (f"{function} accepted {what} without complaint" if raised == "nothing" else
+            f"{function} raised {raised} when given {what}")
            + f": check {argument} with isinstance({argument}, torch.Tensor) and raise TypeError with a "
            "message saying a tensor is expected" + (" (an assert vanishes under python -O and explains "
                                                     "nothing)." if raised == "AssertionError" else "."))
@@ -153,6 +153,10 @@ def _expect_layer(name: str, leaves: list[dict] | None) -> None:
 def test_NeuralNet(obs):
     for name in kernel.LAYER_NAMES:
         _expect_layer(name, obs["layers"][name])
+    expect(obs["shared"] == 0,
+           "Two NeuralNet()s share parameters: create the layers inside __init__ "
+           "(self.layer1 = torch.nn.Sequential(torch.nn.Linear(...), ...)), not outside the class, "
+           "so that every network has weights of its own.")
     expected = [leaf for name in kernel.LAYER_NAMES for leaf in obs["layers"][name]]
     expect(obs["leaves"] == expected,
            "NeuralNet has modules besides the three layers' Linear and PReLU (found: "
@@ -207,7 +211,6 @@ def _expect_standardized(x: torch.Tensor, result: dict, what: str) -> None:
 def test_standardize(obs):
     for x, result, what in zip(kernel._standardize_inputs(), obs["results"], ("a 2-D tensor", "a 1-D tensor")):
         _expect_standardized(x, result, what)
-    _expect_type_error(obs["non_tensor"], "standardize", "data")
 
 
 # ============================================================================ unstandardize
@@ -220,7 +223,13 @@ def test_unstandardize(obs):
         expect(_close(out, z * sigma + mu),
                f"On {what}, unstandardize differs from data_stand * column_sigma + column_mu by more "
                f"than {TOL}: multiply by the standard deviation, then add the mean.")
-    _expect_type_error(obs["non_tensor"], "unstandardize", "data_stand")
+
+
+# ============================================================================ type_errors
+def test_type_errors(obs):
+    for function, argument in (("standardize", "data"), ("unstandardize", "data_stand")):
+        for raised, what in zip(obs[function], ("a list", "a tuple", "a number")):
+            _expect_type_error(raised, function, argument, what)
 
 
 # ============================================================================ X_all
@@ -395,10 +404,6 @@ def _expect_epoch_calls(obs, n_batches: int) -> None:
 
 
 def test_one_epoch(obs):
-    expect(not obs["globals"],
-           f"one_epoch assigns to the global variable(s) {', '.join(obs['globals'])} (a `global` statement): "
-           "a function should take what it needs as arguments and give results back with return. "
-           "Count the epochs in the training loop, not inside one_epoch.")
     model, loader, x_valid, y_valid = kernel._epoch_setup()  # the same seeded network and data
     n_batches = len(loader)
     optim = torch.optim.SGD(model.parameters(), lr=kernel.EPOCH_LR)
@@ -429,6 +434,29 @@ def test_one_epoch(obs):
            "The entries of Losses are not the MSE training losses of the batches, taken before each step.")
     expect(math.isclose(losses_valid[0], ref_valid[0], rel_tol=TOL, abs_tol=TOL),
            "Losses_valid's entry is not the MSE loss on (X_valid, Y_valid) after the epoch's steps.")
+    returned = obs["returned"]
+    expect(returned is not None,
+           f"one_epoch returned {'nothing' if obs['returned_type'] == 'NoneType' else 'a ' + obs['returned_type']}: "
+           "it should return the validation loss of the epoch, the number it appends to Losses_valid.")
+    expect(obs["returned_type"] == "float",
+           f"one_epoch returned a {obs['returned_type']}: return the validation loss as a number, "
+           "loss_valid.item(), as it is appended to Losses_valid.")
+    expect(math.isclose(returned, ref_valid[0], rel_tol=TOL, abs_tol=TOL),
+           "one_epoch's return value is not the validation loss after the epoch's steps: return the "
+           "MSE loss on (X_valid, Y_valid), the number appended to Losses_valid (not a training loss).")
+
+
+# ============================================================================ one_epoch_no_globals
+def test_one_epoch_no_globals(obs):
+    assigned = obs["assigned"]
+    expect(not assigned,
+           f"one_epoch assigns to the global variable(s) {', '.join(assigned)} (a `global` statement): "
+           "a function should take what it needs as arguments and give results back with return. "
+           "Count the epochs in the training loop, not inside one_epoch.")
+    variables = [name for name, kind in obs["read"].items() if kind in ("variable", "undefined")]
+    expect(not variables,
+           f"one_epoch reads the global variable(s) {', '.join(variables)}: use only its arguments "
+           "(train_dataloader, X_valid, Y_valid, model, optim, Losses, Losses_valid), and modules such as torch.")
 
 
 # ============================================================================ test_mse
