@@ -19,9 +19,9 @@ from autograder.checks.kernel.neural_nets import training as kernel
 from autograder.config import SOURCE
 
 NOTEBOOK = SOURCE / "neural_nets" / "03_training.ipynb"
-TRAINING_CELLS = ("train-loop",)  # cell ids skipped by run_untrained
+TRAINING_CELLS = ("train-loop", "best-model")  # cell ids skipped by run_untrained
 EARLY_ITEMS = ["NeuralNet", "standardize", "unstandardize", "type_errors", "X_all", "split", "NeuralNetData",
-               "train_dataloader", "one_epoch", "one_epoch_no_globals", "init_weights"]
+               "train_dataloader", "one_epoch", "one_epoch_no_globals", "init_weights", "keep_best"]
 # items that check a rule of an earlier answer cell: the answer cell they belong to
 RULE_ITEMS = {"type_errors": "answer_unstandardize", "one_epoch_no_globals": "answer_one_epoch"}
 
@@ -58,12 +58,12 @@ def fails(result: tuple[bool, str], *words: str) -> None:
 @pytest.mark.slow
 def test_reference_passes_every_item(judge_source):
     results = judge_source("neural_nets", "03_training.ipynb")
-    assert set(results) == set(EARLY_ITEMS) | {"test_mse", "regression_plot"}
+    assert set(results) == set(EARLY_ITEMS) | {"best_state", "test_mse", "regression_plot"}
     assert all(passed for passed, _ in results.values()), {k: m for k, (p, m) in results.items() if not p}
 
 
 def test_reference_passes_items_before_training():
-    results = judge_upto("answer_init_weights", EARLY_ITEMS)
+    results = judge_upto("answer_keep_best", EARLY_ITEMS)
     assert all(passed for passed, _ in results.values()), {k: m for k, (p, m) in results.items() if not p}
 
 
@@ -72,14 +72,15 @@ def test_points_and_ids():
     points = {notebooks.grade_id(c): notebooks.points(c) for c in notebooks.test_cells(nb)}
     assert points == {"NeuralNet": 2, "standardize": 2, "unstandardize": 1, "type_errors": 1, "X_all": 1,
                       "split": 2, "NeuralNetData": 1, "train_dataloader": 1, "init_weights": 1, "one_epoch": 3,
-                      "one_epoch_no_globals": 1, "test_mse": 3, "regression_plot": 1}
+                      "one_epoch_no_globals": 1, "keep_best": 2, "best_state": 1, "test_mse": 3,
+                      "regression_plot": 1}
     # the values carry most of the points; a style rule is an item of its own, worth 1
     assert all(points[gid] == 1 for gid in RULE_ITEMS)
-    assert sum(points.values()) == 20 and "| **total** | **20** |" in nb.cells[0].source
+    assert sum(points.values()) == 23 and "| **total** | **23** |" in nb.cells[0].source
     for cell in notebooks.test_cells(nb):
         gid = notebooks.grade_id(cell)
         assert f'run("neural_nets", "{gid}", globals())' in notebooks.hidden_part(cell.source)
-        notebooks.cell(nb, RULE_ITEMS.get(gid, f"answer_{gid}"))  # every item has its solution cell
+        notebooks.cell(nb, {**RULE_ITEMS, "best_state": "answer_keep_best"}.get(gid, f"answer_{gid}"))  # every item has its solution cell
         assert f"`{gid}`" in nb.cells[0].source  # and a line in the table of points
 
 
@@ -497,7 +498,7 @@ def visible_verdict(ns: dict, grade_id: str) -> str | None:
 
 
 def test_reference_passes_the_visible_checks_before_training():
-    ns = notebooks.run_in_process(NOTEBOOK, upto="answer_init_weights")
+    ns = notebooks.run_in_process(NOTEBOOK, upto="answer_keep_best")
     for gid in EARLY_ITEMS:
         assert visible_verdict(ns, gid) is None, gid
 
@@ -548,3 +549,61 @@ def test_a_rule_the_text_states_fails_its_visible_check(replace, grade_id, words
     assert message is not None, f"the visible checks of {grade_id} accepted {replace}"
     for word in words:
         assert word in message, f"{word!r} not in: {message}"
+
+
+# ------------------------------------------------------------------------------------ keep_best
+def judge_keep_best(source: str):
+    return judge_upto("answer_keep_best", ["keep_best"], {"answer_keep_best": source})["keep_best"]
+
+
+KEEP_BEST = '''
+def keep_best(model, epoch, Losses_valid, best):
+    if "loss" not in best or Losses_valid[-1] {less} best["loss"]:
+        best["epoch"] = epoch
+        best["loss"] = Losses_valid[-1]
+        best["state"] = {copy}
+'''
+
+
+def test_keep_best_alternatives_pass():
+    for copy_code in ("copy.deepcopy(model.state_dict())",
+                      "{k: v.detach().clone() for k, v in model.state_dict().items()}"):
+        assert judge_keep_best(KEEP_BEST.format(less="<", copy=copy_code)) == (True, ""), copy_code
+    by_min = '''
+def keep_best(model, epoch, Losses_valid, best):
+    if Losses_valid[-1] == min(Losses_valid):
+        best.update(epoch=epoch, loss=Losses_valid[-1], state=copy.deepcopy(model.state_dict()))
+'''
+    assert judge_keep_best(by_min) == (True, "")
+
+
+@pytest.mark.parametrize("source, words", [
+    (KEEP_BEST.format(less="<", copy="model.state_dict()"), ["latest parameters", "copy.deepcopy"]),
+    (KEEP_BEST.format(less=">", copy="copy.deepcopy(model.state_dict())"), ["lowest validation loss so far"]),
+    ("def keep_best(model, epoch, Losses_valid, best):\n    best = {'epoch': epoch, 'loss': Losses_valid[-1]}\n",
+     ["stored nothing", "best = {...}"]),
+    ("def keep_best(model, epoch, Losses_valid, best):\n    best['epoch'], best['loss'] = epoch, Losses_valid[-1]\n"
+     "    best['state'] = copy.deepcopy(model.state_dict())\n", ["lowest validation loss so far"]),
+    (KEEP_BEST.format(less="<", copy="copy.deepcopy(model)"), ["best['state'] is a"]),
+])
+def test_wrong_keep_best_fails(source, words):
+    fails(judge_keep_best(source), *words)
+    ns = notebooks.run_in_process(NOTEBOOK, replace={"answer_keep_best": source}, upto="answer_keep_best")
+    assert visible_verdict(ns, "keep_best") is not None
+
+
+def test_best_state_of_a_short_training_passes_and_a_stale_copy_fails():
+    ns = run_untrained()  # its own network: training it leaves the shared `untrained` untrained
+    exec("for epoch in range(1, 6):\n"
+         "    one_epoch(train_dataloader, X_valid, Y_valid, neural_net, optim, Losses, Losses_valid)\n"
+         "    keep_best(neural_net, epoch, Losses_valid, best)\n"
+         "best_epoch, best_state = best['epoch'], best['state']\n"
+         "neural_net.load_state_dict(best_state)\n", ns)
+    assert judge("neural_nets", "best_state", ns) == (True, "")
+    assert visible_verdict(dict(ns), "best_state") is None
+    wrong = dict(ns)
+    exec("best_epoch = 2 if best_epoch == 1 else 1\n", wrong)
+    fails(judge("neural_nets", "best_state", wrong), "best_epoch is not the epoch of the lowest")
+    stale = dict(ns)
+    exec("best_state = {k: v + 0.5 for k, v in best_state.items()}\nneural_net.load_state_dict(best_state)\n", stale)
+    fails(judge("neural_nets", "best_state", stale), "validation loss of best_state is not the lowest")

@@ -561,3 +561,66 @@ def test_regression_plot(obs):
     expect(found_range,
            "The prediction line of fig_fit does not span the data's x range: use "
            "torch.linspace(X_all.min(), X_all.max(), 1000) for line_X.")
+
+
+# ============================================================================ keep_best
+def test_keep_best(obs):
+    lowest = math.inf
+    for epoch, (loss, record) in enumerate(zip(kernel.BEST_LOSSES, obs["after"]), start=1):
+        expect("keys" in record, f"keep_best's `best` is no longer a dict (it is a {record.get('type')}).")
+        expect(record["returned"] == "NoneType" or record["keys"],
+               "keep_best returned its result instead of storing it: change the dict best it is given.")
+        expect(record["keys"],
+               "keep_best stored nothing in the dict `best` it was given: assign best['epoch'] = ..., "
+               "best['loss'] = ..., best['state'] = ... (assigning best = {...} makes a new dict the loop never sees).")
+        if loss < lowest:
+            lowest, lowest_epoch = loss, epoch
+        expect(record["epoch"] == lowest_epoch and record["loss"] is not None
+               and math.isclose(record["loss"], lowest, abs_tol=1e-12),
+               "After an epoch, best['epoch'] and best['loss'] are not the epoch and the value of the lowest "
+               "validation loss so far: update them only when Losses_valid[-1] is lower than best['loss'] "
+               "(and always in the first epoch).")
+    state = obs["final"]["state"]
+    expect(isinstance(state, dict) and state,
+           f"best['state'] is a {state if isinstance(state, str) else 'dict without tensors'}: store "
+           "copy.deepcopy(model.state_dict()), the model's parameters by name.")
+    model = kernel._best_model()
+    expected = final = None
+    for epoch in range(1, len(kernel.BEST_LOSSES) + 1):
+        if epoch == lowest_epoch:
+            expected = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        kernel._best_step(model, epoch)
+    final = model.state_dict()
+    expect(set(state) == set(expected),
+           "best['state'] does not hold the model's parameters by name: store copy.deepcopy(model.state_dict()).")
+    if all(close(state[k], final[k], atol=1e-6) for k in final):
+        raise CheckFailed("best['state'] holds the model's latest parameters, not those of the best epoch: "
+                          "model.state_dict() gives the model's own tensors, which every optimizer step changes; "
+                          "store a copy, copy.deepcopy(model.state_dict()).")
+    expect(all(close(state[k], expected[k], atol=1e-6) for k in expected),
+           "best['state'] does not hold the parameters the model had at the best epoch: store "
+           "copy.deepcopy(model.state_dict()) when you store that epoch.")
+
+
+# ============================================================================ best_state
+def test_best_state(obs):
+    losses = obs["Losses_valid"]
+    expect(losses and all(isinstance(v, float) for v in losses),
+           "Losses_valid should hold the validation loss of every epoch, as numbers.")
+    lowest = min(losses)
+    best_epoch = losses.index(lowest) + 1
+    expect(obs["best_epoch"] == best_epoch,
+           "best_epoch is not the epoch of the lowest validation loss in Losses_valid (epochs count from 1): "
+           "check keep_best.")
+    x_valid, y_valid = kernel._column(obs["X_valid"]), kernel._column(obs["Y_valid"])
+    expect(x_valid is not None and y_valid is not None, "X_valid and Y_valid should be (N, 1) tensors.")
+    prediction = _predict(obs["best_state"], x_valid, "best_state").reshape(-1)
+    mse = float(torch.mean((prediction.float() - y_valid.float()) ** 2))
+    expect(math.isclose(mse, lowest, rel_tol=1e-4, abs_tol=1e-6),
+           "The validation loss of best_state is not the lowest entry of Losses_valid: keep_best should store "
+           "a copy of the parameters (copy.deepcopy(model.state_dict())) in the epoch it records.")
+    state = obs["state"]
+    expect(set(state) == set(obs["best_state"])
+           and all(close(state[k], obs["best_state"][k], atol=0.0) for k in state),
+           "neural_net does not hold best_state: load it with neural_net.load_state_dict(best_state) before "
+           "the test MSE.")
