@@ -21,7 +21,7 @@ from autograder.config import SOURCE
 NOTEBOOK = SOURCE / "neural_nets" / "03_training.ipynb"
 TRAINING_CELLS = ("train-loop", "best-model")  # cell ids skipped by run_untrained
 EARLY_ITEMS = ["NeuralNet", "standardize", "unstandardize", "type_errors", "X_all", "split", "NeuralNetData",
-               "train_dataloader", "one_epoch", "one_epoch_no_globals", "init_weights", "keep_best"]
+               "baseline_mse", "train_dataloader", "one_epoch", "one_epoch_no_globals", "init_weights", "keep_best"]
 # items that check a rule of an earlier answer cell: the answer cell they belong to
 RULE_ITEMS = {"type_errors": "answer_unstandardize", "one_epoch_no_globals": "answer_one_epoch"}
 
@@ -71,12 +71,12 @@ def test_points_and_ids():
     nb = notebooks.read(NOTEBOOK)
     points = {notebooks.grade_id(c): notebooks.points(c) for c in notebooks.test_cells(nb)}
     assert points == {"NeuralNet": 2, "standardize": 2, "unstandardize": 1, "type_errors": 1, "X_all": 1,
-                      "split": 2, "NeuralNetData": 1, "train_dataloader": 1, "init_weights": 1, "one_epoch": 3,
+                      "split": 2, "NeuralNetData": 1, "baseline_mse": 2, "train_dataloader": 1, "init_weights": 1, "one_epoch": 3,
                       "one_epoch_no_globals": 1, "keep_best": 2, "best_state": 1, "test_mse": 3,
                       "regression_plot": 1}
     # the values carry most of the points; a style rule is an item of its own, worth 1
     assert all(points[gid] == 1 for gid in RULE_ITEMS)
-    assert sum(points.values()) == 23 and "| **total** | **23** |" in nb.cells[0].source
+    assert sum(points.values()) == 25 and "| **total** | **25** |" in nb.cells[0].source
     for cell in notebooks.test_cells(nb):
         gid = notebooks.grade_id(cell)
         assert f'run("neural_nets", "{gid}", globals())' in notebooks.hidden_part(cell.source)
@@ -607,3 +607,56 @@ def test_best_state_of_a_short_training_passes_and_a_stale_copy_fails():
     stale = dict(ns)
     exec("best_state = {k: v + 0.5 for k, v in best_state.items()}\nneural_net.load_state_dict(best_state)\n", stale)
     fails(judge("neural_nets", "best_state", stale), "validation loss of best_state is not the lowest")
+
+
+# ------------------------------------------------------------------------------------ baseline_mse
+def judge_baseline(source: str):
+    return judge_upto("answer_baseline_mse", ["baseline_mse"], {"answer_baseline_mse": source})["baseline_mse"]
+
+
+def baseline_source(**changes: str) -> str:
+    source = notebooks.cell(notebooks.read(NOTEBOOK), "answer_baseline_mse").source
+    for old, new in changes.items():
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+def test_baseline_by_gradient_descent_passes():
+    source = """
+line_model = torch.nn.Linear(1, 1)
+line_optim = torch.optim.SGD(line_model.parameters(), lr=0.1)
+for step in range(300):
+    line_optim.zero_grad()
+    torch.nn.functional.mse_loss(line_model(X), Y).backward()
+    line_optim.step()
+with torch.no_grad():
+    baseline_mse = torch.nn.functional.mse_loss(line_model(X_test), Y_test)
+noise_floor = 0.5**2 / df['y'].var()
+"""
+    assert judge_baseline(source) == (True, "")
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"torch.linalg.lstsq(A, Y)": "torch.linalg.lstsq(torch.cat([X_test, torch.ones_like(X_test)], dim=1), Y_test)"},
+     ["fitted on the test data"]),
+    ({"baseline_mse = torch.nn.functional.mse_loss(baseline_pred, Y_test).item()":
+      "baseline_mse = torch.nn.functional.mse_loss(unstandardize(baseline_pred, y_mu, y_sigma), "
+      "unstandardize(Y_test, y_mu, y_sigma)).item()"}, ["original units"]),
+    ({"baseline_pred = torch.cat([X_test, torch.ones_like(X_test)], dim=1) @ line":
+      "baseline_pred = Y.mean() * torch.ones_like(Y_test)"}, ["constant prediction"]),
+    ({"baseline_mse = torch.nn.functional.mse_loss(baseline_pred, Y_test).item()":
+      "baseline_mse = torch.nn.functional.mse_loss(A @ line, Y).item()"}, ["on the training data"]),
+    ({"line = torch.linalg.lstsq(A, Y).solution": "line = torch.tensor([[0.1], [0.0]])  # a line, not fitted"},
+     ["not the test MSE of the least-squares line"]),
+])
+def test_wrong_baseline_fails(changes, words):
+    fails(judge_baseline(baseline_source(**changes)), *words)
+
+
+def test_reference_baseline_passes_its_visible_check():
+    ns = notebooks.run_in_process(NOTEBOOK, upto="answer_baseline_mse")
+    assert judge("neural_nets", "baseline_mse", ns) == (True, "")
+    assert visible_verdict(ns, "baseline_mse") is None
+    exec("baseline_mse = torch.nn.functional.mse_loss(Y.mean() * torch.ones_like(Y_test), Y_test).item()", ns)
+    assert "between the noise floor and 1" in visible_verdict(ns, "baseline_mse")

@@ -462,3 +462,11 @@ def observe_best_state(ns):
             "best_state": {str(k): plain(v) for k, v in state.items() if _is_tensor(v)},
             "state": plain(net.state_dict()),
             "X_valid": plain(need(ns, "X_valid", torch.Tensor)), "Y_valid": plain(need(ns, "Y_valid", torch.Tensor))}
+
+
+# ============================================================================ baseline_mse
+def observe_baseline_mse(ns):
+    obs = {name: plain(need(ns, name, torch.Tensor)) for name in ("X", "Y", "X_test", "Y_test")}
+    value = need(ns, "baseline_mse", (torch.Tensor, float, int))
+    obs["baseline_mse"] = _number(value)
+    return obs
