@@ -497,11 +497,24 @@ def visible_verdict(ns: dict, grade_id: str) -> str | None:
     return None
 
 
-def test_reference_passes_the_visible_checks_before_training():
-    ns = notebooks.run_in_process(NOTEBOOK, upto="answer_keep_best")
-    for gid in EARLY_ITEMS:
-        assert visible_verdict(ns, gid) is None, gid
+def answer_of(grade_id: str) -> str:
+    """The solution cell an item's test cell follows (for a rule item: the function's)."""
+    return RULE_ITEMS.get(grade_id, f"answer_{grade_id}")
 
+
+def visible_upto(grade_id: str, replace: dict[str, str] | None = None) -> str | None:
+    """The item's visible verdict where its test cell stands: right after its answer cell."""
+    ns = notebooks.run_in_process(NOTEBOOK, replace=replace, upto=answer_of(grade_id))
+    return visible_verdict(ns, grade_id)
+
+
+def test_reference_passes_the_visible_checks_before_training():
+    for gid in EARLY_ITEMS:
+        assert visible_upto(gid) is None, gid
+
+
+SPLIT_SOURCE = notebooks.cell(notebooks.read(NOTEBOOK), "answer_split").source
+DATASET_SOURCE = notebooks.cell(notebooks.read(NOTEBOOK), "answer_NeuralNetData").source
 
 SHARED_LAYERS = """
 shared_layer1 = torch.nn.Sequential(torch.nn.Linear(1, 3), torch.nn.PReLU())
@@ -542,10 +555,27 @@ def test_neuralnet_reusing_layers_made_outside_fails_visibly_and_hidden():
         "    return (data - column_mu) / column_sigma, column_mu, column_sigma",
         "    data -= column_mu  # in place: changes the caller's tensor\n    return data / column_sigma, column_mu, column_sigma")},
      "standardize", ["standardize changed data in place"]),
+    ({"answer_X_all": "X_all, x_mu, x_sigma = standardize(torch.tensor(df['y'].values))\n"
+                      "Y_all, y_mu, y_sigma = standardize(torch.tensor(df['x'].values))\n"},
+     "X_all", ["X_all should be the column df['x']"]),
+    ({"answer_split": SPLIT_SOURCE.replace("torch.randperm(len(X_all))", "torch.arange(len(X_all))")},
+     "split", ["should be shuffled"]),
+    ({"answer_split": SPLIT_SOURCE.replace("train_proportion = 0.7", "train_proportion = 0.8")
+      .replace("valid_proportion = 0.15", "valid_proportion = 0.1")}, "split", ["70% training data"]),
+    ({"answer_split": SPLIT_SOURCE.replace("X_test = X_all[test_indices]", "X_test = X_all[valid_indices]")
+      .replace("Y_test = Y_all[test_indices]", "Y_test = Y_all[valid_indices]")}, "split", ["every row of X_all, once"]),
+    ({"answer_NeuralNetData": DATASET_SOURCE.replace("return self.X[idx].float(), self.Y[idx].float()",
+                                                     "return self.X[0].float(), self.Y[0].float()")},
+     "NeuralNetData", ["(X[idx], Y[idx])"]),
+    ({"answer_train_dataloader": "train_dataset = NeuralNetData(X, Y)\n"
+                                 "train_dataloader = DataLoader(dataset=train_dataset, batch_size=100)\n"},
+     "train_dataloader", ["shuffle=True"]),
+    ({"answer_init_weights": "def init_weights(m):\n    pass\n"}, "init_weights", ["should initialize"]),
+    ({"answer_init_weights": "def init_weights(m):\n    if hasattr(m, 'weight'):\n"
+                             "        torch.nn.init.uniform_(m.weight)\n"}, "init_weights", ["not Linear alone"]),
 ])
 def test_a_rule_the_text_states_fails_its_visible_check(replace, grade_id, words):
-    ns = notebooks.run_in_process(NOTEBOOK, replace=replace, upto="answer_init_weights")
-    message = visible_verdict(ns, grade_id)
+    message = visible_upto(grade_id, replace)
     assert message is not None, f"the visible checks of {grade_id} accepted {replace}"
     for word in words:
         assert word in message, f"{word!r} not in: {message}"
