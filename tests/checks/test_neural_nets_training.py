@@ -701,3 +701,7 @@ def test_every_figure_of_the_solution_is_also_a_picture():
                if "application/vnd.plotly.v1+json" in o.get("data", {})]
     assert len(figures) >= 3  # the data, the losses, the regression line
     assert all("image/png" in o["data"] for o in figures)
+
+
+def test_best_state_without_a_finished_training_loop_says_so(untrained):
+    assert "training loop (which calls keep_best) did not run to its end" in visible_verdict(dict(untrained), "best_state")
