@@ -5,7 +5,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder import check, demo
+from autograder import check, demo, notebooks
+from autograder.config import SOURCE
 
 pytestmark = pytest.mark.slow
 NOTEBOOK = "01_layers.ipynb"
@@ -36,3 +37,22 @@ def test_a_wrong_answer_is_named_and_edited_visible_tests_do_not_hide_it(tmp_pat
 def test_a_notebook_of_another_name_is_refused_with_the_names_to_use(tmp_path, capsys):
     assert check.main(write(tmp_path, demo.blank("neural_nets", NOTEBOOK), "mine.ipynb")) == 2
     assert "01_layers.ipynb" in capsys.readouterr().err
+
+
+def test_a_broken_rule_the_text_states_is_named_before_submission(tmp_path, capsys):
+    """standardize with the lecture's assert, and one_epoch with its global epoch counter: both
+    compute the right numbers, and `check` names the two rules they break (before grading does)."""
+    name = "03_training.ipynb"
+    source = notebooks.read(SOURCE / "neural_nets" / name)
+    standardize = notebooks.without_solution_markers(notebooks.cell(source, "answer_standardize").source)
+    one_epoch = notebooks.without_solution_markers(notebooks.cell(source, "answer_one_epoch").source)
+    assert "raise TypeError(" in standardize and "    for X_batch" in one_epoch
+    standardize = standardize.replace("    if not isinstance(data, torch.Tensor):\n        raise TypeError(",
+                                      "    assert isinstance(data, torch.Tensor)\n    if False:\n        raise TypeError(")
+    one_epoch = "epoch = 1\n" + one_epoch.replace("    for X_batch", "    global epoch\n    epoch += 1\n    for X_batch")
+    nb = demo.answered("neural_nets", name, {"answer_standardize": standardize, "answer_one_epoch": one_epoch})
+    assert check.main(write(tmp_path, nb, name)) == 1
+    out = capsys.readouterr().out
+    assert "PASS  standardize (2 pts)" in out and "PASS  one_epoch (3 pts)" in out
+    assert "FAIL  type_errors (1 pt)" in out and "standardize on a list raised AssertionError" in out
+    assert "FAIL  one_epoch_no_globals (1 pt)" in out and "one_epoch reads the global variable epoch" in out

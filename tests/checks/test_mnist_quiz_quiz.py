@@ -214,3 +214,57 @@ def test_trained_reference_passes_every_item(judge_source, torch_settings):
     assert set(results) == {"log_reg", "mnist_model", *ACCURACY_ITEMS}
     for gid, (passed, message) in results.items():
         assert passed, f"{gid}: {message}"
+
+
+# ----------------------------------------------------------------------------- what the text promises
+def visible_fails(ns: dict, grade_id: str) -> str | None:
+    """The AssertionError message of an item's visible asserts run in `ns`, or None when they pass."""
+    cell = notebooks.cell(notebooks.read(NOTEBOOK), grade_id)
+    try:
+        exec(compile(notebooks.visible_part(cell.source), f"test {grade_id}", "exec"), dict(ns))
+    except AssertionError as err:
+        return str(err)
+    return None
+
+
+def test_the_visible_checks_of_log_reg_state_its_rules(untrained_ns):
+    assert visible_fails(untrained_ns, "log_reg") is None
+    for answer, says in [
+            ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1, bias=False), torch.nn.Sigmoid())", "bias"),
+            ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 1),"
+             " torch.nn.Sigmoid())", "2 Linear layers"),
+            ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1), torch.nn.Sigmoid(), torch.nn.Sigmoid())",
+             "sigmoid(x Wᵀ + b)"),
+            ("log_reg = torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.Sigmoid())", "weight of shape (1, 4)")]:
+        message = visible_fails(with_answer(untrained_ns, answer), "log_reg")
+        assert message is not None and says in message, (answer, message)
+
+
+def test_the_visible_check_of_mnist_model_wants_finite_scores(untrained_ns):
+    assert visible_fails(untrained_ns, "mnist_model") is None
+    wrong = with_answer(untrained_ns, "class Nan(torch.nn.Module):\n    def forward(self, x):\n"
+                                      "        return torch.full((len(x), 10), float('nan'))\nmnist_model = Nan()")
+    assert "finite" in visible_fails(wrong, "mnist_model")
+
+
+def test_the_time_budget_the_quiz_states_is_the_graders():
+    from autograder.config import LIMITS
+
+    limits = LIMITS[ASSIGNMENT]
+    intro = notebooks.read(NOTEBOOK).cells[0].source
+    assert f"**{limits.cores} CPU cores of its own**" in intro
+    assert f"**torch set to {limits.cores} threads**" in intro
+    assert limits.total_timeout == limits.cell_timeout  # "any one cell may use all of it"
+    assert f"**{limits.total_timeout / 60:g} minutes** ({limits.total_timeout:g} s" in intro
+    assert "does not strip" not in intro and "plain Python" not in intro  # cells run in IPython
+
+
+def test_every_figure_of_the_solution_is_also_a_picture():
+    """solutions/ is read without a kernel (GitHub, HTML, PDF): each plotly figure carries a PNG too."""
+    from autograder.config import SOLUTIONS
+
+    nb = notebooks.read(SOLUTIONS / ASSIGNMENT / NOTEBOOK.name)
+    figures = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+               if "application/vnd.plotly.v1+json" in o.get("data", {})]
+    assert len(figures) >= 2  # the diagram, the first image (and the mistakes, if any)
+    assert all("image/png" in o["data"] for o in figures)

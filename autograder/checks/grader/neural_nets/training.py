@@ -42,11 +42,11 @@ def _close(a, b, tol=TOL) -> bool:
     return close(a, b, atol=tol, rtol=tol)
 
 
-def _expect_type_error(raised: str, function: str, argument: str) -> None:
-    """`function` must raise TypeError when given a list instead of a tensor."""
+def _expect_type_error(raised: str, function: str, argument: str, what: str = "a list") -> None:
+    """`function` must raise TypeError when given `what` instead of a tensor."""
     expect(raised == "TypeError",
-           (f"{function} accepted a list without complaint" if raised == "nothing" else
-            f"{function} raised {raised} when given a list")
+           (f"{function} accepted {what} without complaint" if raised == "nothing" else
+            f"{function} raised {raised} when given {what}")
            + f": check {argument} with isinstance({argument}, torch.Tensor) and raise TypeError with a "
            "message saying a tensor is expected" + (" (an assert vanishes under python -O and explains "
                                                     "nothing)." if raised == "AssertionError" else "."))
@@ -153,6 +153,10 @@ def _expect_layer(name: str, leaves: list[dict] | None) -> None:
 def test_NeuralNet(obs):
     for name in kernel.LAYER_NAMES:
         _expect_layer(name, obs["layers"][name])
+    expect(obs["shared"] == 0,
+           "Two NeuralNet()s share parameters: create the layers inside __init__ "
+           "(self.layer1 = torch.nn.Sequential(torch.nn.Linear(...), ...)), not outside the class, "
+           "so that every network has weights of its own.")
     expected = [leaf for name in kernel.LAYER_NAMES for leaf in obs["layers"][name]]
     expect(obs["leaves"] == expected,
            "NeuralNet has modules besides the three layers' Linear and PReLU (found: "
@@ -207,7 +211,6 @@ def _expect_standardized(x: torch.Tensor, result: dict, what: str) -> None:
 def test_standardize(obs):
     for x, result, what in zip(kernel._standardize_inputs(), obs["results"], ("a 2-D tensor", "a 1-D tensor")):
         _expect_standardized(x, result, what)
-    _expect_type_error(obs["non_tensor"], "standardize", "data")
 
 
 # ============================================================================ unstandardize
@@ -220,7 +223,13 @@ def test_unstandardize(obs):
         expect(_close(out, z * sigma + mu),
                f"On {what}, unstandardize differs from data_stand * column_sigma + column_mu by more "
                f"than {TOL}: multiply by the standard deviation, then add the mean.")
-    _expect_type_error(obs["non_tensor"], "unstandardize", "data_stand")
+
+
+# ============================================================================ type_errors
+def test_type_errors(obs):
+    for function, argument in (("standardize", "data"), ("unstandardize", "data_stand")):
+        for raised, what in zip(obs[function], ("a list", "a tuple", "a number")):
+            _expect_type_error(raised, function, argument, what)
 
 
 # ============================================================================ X_all
@@ -395,10 +404,6 @@ def _expect_epoch_calls(obs, n_batches: int) -> None:
 
 
 def test_one_epoch(obs):
-    expect(not obs["globals"],
-           f"one_epoch assigns to the global variable(s) {', '.join(obs['globals'])} (a `global` statement): "
-           "a function should take what it needs as arguments and give results back with return. "
-           "Count the epochs in the training loop, not inside one_epoch.")
     model, loader, x_valid, y_valid = kernel._epoch_setup()  # the same seeded network and data
     n_batches = len(loader)
     optim = torch.optim.SGD(model.parameters(), lr=kernel.EPOCH_LR)
@@ -429,6 +434,29 @@ def test_one_epoch(obs):
            "The entries of Losses are not the MSE training losses of the batches, taken before each step.")
     expect(math.isclose(losses_valid[0], ref_valid[0], rel_tol=TOL, abs_tol=TOL),
            "Losses_valid's entry is not the MSE loss on (X_valid, Y_valid) after the epoch's steps.")
+    returned = obs["returned"]
+    expect(returned is not None,
+           f"one_epoch returned {'nothing' if obs['returned_type'] == 'NoneType' else 'a ' + obs['returned_type']}: "
+           "it should return the validation loss of the epoch, the number it appends to Losses_valid.")
+    expect(obs["returned_type"] == "float",
+           f"one_epoch returned a {obs['returned_type']}: return the validation loss as a number, "
+           "loss_valid.item(), as it is appended to Losses_valid.")
+    expect(math.isclose(returned, ref_valid[0], rel_tol=TOL, abs_tol=TOL),
+           "one_epoch's return value is not the validation loss after the epoch's steps: return the "
+           "MSE loss on (X_valid, Y_valid), the number appended to Losses_valid (not a training loss).")
+
+
+# ============================================================================ one_epoch_no_globals
+def test_one_epoch_no_globals(obs):
+    assigned = obs["assigned"]
+    expect(not assigned,
+           f"one_epoch assigns to the global variable(s) {', '.join(assigned)} (a `global` statement): "
+           "a function should take what it needs as arguments and give results back with return. "
+           "Count the epochs in the training loop, not inside one_epoch.")
+    variables = [name for name, kind in obs["read"].items() if kind in ("variable", "undefined")]
+    expect(not variables,
+           f"one_epoch reads the global variable(s) {', '.join(variables)}: use only its arguments "
+           "(train_dataloader, X_valid, Y_valid, model, optim, Losses, Losses_valid), and modules such as torch.")
 
 
 # ============================================================================ test_mse
@@ -533,3 +561,110 @@ def test_regression_plot(obs):
     expect(found_range,
            "The prediction line of fig_fit does not span the data's x range: use "
            "torch.linspace(X_all.min(), X_all.max(), 1000) for line_X.")
+
+
+# ============================================================================ keep_best
+def test_keep_best(obs):
+    lowest = math.inf
+    for epoch, (loss, record) in enumerate(zip(kernel.BEST_LOSSES, obs["after"]), start=1):
+        expect("keys" in record, f"keep_best's `best` is no longer a dict (it is a {record.get('type')}).")
+        expect(record["returned"] == "NoneType" or record["keys"],
+               "keep_best returned its result instead of storing it: change the dict best it is given.")
+        expect(record["keys"],
+               "keep_best stored nothing in the dict `best` it was given: assign best['epoch'] = ..., "
+               "best['loss'] = ..., best['state'] = ... (assigning best = {...} makes a new dict the loop never sees).")
+        if loss < lowest:
+            lowest, lowest_epoch = loss, epoch
+        expect(record["epoch"] == lowest_epoch and record["loss"] is not None
+               and math.isclose(record["loss"], lowest, abs_tol=1e-12),
+               "After an epoch, best['epoch'] and best['loss'] are not the epoch and the value of the lowest "
+               "validation loss so far: update them only when Losses_valid[-1] is lower than best['loss'] "
+               "(and always in the first epoch).")
+    state = obs["final"]["state"]
+    expect(isinstance(state, dict) and state,
+           f"best['state'] is a {state if isinstance(state, str) else 'dict without tensors'}: store "
+           "copy.deepcopy(model.state_dict()), the model's parameters by name.")
+    model = kernel._best_model()
+    expected = final = None
+    for epoch in range(1, len(kernel.BEST_LOSSES) + 1):
+        if epoch == lowest_epoch:
+            expected = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        kernel._best_step(model, epoch)
+    final = model.state_dict()
+    expect(set(state) == set(expected),
+           "best['state'] does not hold the model's parameters by name: store copy.deepcopy(model.state_dict()).")
+    if all(close(state[k], final[k], atol=1e-6) for k in final):
+        raise CheckFailed("best['state'] holds the model's latest parameters, not those of the best epoch: "
+                          "model.state_dict() gives the model's own tensors, which every optimizer step changes; "
+                          "store a copy, copy.deepcopy(model.state_dict()).")
+    expect(all(close(state[k], expected[k], atol=1e-6) for k in expected),
+           "best['state'] does not hold the parameters the model had at the best epoch: store "
+           "copy.deepcopy(model.state_dict()) when you store that epoch.")
+
+
+# ============================================================================ best_state
+def test_best_state(obs):
+    losses = obs["Losses_valid"]
+    expect(losses and all(isinstance(v, float) for v in losses),
+           "Losses_valid should hold the validation loss of every epoch, as numbers.")
+    lowest = min(losses)
+    best_epoch = losses.index(lowest) + 1
+    expect(obs["best_epoch"] == best_epoch,
+           "best_epoch is not the epoch of the lowest validation loss in Losses_valid (epochs count from 1): "
+           "check keep_best.")
+    x_valid, y_valid = kernel._column(obs["X_valid"]), kernel._column(obs["Y_valid"])
+    expect(x_valid is not None and y_valid is not None, "X_valid and Y_valid should be (N, 1) tensors.")
+    prediction = _predict(obs["best_state"], x_valid, "best_state").reshape(-1)
+    mse = float(torch.mean((prediction.float() - y_valid.float()) ** 2))
+    expect(math.isclose(mse, lowest, rel_tol=1e-4, abs_tol=1e-6),
+           "The validation loss of best_state is not the lowest entry of Losses_valid: keep_best should store "
+           "a copy of the parameters (copy.deepcopy(model.state_dict())) in the epoch it records.")
+    state = obs["state"]
+    expect(set(state) == set(obs["best_state"])
+           and all(close(state[k], obs["best_state"][k], atol=0.0) for k in state),
+           "neural_net does not hold best_state: load it with neural_net.load_state_dict(best_state) before "
+           "the test MSE.")
+
+
+# ============================================================================ baseline_mse
+BASELINE_TOL = 1e-3  # relative: "to within 0.1%" in the notebook
+
+
+def _line_mse(x_fit, y_fit, x, y) -> float:
+    """The MSE on (x, y) of the least-squares line fitted on (x_fit, y_fit), in float64."""
+    design = torch.stack([x_fit, torch.ones_like(x_fit)], dim=1)
+    coefficients = torch.linalg.lstsq(design, y_fit.unsqueeze(1)).solution.reshape(-1)
+    return float(torch.mean((x * coefficients[0] + coefficients[1] - y) ** 2))
+
+
+def test_baseline_mse(obs):
+    columns = {name: kernel._column(obs[name]) for name in ("X", "Y", "X_test", "Y_test")}
+    expect(all(v is not None for v in columns.values())
+           and len(columns["X"]) == len(columns["Y"]) > 1 and len(columns["X_test"]) == len(columns["Y_test"]) > 0,
+           "X, Y, X_test and Y_test should be (N, 1) tensors, X as many rows as Y, X_test as Y_test.")
+    x, y, x_test, y_test = (columns[n] for n in ("X", "Y", "X_test", "Y_test"))
+    student = obs["baseline_mse"]
+    expect(student is not None, "baseline_mse should be a number (or a one-element tensor).")
+    expected = _line_mse(x, y, x_test, y_test)
+
+    def near(value: float) -> bool:
+        return math.isclose(student, value, rel_tol=BASELINE_TOL)
+
+    if near(expected):
+        return
+    data = _course_data()
+    y_var = float(data["y_sigma"]) ** 2
+    if near(expected * y_var):
+        raise CheckFailed("baseline_mse is in the data's original units (the MSE times the variance of y): "
+                          "compute it on the standardized X_test, Y_test, like the network's test MSE.")
+    if near(_line_mse(x_test, y_test, x_test, y_test)):
+        raise CheckFailed("baseline_mse is the MSE of a line fitted on the test data: fit the line on the "
+                          "training data X, Y only, then measure it on X_test, Y_test.")
+    if near(float(torch.mean((y_test - y.mean()) ** 2))) or near(float(torch.mean((y_test - y_test.mean()) ** 2))):
+        raise CheckFailed("baseline_mse is the MSE of a constant prediction (the mean of y): fit a straight line "
+                          "a·x + b, e.g. with torch.linalg.lstsq on the columns x and 1.")
+    if near(_line_mse(x, y, x, y)):
+        raise CheckFailed("baseline_mse is the line's MSE on the training data: measure it on X_test, Y_test.")
+    raise CheckFailed("baseline_mse is not the test MSE of the least-squares line fitted on X, Y (to within 0.1%): "
+                      "fit y ≈ a·x + b on the training data (torch.linalg.lstsq, or a Linear(1, 1) trained until "
+                      "it stops improving) and compute its MSE on (X_test, Y_test) in standardized units.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.api import call, expect, need, plain, stored_globals
+from autograder.checks.kernel.api import call, expect, global_names, need, plain, stored_globals
 
 LAYER_NAMES = ("layer1", "layer2", "layer_output")  # the attributes the notebook asks NeuralNet for
 
@@ -114,7 +114,10 @@ def observe_NeuralNet(ns):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(SEED_NET)
         net = call("NeuralNet", cls)
-    expect(isinstance(net, torch.nn.Module), "NeuralNet() did not create a torch.nn.Module.")
+        other = call("NeuralNet", cls)
+    expect(isinstance(net, torch.nn.Module) and isinstance(other, torch.nn.Module),
+           "NeuralNet() did not create a torch.nn.Module.")
+    shared = len({id(p) for p in net.parameters()} & {id(p) for p in other.parameters()})
     layers = {}
     for name in LAYER_NAMES:
         sub = getattr(net, name, None)
@@ -128,7 +131,7 @@ def observe_NeuralNet(ns):
             parameter.copy_(torch.rand(parameter.shape, generator=generator) * 1.6 - 0.8)
         with torch.random.fork_rng(devices=[]):
             out = call("NeuralNet's forward", net, x)
-    return {"leaves": _leaves(net), "layers": layers, "state": plain(net.state_dict()),
+    return {"leaves": _leaves(net), "layers": layers, "state": plain(net.state_dict()), "shared": shared,
             "output": plain(out) if _is_tensor(out) else None, "output_type": type(out).__name__}
 
 
@@ -152,7 +155,7 @@ def observe_standardize(ns):
             result = _triple(call("standardize", standardize, given))
         result["mutated"] = not torch.equal(given, x)
         results.append(result)
-    return {"results": results, "non_tensor": _raised(standardize, [[1.0, 2.0], [3.0, 4.0]])}
+    return {"results": results}
 
 
 def _unstandardize_inputs() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
@@ -176,8 +179,22 @@ def observe_unstandardize(ns):
         with torch.random.fork_rng(devices=[]):
             out = call("unstandardize", unstandardize, *(a.clone() for a in args))
         outputs.append(plain(out) if _is_tensor(out) else type(out).__name__)
+    return {"outputs": outputs}
+
+
+NON_TENSORS = ([[1.0, 2.0], [3.0, 4.0]], (0.5, 1.5, 2.5), 3.0)  # a list, a tuple, a number
+
+
+def observe_type_errors(ns):
+    """What standardize and unstandardize raise on data that is not a tensor."""
     mu, sigma = torch.tensor(0.0), torch.tensor(1.0)
-    return {"outputs": outputs, "non_tensor": _raised(unstandardize, [1.0, 2.0], mu, sigma)}
+    obs = {}
+    for name, extra in (("standardize", ()), ("unstandardize", (mu, sigma))):
+        function = need(ns, name, what=f"the function {name}")
+        expect(callable(function), f"`{name}` should be a function.")
+        with torch.random.fork_rng(devices=[]):
+            obs[name] = [_raised(function, value, *extra) for value in NON_TENSORS]
+    return obs
 
 
 # ============================================================================ X_all, split
@@ -317,12 +334,23 @@ class _Watched(torch.nn.Module):
         return self.inner(x)
 
 
+def _on_a_copy_of_the_globals(function, ns):
+    """`function` (a plain Python function) with globals of its own, a shallow copy of the
+    notebook's: a `global` assignment inside it then changes the copy, not the notebook."""
+    import types
+
+    if not isinstance(function, types.FunctionType):
+        return function
+    copy = types.FunctionType(function.__code__, dict(function.__globals__), function.__name__,
+                              function.__defaults__, function.__closure__)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    return copy
+
+
 def observe_one_epoch(ns):
     one_epoch = need(ns, "one_epoch", what="the function one_epoch")
     expect(callable(one_epoch), "`one_epoch` should be a function.")
-    assigned = sorted(stored_globals(one_epoch))
-    if assigned:  # running it would change (or need) the notebook's globals: judge without running
-        return {"globals": assigned}
+    one_epoch = _on_a_copy_of_the_globals(one_epoch, ns)
     inner, loader, x_valid, y_valid = _epoch_setup()
     model = _Watched(inner)
     model.eval()  # as after the previous epoch's validation: one_epoch must switch to training itself
@@ -330,9 +358,28 @@ def observe_one_epoch(ns):
     losses, losses_valid = [], []
     with torch.random.fork_rng(devices=[]), torch.enable_grad():
         returned = call("one_epoch", one_epoch, loader, x_valid, y_valid, model, optim, losses, losses_valid)
-    return {"globals": [], "log": model.log, "calls": list(optim.calls), "state": plain(inner.state_dict()),
+    return {"log": model.log, "calls": list(optim.calls), "state": plain(inner.state_dict()),
             "Losses": _loss_entries(losses), "Losses_valid": _loss_entries(losses_valid),
-            "returned": _number(returned)}
+            "returned": _number(returned), "returned_type": type(returned).__name__}
+
+
+def _kind(name: str, ns: dict) -> str:
+    """What a global name of the notebook is: a module, function or class (tools), a built-in, a
+    variable, or nothing yet."""
+    import builtins
+    import types
+
+    if name in ns:
+        value = ns[name]
+        return "tool" if isinstance(value, (types.ModuleType, types.FunctionType, type)) else "variable"
+    return "builtin" if hasattr(builtins, name) else "undefined"
+
+
+def observe_one_epoch_no_globals(ns):
+    one_epoch = need(ns, "one_epoch", what="the function one_epoch")
+    expect(callable(one_epoch) and hasattr(one_epoch, "__code__"), "`one_epoch` should be a function (def one_epoch...).")
+    return {"assigned": sorted(stored_globals(one_epoch)),
+            "read": {name: _kind(name, ns) for name in sorted(global_names(one_epoch))}}
 
 
 # ============================================================================ test_mse, regression_plot
@@ -356,3 +403,70 @@ def observe_regression_plot(ns):
                        "x": _floats(getattr(trace, "x", None)), "y": _floats(getattr(trace, "y", None))})
     net = need(ns, "neural_net", torch.nn.Module)
     return {"traces": traces, "state": plain(net.state_dict())}
+
+
+# ============================================================================ keep_best, best_state
+SEED_BEST = 30_107
+# the validation losses keep_best is called with, epoch by epoch (no two equal: no ties to decide)
+BEST_LOSSES = (0.93, 0.71, 0.78, 0.52, 0.61, 0.49, 0.55, 0.58)
+
+
+def _best_model() -> torch.nn.Module:
+    generator = torch.Generator().manual_seed(SEED_BEST)
+    with torch.random.fork_rng(devices=[]):
+        model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.copy_(torch.rand(parameter.shape, generator=generator) - 0.5)
+    return model
+
+
+def _best_step(model: torch.nn.Module, epoch: int) -> None:
+    """What an optimizer step does to the parameters between two calls: change them in place."""
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(0.1 * epoch)
+
+
+def _record(best) -> dict:
+    if not isinstance(best, dict):
+        return {"type": type(best).__name__}
+    state = best.get("state")
+    return {"keys": sorted(str(k) for k in best), "epoch": _number(best.get("epoch")),
+            "loss": _number(best.get("loss")),
+            "state": ({str(k): plain(v) for k, v in state.items() if _is_tensor(v)} if isinstance(state, dict)
+                      else type(state).__name__)}
+
+
+def observe_keep_best(ns):
+    keep_best = need(ns, "keep_best", what="the function keep_best")
+    expect(callable(keep_best), "`keep_best` should be a function.")
+    model, best, losses_valid, after = _best_model(), {}, [], []
+    for epoch, loss in enumerate(BEST_LOSSES, start=1):
+        losses_valid.append(loss)
+        with torch.random.fork_rng(devices=[]):
+            returned = call("keep_best", keep_best, model, epoch, list(losses_valid), best)
+        record = _record(best)
+        record.pop("state")
+        record["returned"] = type(returned).__name__
+        after.append(record)
+        _best_step(model, epoch)
+    return {"after": after, "final": _record(best)}
+
+
+def observe_best_state(ns):
+    losses_valid = need(ns, "Losses_valid", list)
+    state = need(ns, "best_state", dict, "the cell that loads the best model")
+    net = need(ns, "neural_net", torch.nn.Module)
+    return {"Losses_valid": _loss_entries(losses_valid), "best_epoch": _number(need(ns, "best_epoch")),
+            "best_state": {str(k): plain(v) for k, v in state.items() if _is_tensor(v)},
+            "state": plain(net.state_dict()),
+            "X_valid": plain(need(ns, "X_valid", torch.Tensor)), "Y_valid": plain(need(ns, "Y_valid", torch.Tensor))}
+
+
+# ============================================================================ baseline_mse
+def observe_baseline_mse(ns):
+    obs = {name: plain(need(ns, name, torch.Tensor)) for name in ("X", "Y", "X_test", "Y_test")}
+    value = need(ns, "baseline_mse", (torch.Tensor, float, int))
+    obs["baseline_mse"] = _number(value)
+    return obs
