@@ -16,7 +16,8 @@ check keeps that check's message:
    NotImplementedError: replace it with your code); when that line uses an object of an earlier
    failed item, that item is named too;
 3. its test cell raised in code of its answer cell (a function or class the checks called): that
-   exception and that line of the answer cell;
+   exception and that line of the answer cell; for an item with no answer cell of its own (a rule
+   checked on an earlier item's function), the same for the earlier answer cell the code was in;
 4. its answer cell still holds `raise NotImplementedError` (a function not called yet): replace it;
 5. otherwise the item's message is the one judging gave it (visible checks, hidden checks).
 
@@ -124,6 +125,8 @@ def explain(plan: Plan, passed: dict[str, bool], messages: dict[str, str]) -> di
                                                      earlier, passed)
         elif (line := line_in(in_test, answer_cell)) is not None:
             explained[test.grade_id] = called_raised(test.grade_id, in_test, line)
+        elif not answer_cell and (found := called_earlier(plan, in_test, earlier)) is not None:
+            explained[test.grade_id] = called_raised(found[0], in_test, found[1], checks_of=test.grade_id)
         elif stub is not None:
             explained[test.grade_id] = (f"Your answer cell for `{test.grade_id}` still raises "
                                         f"NotImplementedError{at(stub)}: {REPLACE}.")
@@ -167,8 +170,22 @@ def answer_raised(grade_id: str, error: Raised, line: tuple[int, str] | None, ea
     return text + " Fix that line first: the rest of the cell did not run."
 
 
-def called_raised(grade_id: str, error: Raised, line: tuple[int, str]) -> str:
-    text = (f"The visible checks failed: the code of your answer cell for `{grade_id}` raised "
+def called_earlier(plan: Plan, error: Raised, earlier: list[TestCell]) -> tuple[str, tuple[int, str]] | None:
+    """(grade_id, line) of the latest earlier item whose answer cell the traceback went through:
+    for an item with no answer cell of its own (a rule checked on another item's function)."""
+    for test in reversed(earlier):
+        if test.grade_id in plan.answer_at:
+            line = line_in(error, plan.nb.cells[plan.answer_at[test.grade_id]])
+            if line is not None:
+                return test.grade_id, line
+    return None
+
+
+def called_raised(grade_id: str, error: Raised, line: tuple[int, str], checks_of: str = "") -> str:
+    """Rule 3: the visible checks (of `checks_of`, when they are another item's) called the code of
+    the answer cell of `grade_id`, and it raised."""
+    whose = f" of `{checks_of}`" if checks_of else ""
+    text = (f"The visible checks{whose} failed: the code of your answer cell for `{grade_id}` raised "
             f"{scrub.quote(error.ename) or 'an exception'}{at(line)} when they called it")
     if error.ename == "NotImplementedError":
         return text + f": {REPLACE}."

@@ -306,3 +306,25 @@ def test_graded_feedback_of_a_blank_notebook_and_of_a_missing_w_weight(tmp_path)
     assert no_w_weight["W"]["output"].startswith("Fix `w_weight` first: `W` uses `w_weight`")
     for name in failed - {"w_weight"}:
         assert no_w_weight[name]["output"].startswith("Fix `w_weight` first"), (name, no_w_weight[name])
+
+
+def test_a_rule_item_without_an_answer_cell_names_the_answer_cell_its_checks_called():
+    """An item that checks a rule on an earlier item's function (03's type_errors, one_epoch_no_globals)
+    has no answer cell: its message names the answer cell whose code raised."""
+    source = nbformat.from_dict(SOURCE)
+    source.cells.append(graded_cell("by_hand_rule", "assert by_hand(torch.ones(2, 3)).shape == (2, 2)"))
+    context = merge.Context("toy", merge.source_tests(source, "toy.ipynb"), probes=False)
+    plan = merge.build(context, submission(answer_layer="layer = [torch.ones(2, 3)]",
+                                           answer_w_weight="w_weight = layer[0]", answer_W="W = w_weight.T"),
+                       "toy.ipynb")
+    assert "by_hand_rule" not in plan.answer_at
+    answer = plan.answer_at["by_hand"]
+    rule = next(i for i, t in plan.test_at.items() if t.grade_id == "by_hand_rule")
+    executed(plan, {answer + 1: error("NotImplementedError", "", [(answer + 2, 1), (answer + 1, 3)]),
+                    rule: error("NotImplementedError", "", [(rule + 1, 1), (answer + 1, 3)])})
+    found = messages(plan)
+    assert found["by_hand_rule"].message == (
+        "The visible checks of `by_hand_rule` failed: the code of your answer cell for `by_hand` raised "
+        "NotImplementedError at line 3 (`raise NotImplementedError()`) when they called it: "
+        "replace `raise NotImplementedError()` with your code.")
+    assert found["by_hand"].message.startswith("The visible checks failed: the code of your answer cell for `by_hand`")
