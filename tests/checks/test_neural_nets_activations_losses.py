@@ -148,6 +148,65 @@ def test_relu_other_element_wise_forms_pass(body):
     assert_passes("relu", function("relu", body))
 
 
+@pytest.mark.parametrize("body", ["return x.clamp(min=0)", "return torch.nn.ReLU()(x)"])
+def test_relu_method_and_module_forms(body):
+    passed, message = verdict("relu", function("relu", body))
+    assert passed == ("ReLU" not in body), message
+
+
+# ----------------------------------------------------------------------------- calls, not names
+# The rule "do not call PyTorch's own version" is judged on the torch functions that run while the
+# check calls the student's function (a TorchFunctionMode), not on the names its code mentions.
+def test_numpy_and_math_names_off_the_tensor_path_are_not_pytorchs_own():
+    replace = {"answer_tanh": "import math\nimport numpy as np\n\n"
+                              "def tanh(x):\n"
+                              "    if not isinstance(x, torch.Tensor):  # a plain number: math's tanh\n"
+                              "        return math.tanh(x) if np.ndim(x) == 0 else np.tanh(x)\n"
+                              "    e = torch.exp(-2 * torch.abs(x))\n"
+                              "    return torch.sign(x) * (1 - e) / (1 + e)\n"}
+    assert_passes("tanh", replace)
+
+
+def test_a_helper_method_called_relu_is_not_pytorchs_own():
+    replace = {"answer_relu": "class Rectifier:\n"
+                              "    def relu(self, x):\n"
+                              "        return torch.where(x >= 0, x, torch.zeros_like(x))\n\n"
+                              "def relu(x):\n"
+                              "    return Rectifier().relu(x)\n"}
+    assert_passes("relu", replace)
+
+
+def test_numpy_tanh_on_the_tensor_is_named_as_numpy_not_as_pytorchs_own():
+    message = assert_rejected("tanh", {"answer_tanh": "import numpy as np\n\n"
+                                                      "def tanh(x):\n"
+                                                      "    return torch.from_numpy(np.tanh(x.numpy()))\n"},
+                              "NumPy", "torch's element-wise operations")
+    assert "PyTorch's own" not in message
+
+
+@pytest.mark.parametrize("replace", [
+    {"answer_tanh": "def tanh(x, f=torch.tanh):\n    return f(x)\n"},
+    {"answer_tanh": "def tanh(x):\n    return getattr(torch, 'ta' + 'nh')(x)\n"},
+    {"answer_tanh": "squash = torch.nn.Tanh()\n\ndef tanh(x):\n    return squash(x)\n"},
+], ids=["default-argument", "getattr", "module-instance"])
+def test_tanh_calling_torch_tanh_however_reached_is_rejected(replace):
+    assert_rejected("tanh", replace, "PyTorch's own `tanh`")
+
+
+@pytest.mark.parametrize("body,used", [
+    ("return torch.nn.functional.hardtanh(x, 0.0, 3e38)", "hardtanh"),
+    ("return torch.nn.functional.threshold(x, 0.0, 0.0)", "threshold"),
+    ("return torch.nn.functional.relu6(x) + torch.nn.functional.relu(x - 6)", "relu6"),
+])
+def test_relu_through_other_torch_activations_is_rejected(body, used):
+    assert_rejected("relu", function("relu", body), f"PyTorch's own `{used}`")
+
+
+def test_sigmoid_mentioning_torch_sigmoid_without_calling_it_passes():
+    assert_passes("sigmoid", function("sigmoid", "unused = torch.sigmoid  # only a name\n"
+                                                 "return 1 / (1 + torch.exp(-x))"))
+
+
 # ----------------------------------------------------------------------------- leaky_relu
 def test_leaky_relu_ignores_m():
     assert_rejected("leaky_relu", function("leaky_relu", "return torch.where(x >= 0, x, 0.01 * x)", "x, m=0.01"),

@@ -32,12 +32,42 @@ WHAT_TO_USE = {
 }
 
 
+# PyTorch's own versions of what each exercise writes, by the short name the kernel side records
+# for a call (torch.tanh, x.tanh(), torch.nn.Tanh()(x) and F.tanh all record "tanh"). Element-wise
+# primitives (exp, abs, sign, where, clamp, maximum, comparisons, arithmetic, log, mean) are allowed.
+_SIGMOID = frozenset({"sigmoid", "expit", "logsigmoid", "silu"})
+_TANH = frozenset({"tanh", "hardtanh", "tanhshrink"}) | _SIGMOID
+_RELU = frozenset({"relu", "relu6", "hardtanh", "threshold", "leaky_relu", "prelu", "prelu_kernel",
+                   "rrelu", "elu", "selu", "celu"})
+PYTORCH_VERSIONS = {
+    "sigmoid": _SIGMOID,
+    "tanh": _TANH,
+    "relu": _RELU,
+    "leaky_relu": _RELU,
+    "PReLU": _RELU,
+    "mse": frozenset({"mse_loss", "smooth_l1_loss", "huber_loss"}),
+    "bce": frozenset({"binary_cross_entropy", "binary_cross_entropy_with_logits"}),
+}
+
+# What a tensor goes through on its way into NumPy (np.tanh(x), x.numpy()): the exercises compute
+# with torch's element-wise operations.
+TO_NUMPY = frozenset({"array", "numpy"})  # x.__array__(), x.numpy()
+
+
 # ----------------------------------------------------------------------------- shared helpers
+def pytorch_version_called(name: str, calls) -> str | None:
+    """The first of PyTorch's own versions of `name` among the torch functions `calls` records."""
+    return next((c for c in calls if c in PYTORCH_VERSIONS[name]), None)
+
+
 def _no_torch_version(name: str, obs: dict) -> None:
-    used = obs["torch_version"]
+    used = pytorch_version_called(name, obs["calls"])
     expect(used is None,
-           f"`{name}` uses PyTorch's own `{used}`: implement it from the formula with "
+           f"`{name}` calls PyTorch's own `{used}`: implement it from the formula with "
            f"{WHAT_TO_USE[name]}.")
+    expect(not TO_NUMPY & set(obs["calls"]),
+           f"`{name}` turns its tensor into a NumPy array (np.tanh(x), x.numpy()...): compute with "
+           f"torch's element-wise operations, {WHAT_TO_USE[name]}.")
 
 
 def _judge_tensor(name: str, out, x: torch.Tensor, expected: torch.Tensor, reference: str,
@@ -101,7 +131,6 @@ PRELU_INITIAL = 0.25        # torch.nn.PReLU's initial slope
 
 def test_prelu(obs: dict) -> None:
     expect(not obs["is_torch_prelu"], "`PReLU` is PyTorch's own torch.nn.PReLU: write the class yourself.")
-    _no_torch_version("PReLU", obs)
     expect(obs["m_type"] != "NoneType",
            "PReLU has no attribute m: store the slope as self.m in __init__.")
     expect(obs["m_is_parameter"],
@@ -110,6 +139,7 @@ def test_prelu(obs: dict) -> None:
     expect(obs["m_registered"],
            "PReLU's m is a Parameter but not registered in the module: assign it as self.m after "
            "super().__init__().")
+    _no_torch_version("PReLU", obs)
     m = obs["m_initial"]
     expect(m.numel() == 1, f"PReLU's m should hold one number (one slope for the layer), not {m.numel()}.")
     weight = torch.tensor([PRELU_INITIAL])
