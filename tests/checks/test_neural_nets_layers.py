@@ -16,7 +16,7 @@ from . import support
 ASSIGNMENT = "neural_nets"
 NOTEBOOK = "01_layers.ipynb"
 PATH = SOURCE / ASSIGNMENT / NOTEBOOK
-POINTS = {"layer1": 1, "w_bias": 1, "w_weight": 1, "W": 1, "Z_by_hand": 2, "layer2": 1,
+POINTS = {"layer1": 1, "w_bias": 1, "w_weight": 1, "W": 1, "Z_by_hand": 2, "Z_by_hand_ones": 1, "layer2": 1,
           "layer_output": 1, "ExampleNN": 2, "Y_pred": 1}
 # grade_ids of 03_training.ipynb (another notebook of the same assignment): must stay distinct.
 TRAINING_IDS = {"standardize", "unstandardize", "X_all", "split", "NeuralNetData", "train_dataloader",
@@ -51,7 +51,8 @@ def test_grading_metadata():
             "### BEGIN HIDDEN TESTS\n"
             f'from autograder.checks import run; run("neural_nets", "{notebooks.grade_id(c)}", globals())\n'
             "### END HIDDEN TESTS")
-        notebooks.cell(nb, f"answer_{notebooks.grade_id(c)}")  # every item has its answer cell
+        if notebooks.grade_id(c) != "Z_by_hand_ones":  # a second test of answer_Z_by_hand
+            notebooks.cell(nb, f"answer_{notebooks.grade_id(c)}")  # every item has its answer cell
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "\\bm" not in text and text.count("$$") % 2 == 0
 
@@ -128,8 +129,31 @@ def test_Z_by_hand_calls_layer1():
     assert_rejected("Z_by_hand", by_hand("J = torch.ones(X.shape[0], 1)\nreturn layer1(X)"), "uses layer1")
 
 
-def test_Z_by_hand_broadcasting_without_J():
-    assert_rejected("Z_by_hand", by_hand("return torch.sigmoid(X @ W + w_b)"), "torch.ones")
+def test_Z_by_hand_broadcasting_without_J_has_the_values_but_not_the_ones():
+    # Broadcasting adds w_b to every row too: the values (2 points) are right, J (1 point) is missing.
+    replace = by_hand("return torch.sigmoid(X @ W + w_b)")
+    assert verdict("Z_by_hand", replace) == (True, "")
+    assert_rejected("Z_by_hand_ones", replace, "torch.ones", "J")
+
+
+@pytest.mark.parametrize("J", ["torch.ones(X.shape[0], 1)", "torch.ones_like(X[:, :1])", "X.new_ones(len(X), 1)",
+                               "torch.ones((X.shape[0], 1), dtype=X.dtype)"])
+def test_Z_by_hand_ones_every_way_to_call_torch_ones_passes(J):
+    replace = by_hand(f"J = {J}\nreturn torch.sigmoid(X @ W + J @ w_b.reshape(1, 2))")
+    assert verdict("Z_by_hand_ones", replace) == (True, "")
+
+
+def test_Z_by_hand_ones_is_judged_on_calls_not_names():
+    # The name `ones` is in the code, but J is made with torch.full: no torch.ones runs.
+    replace = by_hand("ones = torch.full((X.shape[0], 1), 1.0)\nreturn torch.sigmoid(X @ W + ones @ w_b.reshape(1, 2))")
+    assert verdict("Z_by_hand", replace) == (True, "")
+    assert_rejected("Z_by_hand_ones", replace, "torch.ones")
+
+
+def test_Z_by_hand_calling_a_linear_through_an_alias_is_rejected():
+    replace = by_hand("J = torch.ones(X.shape[0], 1)\nf = getattr(torch.nn.functional, 'lin' + 'ear')\n"
+                      "return torch.sigmoid(f(X, W.T, w_b))")
+    assert_rejected("Z_by_hand", replace, "ready-made linear layer")
 
 
 def test_Z_by_hand_J_with_20_rows_hard_coded():
