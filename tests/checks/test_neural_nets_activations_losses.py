@@ -17,6 +17,7 @@ import torch
 
 from autograder import notebooks
 from autograder.checks import items, judge
+from autograder.checks.grader.neural_nets import activations_losses as grader
 from autograder.config import SOURCE
 
 from . import support
@@ -51,6 +52,18 @@ def assert_rejected(grade_id: str, replace: dict[str, str], *words: str) -> str:
     return support.assert_rejected(verdict(grade_id, replace), grade_id, replace, *words)
 
 
+PRELU_TEMPLATE = '''
+class PReLU(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        {init}
+
+    def forward(self, x):
+        {forward}
+'''
+FORWARD_TEMPLATE = "return torch.where(x >= 0, x, self.m * x)"
+
+
 # ----------------------------------------------------------------------------- the reference
 def test_reference_passes_every_item(judge_source):
     results = judge_source(ASSIGNMENT, NOTEBOOK)
@@ -71,6 +84,68 @@ def test_grading_metadata():
         notebooks.cell(nb, f"answer_{notebooks.grade_id(c)}")
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "\\bm" not in text and text.count("$$") % 2 == 0
+
+
+# ----------------------------------------------------------------------------- visible checks
+# Every rule the notebook states is checked by a visible assert too, so that students see it before
+# they submit (`python -m autograder check` runs these asserts).
+def visible(grade_id: str, replace: dict[str, str] | None = None) -> str | None:
+    return support.visible_upto(PATH, ASSIGNMENT, grade_id, replace)
+
+
+@pytest.mark.parametrize("grade_id", sorted(POINTS))
+def test_the_reference_passes_every_visible_check(grade_id):
+    assert visible(grade_id) is None
+
+
+def test_the_visible_rule_and_the_hidden_rule_forbid_the_same_functions():
+    ns = notebooks.run_in_process(PATH, upto="answer_sigmoid")
+    assert {name: set(names) for name, names in grader.PYTORCH_VERSIONS.items()} == ns["NOT_ALLOWED"]
+    assert ns["not_allowed_calls"]("relu", lambda x: x.numpy(), torch.zeros(2)) == set(grader.TO_NUMPY) & {"numpy"}
+
+
+@pytest.mark.parametrize("grade_id,replace,used", [
+    ("sigmoid", function("sigmoid", "return torch.special.expit(x)"), "expit"),
+    ("tanh", function("tanh", "return 2 * torch.sigmoid(2 * x) - 1"), "sigmoid"),
+    ("tanh", {"answer_tanh": "def tanh(x, f=torch.tanh):\n    return f(x)\n"}, "tanh"),
+    ("tanh", {"answer_tanh": "import numpy as np\n\ndef tanh(x):\n    return torch.from_numpy(np.tanh(x.numpy()))\n"},
+     "numpy"),
+    ("relu", function("relu", "return torch.relu(x)"), "relu"),
+    ("relu", function("relu", "return torch.nn.functional.hardtanh(x, 0.0, 3e38)"), "hardtanh"),
+    ("leaky_relu", function("leaky_relu", "return torch.nn.functional.leaky_relu(x, m)", "x, m=0.01"), "leaky_relu"),
+    ("prelu", {"answer_prelu": PRELU_TEMPLATE.format(init="self.m = torch.nn.Parameter(torch.tensor(0.25))",
+                                                      forward="return torch.nn.functional.prelu(x, self.m.reshape(1))")},
+     "prelu"),
+    ("mse", function("mse", "return torch.nn.functional.mse_loss(y_pred, y)", "y_pred, y"), "mse_loss"),
+    ("bce", function("bce", "return torch.nn.MSELoss()(p, p) + torch.nn.BCELoss()(p, y)", "p, y"), "binary_cross_entropy"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_a_visible_assert_names_each_not_allowed_call(grade_id, replace, used):
+    message = visible(grade_id, replace)
+    assert message is not None and f"{grade_id if grade_id != 'prelu' else 'PReLU'} calls" in message and used in message
+    assert not verdict(grade_id, replace)[0]  # and the hidden check agrees
+
+
+@pytest.mark.parametrize("grade_id,replace,words", [
+    ("relu", function("relu", "return x >= 0"), "dtype"),
+    ("leaky_relu", function("leaky_relu", "return torch.where(x >= 0, x, m * x)", "x, m=0.1"), "default slope"),
+    ("sigmoid", function("sigmoid", "return 1 / (1 + torch.exp(-x.double()))"), "dtype"),
+    ("mse", function("mse", "return ((y_pred - y) ** 2).mean().detach()", "y_pred, y"), "gradients"),
+    ("mse", function("mse", "return ((y_pred - y) ** 2).mean(dim=0)", "y_pred, y"), "one number"),
+    ("bce", function("bce", "return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()", "p, y"), "clamp"),
+])
+def test_visible_asserts_state_the_other_rules(grade_id, replace, words):
+    message = visible(grade_id, replace)
+    assert message is not None and words in message, message
+
+
+@pytest.mark.parametrize("init,forward,words", [
+    ("self.m = torch.nn.Parameter(torch.tensor(0.01))", FORWARD_TEMPLATE, "0.25"),
+    ("self.m = torch.nn.Parameter(torch.tensor(0.25))", "return torch.where(x >= 0, x, 0.25 * x)", "self.m"),
+    ("self.m = torch.nn.Parameter(torch.tensor(0.25))", "return torch.where(x >= 0, x, self.m.item() * x)", "gradient"),
+])
+def test_visible_asserts_state_the_rules_of_prelu(init, forward, words):
+    message = visible("prelu", {"answer_prelu": PRELU_TEMPLATE.format(init=init, forward=forward)})
+    assert message is not None and words in message, message
 
 
 # ----------------------------------------------------------------------------- sigmoid
@@ -229,16 +304,7 @@ def test_leaky_relu_uses_torch():
 
 
 # ----------------------------------------------------------------------------- prelu
-PRELU = '''
-class PReLU(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        {init}
-
-    def forward(self, x):
-        {forward}
-'''
-FORWARD = "return torch.where(x >= 0, x, self.m * x)"
+PRELU, FORWARD = PRELU_TEMPLATE, FORWARD_TEMPLATE
 
 
 def prelu(init: str = "self.m = torch.nn.Parameter(torch.tensor(0.25))", forward: str = FORWARD) -> dict[str, str]:

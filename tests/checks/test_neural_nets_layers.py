@@ -290,3 +290,25 @@ def test_Z_by_hand_with_a_ready_made_linear():
     assert_rejected("Z_by_hand", by_hand("J = torch.ones(X.shape[0], 1)\n"
                                          "return torch.sigmoid(torch.nn.functional.linear(X, W.T, w_b))"),
                     "ready-made linear layer")
+
+
+# ----------------------------------------------------------------------------- visible checks
+# Every rule the notebook states is checked by a visible assert too (what `python -m autograder check`
+# shows before students submit).
+def visible(grade_id: str, replace: dict[str, str] | None = None) -> str | None:
+    return support.visible_upto(PATH, ASSIGNMENT, grade_id, replace)
+
+
+@pytest.mark.parametrize("grade_id", sorted(POINTS))
+def test_the_reference_passes_every_visible_check(grade_id):
+    assert visible(grade_id) is None
+
+
+@pytest.mark.parametrize("grade_id,body,words", [
+    ("Z_by_hand_ones", "return torch.sigmoid(X @ W + w_b)", "torch.ones"),
+    ("Z_by_hand", "J = torch.ones(X.shape[0], 1)\nreturn layer1(X)", "do not call layer1"),
+    ("Z_by_hand", "return torch.sigmoid(torch.nn.functional.linear(X, W.T, w_b))", "nor any Linear"),
+])
+def test_visible_asserts_state_the_rules_of_Z_by_hand(grade_id, body, words):
+    message = visible(grade_id, by_hand(body))
+    assert message is not None and words in message, message
