@@ -28,8 +28,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:Depreca
 ASSIGNMENT = "neural_nets"
 NOTEBOOK = "02_activations_losses.ipynb"
 PATH = SOURCE / ASSIGNMENT / NOTEBOOK
-POINTS = {"sigmoid": 1, "tanh": 1, "relu": 1, "leaky_relu": 1, "prelu": 2, "mse": 1, "bce": 1,
-          "loss_choice": 1}
+POINTS = {"sigmoid": 1, "tanh": 1, "relu": 1, "leaky_relu": 1, "prelu": 2, "activation_grad": 2,
+          "sigmoid_grad_max": 1, "mse": 1, "bce": 1, "loss_choice": 1}
 TRAINING_IDS = {"standardize", "unstandardize", "X_all", "split", "NeuralNetData", "train_dataloader",
                 "NeuralNet", "init_weights", "one_epoch", "training", "test_mse", "regression_plot"}
 
@@ -348,6 +348,78 @@ def test_prelu_uses_torch_prelu():
 
 def test_prelu_wraps_torch_prelu():
     assert_rejected("prelu", {"answer_prelu": "PReLU = torch.nn.PReLU"}, "torch.nn.PReLU")
+
+
+# ----------------------------------------------------------------------------- activation_grad
+def grad_answer(body: str) -> dict[str, str]:
+    return function("activation_grad", body, "f, x")
+
+
+@pytest.mark.parametrize("body", [
+    "x = x.detach().clone().requires_grad_(True)\nf(x).sum().backward()\nreturn x.grad",
+    "return torch.func.vmap(torch.func.grad(f))(x.detach().reshape(-1)).reshape(x.shape)",
+    "x = x.detach().requires_grad_()\nreturn torch.autograd.grad(f(x), x, torch.ones_like(x))[0]",
+    "x = x.detach().clone().requires_grad_(True)\ny = f(x)\ny.backward(torch.ones_like(y))\nreturn x.grad.detach()",
+], ids=["backward-on-sum", "torch.func", "grad-outputs", "backward-with-ones"])
+def test_activation_grad_every_autograd_way_passes(body):
+    assert_passes("activation_grad", grad_answer(body))
+
+
+def test_activation_grad_returns_f_of_x():
+    assert_rejected("activation_grad", grad_answer("x = x.detach().clone().requires_grad_(True)\ny = f(x)\n"
+                                                   "y.sum().backward()\nreturn y.detach()"),
+                    "differs from the derivative of f", "not f(x) itself")
+
+
+def test_activation_grad_accumulates_across_calls():
+    assert_rejected("activation_grad", grad_answer("x.requires_grad_(True)\nf(x).sum().backward()\nreturn x.grad"),
+                    "called again on the same x", "add up", "fresh copy")
+
+
+def test_activation_grad_by_finite_differences():
+    assert_rejected("activation_grad", grad_answer("return (f(x + 1.0) - f(x)) / 1.0"), "no autograd")
+    assert visible("activation_grad", grad_answer("return (f(x + 1.0) - f(x)) / 1.0")) is not None
+
+
+def test_activation_grad_by_fine_central_differences_in_float64():
+    # Close on smooth functions, but no autograd runs (and a kink is where it shows).
+    assert_rejected("activation_grad", grad_answer("h = 1e-6\nx = x.detach().double()\n"
+                                                   "return ((f(x + h) - f(x - h)) / (2 * h)).float()"),
+                    "no autograd")
+
+
+def test_activation_grad_detached_so_grad_is_none():
+    assert_rejected("activation_grad", grad_answer("x = x.detach().clone().requires_grad_(True) * 1\n"
+                                                   "f(x).sum().backward()\nreturn x.grad"),
+                    "not a NoneType", "x.grad")
+
+
+def test_activation_grad_summed_to_a_scalar():
+    assert_rejected("activation_grad", grad_answer("x = x.detach().clone().requires_grad_(True)\n"
+                                                   "f(x).sum().backward()\nreturn x.grad.sum()"),
+                    "one number", "not its sum")
+
+
+def test_activation_grad_that_keeps_the_graph():
+    assert_rejected("activation_grad", grad_answer("x = x.detach().clone().requires_grad_(True)\n"
+                                                   "return torch.autograd.grad(f(x).sum(), x, create_graph=True)[0]"),
+                    "still tracks gradients", "detached")
+
+
+def test_activation_grad_is_not_judged_on_a_wrong_own_activation():
+    # A wrong sigmoid is the sigmoid exercise's failure: activation_grad still passes.
+    replace = dict(function("sigmoid", "return 1 / (1 + torch.exp(x))"))
+    assert_passes("activation_grad", replace)
+
+
+def test_sigmoid_grad_max_as_a_tensor():
+    assert_rejected("sigmoid_grad_max", {"answer_sigmoid_grad_max": "sigmoid_grad_max = activation_grad(sigmoid, X).max()"},
+                    "Python number", "Tensor")
+
+
+def test_sigmoid_grad_max_of_the_sigmoid_itself():
+    assert_rejected("sigmoid_grad_max", {"answer_sigmoid_grad_max": "sigmoid_grad_max = sigmoid(X).max().item()"},
+                    "largest value of the sigmoid's derivative")
 
 
 # ----------------------------------------------------------------------------- mse
