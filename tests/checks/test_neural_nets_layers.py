@@ -312,3 +312,32 @@ def test_the_reference_passes_every_visible_check(grade_id):
 def test_visible_asserts_state_the_rules_of_Z_by_hand(grade_id, body, words):
     message = visible(grade_id, by_hand(body))
     assert message is not None and words in message, message
+
+
+@pytest.mark.parametrize("grade_id,replace,words", [
+    ("layer1", {"answer_layer1": "torch.manual_seed(0)\nnoise = torch.randn(3)\n"
+                                 "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())"},
+     "right after torch.manual_seed(0)"),
+    ("layer1", {"answer_layer1": "torch.manual_seed(0)\nlayer1 = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid())"},
+     "in_features=3"),
+    ("w_bias", {"answer_w_bias": "w_bias = torch.zeros(2)"}, "bias of layer1's Linear"),
+    ("w_weight", {"answer_w_weight": "w_weight = torch.nn.Linear(3, 2).weight.data"}, "weights of layer1's Linear"),
+    ("W", {"answer_W": "W = w_weight.reshape(3, 2)"}, "from input i to node j"),
+    ("layer_output", {"answer_layer_output": "layer_output = torch.nn.Sequential(torch.nn.Sigmoid(), torch.nn.Linear(3, 2))"},
+     "a Linear, then a Sigmoid"),
+    ("ExampleNN", example_nn(forward="return self.layer_output(self.layer2(torch.sigmoid(self.layer1(x))))"),
+     "through layer1, then layer2, then layer_output"),
+    ("Y_pred", {"answer_Y_pred": "Y_pred = example_nn.layer1(X)"}, "the whole network"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_visible_asserts_state_the_rules_of_every_item(grade_id, replace, words):
+    message = visible(grade_id, replace)
+    assert message is not None and words in message, message
+    assert not verdict(grade_id, replace)[0]  # the hidden check agrees
+
+
+def test_the_visible_check_of_layer1_keeps_the_random_state():
+    ns = notebooks.run_in_process(PATH, upto="answer_layer1")
+    before = torch.random.get_rng_state()
+    test = next(c for c in notebooks.test_cells(notebooks.read(PATH)) if notebooks.grade_id(c) == "layer1")
+    exec(notebooks.visible_part(test.source), ns)
+    assert torch.equal(torch.random.get_rng_state(), before)
