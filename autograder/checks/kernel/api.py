@@ -83,14 +83,17 @@ class TorchCalls(TorchFunctionMode):
     one are not recorded (F.mse_loss records "mse_loss" only). numpy or math on a tensor records
     no torch function of that name."""
 
-    MAX_NAMES = 200     # distinct names kept: a bounded observation whatever the student's code does
+    # A bounded observation whatever the student's code does (it can hand any function to
+    # torch.overrides.handle_torch_function): torch's own names are fewer and shorter than this.
+    MAX_NAMES, MAX_CHARS = 5000, 100
 
     def __init__(self):
         super().__init__()
         self.names: list[str] = []
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        name = str(getattr(func, "__name__", "") or "").split(".")[0].strip("_").removeprefix("special_")
+        name = str(getattr(func, "__name__", "") or "")[:self.MAX_CHARS]
+        name = name.split(".")[0].strip("_").removeprefix("special_")
         if name not in self.names and len(self.names) < self.MAX_NAMES:
             self.names.append(name)
         return func(*args, **(kwargs or {}))
