@@ -148,6 +148,40 @@ def test_visible_asserts_state_the_rules_of_prelu(init, forward, words):
     assert message is not None and words in message, message
 
 
+# ----------------------------------------------------------------------------- static pictures
+def picture_cell(monkeypatch, pictures: str | None) -> dict:
+    """Run the given cell that chooses plotly's renderers, with NN_COURSE_PICTURES set or not; plotly's
+    default renderer is restored afterwards."""
+    import plotly.io as pio
+
+    monkeypatch.setattr(pio.renderers, "default", "plotly_mimetype")  # restored at the end of the test
+    if pictures is None:
+        monkeypatch.delenv("NN_COURSE_PICTURES", raising=False)
+    else:
+        monkeypatch.setenv("NN_COURSE_PICTURES", pictures)
+    ns: dict = {}
+    cell = next(c for c in notebooks.read(PATH).cells if c.get("id") == "static-pictures")
+    exec(cell.source, ns)
+    return ns
+
+
+def test_plotly_figures_also_carry_a_picture_unless_the_grader_says_no(monkeypatch):
+    import plotly.io as pio
+
+    picture_cell(monkeypatch, None)
+    assert pio.renderers.default == "plotly_mimetype+also_picture"
+    picture_cell(monkeypatch, "0")  # what the grader and `python -m autograder check` set
+    assert pio.renderers.default == "plotly_mimetype"
+
+
+def test_no_chromium_means_no_picture_and_no_error(monkeypatch):
+    import plotly.graph_objects as go
+
+    ns = picture_cell(monkeypatch, None)
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    assert ns["AlsoPicture"]().to_mimebundle(go.Figure(go.Scatter(x=[0, 1], y=[0, 1])).to_dict()) == {}
+
+
 # ----------------------------------------------------------------------------- sigmoid
 def test_sigmoid_sign_error():
     assert_rejected("sigmoid", function("sigmoid", "return 1 / (1 + torch.exp(x))"), "differs from torch.sigmoid")
