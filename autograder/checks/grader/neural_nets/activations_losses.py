@@ -292,4 +292,5 @@ def test_sigmoid_grad_max(obs: dict) -> None:
            f"`sigmoid_grad_max` should be a Python number (use .item()), not a {obs['type']}.")
     expect(abs(obs["value"] - SIGMOID_GRAD_MAX) <= 1e-4,
            "`sigmoid_grad_max` is not the largest value of the sigmoid's derivative: take the maximum of "
-           "activation_grad(sigmoid, x) over x from -10 to 10 (where in that range is the sigmoid steepest?).")
+           "activation_grad(sigmoid, x) over x from -10 to 10 (where in that range is the sigmoid steepest?); "
+           "if activation_grad fails its own check, fix it first.")
