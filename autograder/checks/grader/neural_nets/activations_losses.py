@@ -2,7 +2,7 @@
 process. Judges what kernel/neural_nets/activations_losses.py observed against PyTorch's own
 activation and loss functions, on the same hidden inputs (rebuilt here from the kernel side's seeds).
 
-Items: sigmoid, tanh, relu, leaky_relu, prelu, mse, bce, loss_choice.
+Items: sigmoid, tanh, relu, leaky_relu, prelu, activation_grad, sigmoid_grad_max, mse, bce, loss_choice.
 
 Values are compared with `close` (elementary tensor arithmetic) rather than torch.allclose: where a
 check runs in the student's own process (nbgrader's hidden region, the in-process tests) student

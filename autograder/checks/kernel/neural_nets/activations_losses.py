@@ -1,7 +1,7 @@
 """Kernel side of the checks of source/neural_nets/02_activations_losses.ipynb: runs in the
 student's kernel. Activation functions written from their formulas, and the two loss functions.
 
-Items: sigmoid, tanh, relu, leaky_relu, prelu, mse, bce, loss_choice.
+Items: sigmoid, tanh, relu, leaky_relu, prelu, activation_grad, sigmoid_grad_max, mse, bce, loss_choice.
 
 Each observer calls the student's code on the hidden inputs built here and returns its raw
 outputs, with the names of the torch functions that ran meanwhile (`calls`: what the code really
