@@ -4,6 +4,7 @@ prints which items pass. The hidden checks, which decide the points, run only wh
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -41,7 +42,9 @@ def main(notebook: Path, timeout: float = 600.0) -> int:
     print(f"running {notebook} ({len(tests)} checked items) ...", flush=True)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="check-") as sockets:
-        run = run_plan(plan, local_kernel_manager(sockets), cwd=str(notebook.resolve().parent), env=None,
+        # The student's own environment, without the notebooks' static pictures (see sandbox.base_env).
+        env = {**os.environ, "NN_COURSE_PICTURES": "0"}
+        run = run_plan(plan, local_kernel_manager(sockets), cwd=str(notebook.resolve().parent), env=env,
                        cell_timeout=timeout, deadline=started + timeout)
     for item in run.items:
         mark = "PASS" if item.passed else "FAIL"

@@ -151,6 +151,9 @@ def base_env(threads: int) -> dict[str, str]:
         "MKL_NUM_THREADS": str(threads),
         "CUDA_VISIBLE_DEVICES": "",
         "LANG": "C.UTF-8",
+        # The notebooks' static pictures of plotly figures (kaleido, a browser per figure) are for
+        # readers without a kernel; grading needs none, and a browser must never cost a submission time.
+        "NN_COURSE_PICTURES": "0",
     }
 
 

@@ -21,7 +21,7 @@ def write(tmp_path, nb, name=NOTEBOOK):
 def test_a_right_notebook_passes_every_visible_check(tmp_path, capsys):
     assert check.main(write(tmp_path, demo.answered("neural_nets", NOTEBOOK))) == 0
     out = capsys.readouterr().out
-    assert "FAIL" not in out and "9/9 items pass" in out
+    assert "FAIL" not in out and "10/10 items pass" in out
 
 
 def test_a_wrong_answer_is_named_and_edited_visible_tests_do_not_hide_it(tmp_path, capsys):
@@ -32,6 +32,23 @@ def test_a_wrong_answer_is_named_and_edited_visible_tests_do_not_hide_it(tmp_pat
     assert check.main(write(tmp_path, nb)) == 1
     out = capsys.readouterr().out
     assert "FAIL  W (1 pt)" in out and "PASS  layer1" in out
+
+
+def test_a_broken_rule_is_named_before_submission(tmp_path, capsys):
+    """Rules the notebooks state fail a visible check, not only a hidden one: here, the bias added by
+    broadcasting instead of J built with torch.ones (01), and relu through PyTorch's own (02)."""
+    by_hand = ("def hidden_layer1_by_hand(X, W, w_b):\n"
+               "    return torch.sigmoid(X @ W + w_b)\n")
+    assert check.main(write(tmp_path, demo.answered("neural_nets", NOTEBOOK, {"answer_Z_by_hand": by_hand}))) == 1
+    out = capsys.readouterr().out
+    assert "PASS  Z_by_hand (2 pts)" in out
+    assert "FAIL  Z_by_hand_ones (1 pt): The visible checks failed" in out and "build J with torch.ones" in out
+    relu = "def relu(x):\n    return torch.relu(x)\n"
+    activations = "02_activations_losses.ipynb"
+    assert check.main(write(tmp_path, demo.answered("neural_nets", activations, {"answer_relu": relu}), activations)) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  relu (1 pt): The visible checks failed" in out and "relu calls {'relu'}" in out
+    assert "PASS  leaky_relu" in out
 
 
 def test_a_notebook_of_another_name_is_refused_with_the_names_to_use(tmp_path, capsys):

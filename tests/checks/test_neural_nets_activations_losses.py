@@ -17,6 +17,7 @@ import torch
 
 from autograder import notebooks
 from autograder.checks import items, judge
+from autograder.checks.grader.neural_nets import activations_losses as grader
 from autograder.config import SOURCE
 
 from . import support
@@ -27,8 +28,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:Depreca
 ASSIGNMENT = "neural_nets"
 NOTEBOOK = "02_activations_losses.ipynb"
 PATH = SOURCE / ASSIGNMENT / NOTEBOOK
-POINTS = {"sigmoid": 1, "tanh": 1, "relu": 1, "leaky_relu": 1, "prelu": 2, "mse": 1, "bce": 1,
-          "loss_choice": 1}
+POINTS = {"sigmoid": 1, "tanh": 1, "relu": 1, "leaky_relu": 1, "prelu": 2, "activation_grad": 2,
+          "sigmoid_grad_max": 1, "mse": 1, "bce": 1, "loss_choice": 1}
 TRAINING_IDS = {"standardize", "unstandardize", "X_all", "split", "NeuralNetData", "train_dataloader",
                 "NeuralNet", "init_weights", "one_epoch", "training", "test_mse", "regression_plot"}
 
@@ -51,6 +52,18 @@ def assert_rejected(grade_id: str, replace: dict[str, str], *words: str) -> str:
     return support.assert_rejected(verdict(grade_id, replace), grade_id, replace, *words)
 
 
+PRELU_TEMPLATE = '''
+class PReLU(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        {init}
+
+    def forward(self, x):
+        {forward}
+'''
+FORWARD_TEMPLATE = "return torch.where(x >= 0, x, self.m * x)"
+
+
 # ----------------------------------------------------------------------------- the reference
 def test_reference_passes_every_item(judge_source):
     results = judge_source(ASSIGNMENT, NOTEBOOK)
@@ -71,6 +84,102 @@ def test_grading_metadata():
         notebooks.cell(nb, f"answer_{notebooks.grade_id(c)}")
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "\\bm" not in text and text.count("$$") % 2 == 0
+
+
+# ----------------------------------------------------------------------------- visible checks
+# Every rule the notebook states is checked by a visible assert too, so that students see it before
+# they submit (`python -m autograder check` runs these asserts).
+def visible(grade_id: str, replace: dict[str, str] | None = None) -> str | None:
+    return support.visible_upto(PATH, ASSIGNMENT, grade_id, replace)
+
+
+@pytest.mark.parametrize("grade_id", sorted(POINTS))
+def test_the_reference_passes_every_visible_check(grade_id):
+    assert visible(grade_id) is None
+
+
+def test_the_visible_rule_and_the_hidden_rule_forbid_the_same_functions():
+    ns = notebooks.run_in_process(PATH, upto="answer_sigmoid")
+    assert {name: set(names) for name, names in grader.PYTORCH_VERSIONS.items()} == ns["NOT_ALLOWED"]
+    assert ns["not_allowed_calls"]("relu", lambda x: x.numpy(), torch.zeros(2)) == set(grader.TO_NUMPY) & {"numpy"}
+
+
+@pytest.mark.parametrize("grade_id,replace,used", [
+    ("sigmoid", function("sigmoid", "return torch.special.expit(x)"), "expit"),
+    ("tanh", function("tanh", "return 2 * torch.sigmoid(2 * x) - 1"), "sigmoid"),
+    ("tanh", {"answer_tanh": "def tanh(x, f=torch.tanh):\n    return f(x)\n"}, "tanh"),
+    ("tanh", {"answer_tanh": "import numpy as np\n\ndef tanh(x):\n    return torch.from_numpy(np.tanh(x.numpy()))\n"},
+     "numpy"),
+    ("relu", function("relu", "return torch.relu(x)"), "relu"),
+    ("relu", function("relu", "return torch.nn.functional.hardtanh(x, 0.0, 3e38)"), "hardtanh"),
+    ("leaky_relu", function("leaky_relu", "return torch.nn.functional.leaky_relu(x, m)", "x, m=0.01"), "leaky_relu"),
+    ("prelu", {"answer_prelu": PRELU_TEMPLATE.format(init="self.m = torch.nn.Parameter(torch.tensor(0.25))",
+                                                      forward="return torch.nn.functional.prelu(x, self.m.reshape(1))")},
+     "prelu"),
+    ("mse", function("mse", "return torch.nn.functional.mse_loss(y_pred, y)", "y_pred, y"), "mse_loss"),
+    ("bce", function("bce", "return torch.nn.MSELoss()(p, p) + torch.nn.BCELoss()(p, y)", "p, y"), "binary_cross_entropy"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_a_visible_assert_names_each_not_allowed_call(grade_id, replace, used):
+    message = visible(grade_id, replace)
+    assert message is not None and f"{grade_id if grade_id != 'prelu' else 'PReLU'} calls" in message and used in message
+    assert not verdict(grade_id, replace)[0]  # and the hidden check agrees
+
+
+@pytest.mark.parametrize("grade_id,replace,words", [
+    ("relu", function("relu", "return x >= 0"), "dtype"),
+    ("leaky_relu", function("leaky_relu", "return torch.where(x >= 0, x, m * x)", "x, m=0.1"), "default slope"),
+    ("sigmoid", function("sigmoid", "return 1 / (1 + torch.exp(-x.double()))"), "dtype"),
+    ("mse", function("mse", "return ((y_pred - y) ** 2).mean().detach()", "y_pred, y"), "gradients"),
+    ("mse", function("mse", "return ((y_pred - y) ** 2).mean(dim=0)", "y_pred, y"), "one number"),
+    ("bce", function("bce", "return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()", "p, y"), "clamp"),
+])
+def test_visible_asserts_state_the_other_rules(grade_id, replace, words):
+    message = visible(grade_id, replace)
+    assert message is not None and words in message, message
+
+
+@pytest.mark.parametrize("init,forward,words", [
+    ("self.m = torch.nn.Parameter(torch.tensor(0.01))", FORWARD_TEMPLATE, "0.25"),
+    ("self.m = torch.nn.Parameter(torch.tensor(0.25))", "return torch.where(x >= 0, x, 0.25 * x)", "self.m"),
+    ("self.m = torch.nn.Parameter(torch.tensor(0.25))", "return torch.where(x >= 0, x, self.m.item() * x)", "gradient"),
+])
+def test_visible_asserts_state_the_rules_of_prelu(init, forward, words):
+    message = visible("prelu", {"answer_prelu": PRELU_TEMPLATE.format(init=init, forward=forward)})
+    assert message is not None and words in message, message
+
+
+# ----------------------------------------------------------------------------- static pictures
+def picture_cell(monkeypatch, pictures: str | None) -> dict:
+    """Run the given cell that chooses plotly's renderers, with NN_COURSE_PICTURES set or not; plotly's
+    default renderer is restored afterwards."""
+    import plotly.io as pio
+
+    monkeypatch.setattr(pio.renderers, "default", "plotly_mimetype")  # restored at the end of the test
+    if pictures is None:
+        monkeypatch.delenv("NN_COURSE_PICTURES", raising=False)
+    else:
+        monkeypatch.setenv("NN_COURSE_PICTURES", pictures)
+    ns: dict = {}
+    cell = next(c for c in notebooks.read(PATH).cells if c.get("id") == "static-pictures")
+    exec(cell.source, ns)
+    return ns
+
+
+def test_plotly_figures_also_carry_a_picture_unless_the_grader_says_no(monkeypatch):
+    import plotly.io as pio
+
+    picture_cell(monkeypatch, None)
+    assert pio.renderers.default == "plotly_mimetype+also_picture"
+    picture_cell(monkeypatch, "0")  # what the grader and `python -m autograder check` set
+    assert pio.renderers.default == "plotly_mimetype"
+
+
+def test_no_chromium_means_no_picture_and_no_error(monkeypatch):
+    import plotly.graph_objects as go
+
+    ns = picture_cell(monkeypatch, None)
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    assert ns["AlsoPicture"]().to_mimebundle(go.Figure(go.Scatter(x=[0, 1], y=[0, 1])).to_dict()) == {}
 
 
 # ----------------------------------------------------------------------------- sigmoid
@@ -148,6 +257,65 @@ def test_relu_other_element_wise_forms_pass(body):
     assert_passes("relu", function("relu", body))
 
 
+@pytest.mark.parametrize("body", ["return x.clamp(min=0)", "return torch.nn.ReLU()(x)"])
+def test_relu_method_and_module_forms(body):
+    passed, message = verdict("relu", function("relu", body))
+    assert passed == ("ReLU" not in body), message
+
+
+# ----------------------------------------------------------------------------- calls, not names
+# The rule "do not call PyTorch's own version" is judged on the torch functions that run while the
+# check calls the student's function (a TorchFunctionMode), not on the names its code mentions.
+def test_numpy_and_math_names_off_the_tensor_path_are_not_pytorchs_own():
+    replace = {"answer_tanh": "import math\nimport numpy as np\n\n"
+                              "def tanh(x):\n"
+                              "    if not isinstance(x, torch.Tensor):  # a plain number: math's tanh\n"
+                              "        return math.tanh(x) if np.ndim(x) == 0 else np.tanh(x)\n"
+                              "    e = torch.exp(-2 * torch.abs(x))\n"
+                              "    return torch.sign(x) * (1 - e) / (1 + e)\n"}
+    assert_passes("tanh", replace)
+
+
+def test_a_helper_method_called_relu_is_not_pytorchs_own():
+    replace = {"answer_relu": "class Rectifier:\n"
+                              "    def relu(self, x):\n"
+                              "        return torch.where(x >= 0, x, torch.zeros_like(x))\n\n"
+                              "def relu(x):\n"
+                              "    return Rectifier().relu(x)\n"}
+    assert_passes("relu", replace)
+
+
+def test_numpy_tanh_on_the_tensor_is_named_as_numpy_not_as_pytorchs_own():
+    message = assert_rejected("tanh", {"answer_tanh": "import numpy as np\n\n"
+                                                      "def tanh(x):\n"
+                                                      "    return torch.from_numpy(np.tanh(x.numpy()))\n"},
+                              "NumPy", "torch's element-wise operations")
+    assert "PyTorch's own" not in message
+
+
+@pytest.mark.parametrize("replace", [
+    {"answer_tanh": "def tanh(x, f=torch.tanh):\n    return f(x)\n"},
+    {"answer_tanh": "def tanh(x):\n    return getattr(torch, 'ta' + 'nh')(x)\n"},
+    {"answer_tanh": "squash = torch.nn.Tanh()\n\ndef tanh(x):\n    return squash(x)\n"},
+], ids=["default-argument", "getattr", "module-instance"])
+def test_tanh_calling_torch_tanh_however_reached_is_rejected(replace):
+    assert_rejected("tanh", replace, "PyTorch's own `tanh`")
+
+
+@pytest.mark.parametrize("body,used", [
+    ("return torch.nn.functional.hardtanh(x, 0.0, 3e38)", "hardtanh"),
+    ("return torch.nn.functional.threshold(x, 0.0, 0.0)", "threshold"),
+    ("return torch.nn.functional.relu6(x) + torch.nn.functional.relu(x - 6)", "relu6"),
+])
+def test_relu_through_other_torch_activations_is_rejected(body, used):
+    assert_rejected("relu", function("relu", body), f"PyTorch's own `{used}`")
+
+
+def test_sigmoid_mentioning_torch_sigmoid_without_calling_it_passes():
+    assert_passes("sigmoid", function("sigmoid", "unused = torch.sigmoid  # only a name\n"
+                                                 "return 1 / (1 + torch.exp(-x))"))
+
+
 # ----------------------------------------------------------------------------- leaky_relu
 def test_leaky_relu_ignores_m():
     assert_rejected("leaky_relu", function("leaky_relu", "return torch.where(x >= 0, x, 0.01 * x)", "x, m=0.01"),
@@ -170,16 +338,7 @@ def test_leaky_relu_uses_torch():
 
 
 # ----------------------------------------------------------------------------- prelu
-PRELU = '''
-class PReLU(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        {init}
-
-    def forward(self, x):
-        {forward}
-'''
-FORWARD = "return torch.where(x >= 0, x, self.m * x)"
+PRELU, FORWARD = PRELU_TEMPLATE, FORWARD_TEMPLATE
 
 
 def prelu(init: str = "self.m = torch.nn.Parameter(torch.tensor(0.25))", forward: str = FORWARD) -> dict[str, str]:
@@ -223,6 +382,78 @@ def test_prelu_uses_torch_prelu():
 
 def test_prelu_wraps_torch_prelu():
     assert_rejected("prelu", {"answer_prelu": "PReLU = torch.nn.PReLU"}, "torch.nn.PReLU")
+
+
+# ----------------------------------------------------------------------------- activation_grad
+def grad_answer(body: str) -> dict[str, str]:
+    return function("activation_grad", body, "f, x")
+
+
+@pytest.mark.parametrize("body", [
+    "x = x.detach().clone().requires_grad_(True)\nf(x).sum().backward()\nreturn x.grad",
+    "return torch.func.vmap(torch.func.grad(f))(x.detach().reshape(-1)).reshape(x.shape)",
+    "x = x.detach().requires_grad_()\nreturn torch.autograd.grad(f(x), x, torch.ones_like(x))[0]",
+    "x = x.detach().clone().requires_grad_(True)\ny = f(x)\ny.backward(torch.ones_like(y))\nreturn x.grad.detach()",
+], ids=["backward-on-sum", "torch.func", "grad-outputs", "backward-with-ones"])
+def test_activation_grad_every_autograd_way_passes(body):
+    assert_passes("activation_grad", grad_answer(body))
+
+
+def test_activation_grad_returns_f_of_x():
+    assert_rejected("activation_grad", grad_answer("x = x.detach().clone().requires_grad_(True)\ny = f(x)\n"
+                                                   "y.sum().backward()\nreturn y.detach()"),
+                    "differs from the derivative of f", "not f(x) itself")
+
+
+def test_activation_grad_accumulates_across_calls():
+    assert_rejected("activation_grad", grad_answer("x.requires_grad_(True)\nf(x).sum().backward()\nreturn x.grad"),
+                    "called again on the same x", "add up", "fresh copy")
+
+
+def test_activation_grad_by_finite_differences():
+    assert_rejected("activation_grad", grad_answer("return (f(x + 1.0) - f(x)) / 1.0"), "no autograd")
+    assert visible("activation_grad", grad_answer("return (f(x + 1.0) - f(x)) / 1.0")) is not None
+
+
+def test_activation_grad_by_fine_central_differences_in_float64():
+    # Close on smooth functions, but no autograd runs (and a kink is where it shows).
+    assert_rejected("activation_grad", grad_answer("h = 1e-6\nx = x.detach().double()\n"
+                                                   "return ((f(x + h) - f(x - h)) / (2 * h)).float()"),
+                    "no autograd")
+
+
+def test_activation_grad_detached_so_grad_is_none():
+    assert_rejected("activation_grad", grad_answer("x = x.detach().clone().requires_grad_(True) * 1\n"
+                                                   "f(x).sum().backward()\nreturn x.grad"),
+                    "not a NoneType", "x.grad")
+
+
+def test_activation_grad_summed_to_a_scalar():
+    assert_rejected("activation_grad", grad_answer("x = x.detach().clone().requires_grad_(True)\n"
+                                                   "f(x).sum().backward()\nreturn x.grad.sum()"),
+                    "one number", "not its sum")
+
+
+def test_activation_grad_that_keeps_the_graph():
+    assert_rejected("activation_grad", grad_answer("x = x.detach().clone().requires_grad_(True)\n"
+                                                   "return torch.autograd.grad(f(x).sum(), x, create_graph=True)[0]"),
+                    "still tracks gradients", "detached")
+
+
+def test_activation_grad_is_not_judged_on_a_wrong_own_activation():
+    # A wrong sigmoid is the sigmoid exercise's failure: activation_grad still passes.
+    replace = dict(function("sigmoid", "return 1 / (1 + torch.exp(x))"))
+    assert_passes("activation_grad", replace)
+
+
+def test_sigmoid_grad_max_as_a_tensor():
+    assert_rejected("sigmoid_grad_max", {"answer_sigmoid_grad_max": "sigmoid_grad_max = activation_grad(sigmoid, X).max()"},
+                    "Python number", "Tensor")
+
+
+def test_sigmoid_grad_max_of_the_sigmoid_itself():
+    assert_rejected("sigmoid_grad_max", {"answer_sigmoid_grad_max": "sigmoid_grad_max = sigmoid(X).max().item()"},
+                    "largest value of the sigmoid's derivative")
 
 
 # ----------------------------------------------------------------------------- mse

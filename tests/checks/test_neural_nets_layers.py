@@ -16,7 +16,7 @@ from . import support
 ASSIGNMENT = "neural_nets"
 NOTEBOOK = "01_layers.ipynb"
 PATH = SOURCE / ASSIGNMENT / NOTEBOOK
-POINTS = {"layer1": 1, "w_bias": 1, "w_weight": 1, "W": 1, "Z_by_hand": 2, "layer2": 1,
+POINTS = {"layer1": 1, "w_bias": 1, "w_weight": 1, "W": 1, "Z_by_hand": 2, "Z_by_hand_ones": 1, "layer2": 1,
           "layer_output": 1, "ExampleNN": 2, "Y_pred": 1}
 # grade_ids of 03_training.ipynb (another notebook of the same assignment): must stay distinct.
 TRAINING_IDS = {"standardize", "unstandardize", "X_all", "split", "NeuralNetData", "train_dataloader",
@@ -51,7 +51,8 @@ def test_grading_metadata():
             "### BEGIN HIDDEN TESTS\n"
             f'from autograder.checks import run; run("neural_nets", "{notebooks.grade_id(c)}", globals())\n'
             "### END HIDDEN TESTS")
-        notebooks.cell(nb, f"answer_{notebooks.grade_id(c)}")  # every item has its answer cell
+        if notebooks.grade_id(c) != "Z_by_hand_ones":  # a second test of answer_Z_by_hand
+            notebooks.cell(nb, f"answer_{notebooks.grade_id(c)}")  # every item has its answer cell
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "\\bm" not in text and text.count("$$") % 2 == 0
 
@@ -128,8 +129,31 @@ def test_Z_by_hand_calls_layer1():
     assert_rejected("Z_by_hand", by_hand("J = torch.ones(X.shape[0], 1)\nreturn layer1(X)"), "uses layer1")
 
 
-def test_Z_by_hand_broadcasting_without_J():
-    assert_rejected("Z_by_hand", by_hand("return torch.sigmoid(X @ W + w_b)"), "torch.ones")
+def test_Z_by_hand_broadcasting_without_J_has_the_values_but_not_the_ones():
+    # Broadcasting adds w_b to every row too: the values (2 points) are right, J (1 point) is missing.
+    replace = by_hand("return torch.sigmoid(X @ W + w_b)")
+    assert verdict("Z_by_hand", replace) == (True, "")
+    assert_rejected("Z_by_hand_ones", replace, "torch.ones", "J")
+
+
+@pytest.mark.parametrize("J", ["torch.ones(X.shape[0], 1)", "torch.ones_like(X[:, :1])", "X.new_ones(len(X), 1)",
+                               "torch.ones((X.shape[0], 1), dtype=X.dtype)"])
+def test_Z_by_hand_ones_every_way_to_call_torch_ones_passes(J):
+    replace = by_hand(f"J = {J}\nreturn torch.sigmoid(X @ W + J @ w_b.reshape(1, 2))")
+    assert verdict("Z_by_hand_ones", replace) == (True, "")
+
+
+def test_Z_by_hand_ones_is_judged_on_calls_not_names():
+    # The name `ones` is in the code, but J is made with torch.full: no torch.ones runs.
+    replace = by_hand("ones = torch.full((X.shape[0], 1), 1.0)\nreturn torch.sigmoid(X @ W + ones @ w_b.reshape(1, 2))")
+    assert verdict("Z_by_hand", replace) == (True, "")
+    assert_rejected("Z_by_hand_ones", replace, "torch.ones")
+
+
+def test_Z_by_hand_calling_a_linear_through_an_alias_is_rejected():
+    replace = by_hand("J = torch.ones(X.shape[0], 1)\nf = getattr(torch.nn.functional, 'lin' + 'ear')\n"
+                      "return torch.sigmoid(f(X, W.T, w_b))")
+    assert_rejected("Z_by_hand", replace, "ready-made linear layer")
 
 
 def test_Z_by_hand_J_with_20_rows_hard_coded():
@@ -313,3 +337,56 @@ def test_ExampleNN_copying_a_global_layer_is_its_own():
         .replace("self.layer2 = layer2", "self.layer2 = copy.deepcopy(layer2)") \
         .replace("self.layer_output = layer_output", "self.layer_output = copy.deepcopy(layer_output)")
     assert verdict("ExampleNN", {"answer_ExampleNN": "import copy\n" + own_copy}) == (True, "")
+
+
+# ----------------------------------------------------------------------------- visible checks
+# Every rule the notebook states is checked by a visible assert too (what `python -m autograder check`
+# shows before students submit).
+def visible(grade_id: str, replace: dict[str, str] | None = None) -> str | None:
+    return support.visible_upto(PATH, ASSIGNMENT, grade_id, replace)
+
+
+@pytest.mark.parametrize("grade_id", sorted(POINTS))
+def test_the_reference_passes_every_visible_check(grade_id):
+    assert visible(grade_id) is None
+
+
+@pytest.mark.parametrize("grade_id,body,words", [
+    ("Z_by_hand_ones", "return torch.sigmoid(X @ W + w_b)", "torch.ones"),
+    ("Z_by_hand", "J = torch.ones(X.shape[0], 1)\nreturn layer1(X)", "do not call layer1"),
+    ("Z_by_hand", "return torch.sigmoid(torch.nn.functional.linear(X, W.T, w_b))", "nor any Linear"),
+])
+def test_visible_asserts_state_the_rules_of_Z_by_hand(grade_id, body, words):
+    message = visible(grade_id, by_hand(body))
+    assert message is not None and words in message, message
+
+
+@pytest.mark.parametrize("grade_id,replace,words", [
+    ("layer1", {"answer_layer1": "torch.manual_seed(0)\nnoise = torch.randn(3)\n"
+                                 "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())"},
+     "right after torch.manual_seed(0)"),
+    ("layer1", {"answer_layer1": "torch.manual_seed(0)\nlayer1 = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid())"},
+     "in_features=3"),
+    ("w_bias", {"answer_w_bias": "w_bias = torch.zeros(2)"}, "bias of layer1's Linear"),
+    ("w_weight", {"answer_w_weight": "w_weight = torch.nn.Linear(3, 2).weight.data"}, "weights of layer1's Linear"),
+    ("W", {"answer_W": "W = w_weight.reshape(3, 2)"}, "from input i to node j"),
+    ("layer_output", {"answer_layer_output": "layer_output = torch.nn.Sequential(torch.nn.Sigmoid(), torch.nn.Linear(3, 2))"},
+     "a Linear, then a Sigmoid"),
+    ("ExampleNN", {"answer_ExampleNN": REUSES_GLOBALS}, "two ExampleNN() share layers"),
+    ("ExampleNN", {"answer_ExampleNN": SHARED_ON_THE_CLASS}, "build new layers in __init__"),
+    ("ExampleNN", example_nn(forward="return self.layer_output(self.layer2(torch.sigmoid(self.layer1(x))))"),
+     "through layer1, then layer2, then layer_output"),
+    ("Y_pred", {"answer_Y_pred": "Y_pred = example_nn.layer1(X)"}, "the whole network"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_visible_asserts_state_the_rules_of_every_item(grade_id, replace, words):
+    message = visible(grade_id, replace)
+    assert message is not None and words in message, message
+    assert not verdict(grade_id, replace)[0]  # the hidden check agrees
+
+
+def test_the_visible_check_of_layer1_keeps_the_random_state():
+    ns = notebooks.run_in_process(PATH, upto="answer_layer1")
+    before = torch.random.get_rng_state()
+    test = next(c for c in notebooks.test_cells(notebooks.read(PATH)) if notebooks.grade_id(c) == "layer1")
+    exec(notebooks.visible_part(test.source), ns)
+    assert torch.equal(torch.random.get_rng_state(), before)

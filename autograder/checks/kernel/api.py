@@ -24,6 +24,7 @@ import io
 import types
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 # The mime type an observation travels under, from the kernel to the grader.
 OBSERVATION_MIME = "application/vnd.nn-course.observation+json"
@@ -71,6 +72,37 @@ def call(name: str, function, *args, **kwargs):
             f"`{name}` raised {type(err).__name__} when the check called it. "
             f"Call it yourself on a few inputs of your own to find out why."
         ) from None
+
+
+class TorchCalls(TorchFunctionMode):
+    """While active (`with TorchCalls() as calls:`), records the short name of every torch function
+    that runs, however it was reached: torch.tanh, x.tanh(), torch.nn.Tanh()(x), an alias, a
+    default argument, getattr(torch, "tanh")... all record "tanh" (the underscores around a name,
+    as in x.relu_() or F.threshold's "_threshold", and torch.special's "special_" prefix are
+    dropped; np.tanh(x) records "array", for x.__array__). Functions that torch runs inside a recorded
+    one are not recorded (F.mse_loss records "mse_loss" only). numpy or math on a tensor records
+    no torch function of that name."""
+
+    # A bounded observation whatever the student's code does (it can hand any function to
+    # torch.overrides.handle_torch_function): torch's own names are fewer and shorter than this.
+    MAX_NAMES, MAX_CHARS = 5000, 100
+
+    def __init__(self):
+        super().__init__()
+        self.names: list[str] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = str(getattr(func, "__name__", "") or "")[:self.MAX_CHARS]
+        name = name.split(".")[0].strip("_").removeprefix("special_")
+        if name not in self.names and len(self.names) < self.MAX_NAMES:
+            self.names.append(name)
+        return func(*args, **(kwargs or {}))
+
+
+def call_recording(name: str, calls: TorchCalls, function, *args, **kwargs):
+    """`call`, with `calls` recording the torch functions that run meanwhile."""
+    with calls:
+        return call(name, function, *args, **kwargs)
 
 
 def plain(value):

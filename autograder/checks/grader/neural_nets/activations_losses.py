@@ -2,7 +2,7 @@
 process. Judges what kernel/neural_nets/activations_losses.py observed against PyTorch's own
 activation and loss functions, on the same hidden inputs (rebuilt here from the kernel side's seeds).
 
-Items: sigmoid, tanh, relu, leaky_relu, prelu, mse, bce, loss_choice.
+Items: sigmoid, tanh, relu, leaky_relu, prelu, activation_grad, sigmoid_grad_max, mse, bce, loss_choice.
 
 Values are compared with `close` (elementary tensor arithmetic) rather than torch.allclose: where a
 check runs in the student's own process (nbgrader's hidden region, the in-process tests) student
@@ -32,12 +32,42 @@ WHAT_TO_USE = {
 }
 
 
+# PyTorch's own versions of what each exercise writes, by the short name the kernel side records
+# for a call (torch.tanh, x.tanh(), torch.nn.Tanh()(x) and F.tanh all record "tanh"). Element-wise
+# primitives (exp, abs, sign, where, clamp, maximum, comparisons, arithmetic, log, mean) are allowed.
+_SIGMOID = frozenset({"sigmoid", "expit", "logsigmoid", "silu"})
+_TANH = frozenset({"tanh", "hardtanh", "tanhshrink"}) | _SIGMOID
+_RELU = frozenset({"relu", "relu6", "hardtanh", "threshold", "leaky_relu", "prelu", "prelu_kernel",
+                   "rrelu", "elu", "selu", "celu"})
+PYTORCH_VERSIONS = {
+    "sigmoid": _SIGMOID,
+    "tanh": _TANH,
+    "relu": _RELU,
+    "leaky_relu": _RELU,
+    "PReLU": _RELU,
+    "mse": frozenset({"mse_loss", "smooth_l1_loss", "huber_loss"}),
+    "bce": frozenset({"binary_cross_entropy", "binary_cross_entropy_with_logits"}),
+}
+
+# What a tensor goes through on its way into NumPy (np.tanh(x), x.numpy()): the exercises compute
+# with torch's element-wise operations.
+TO_NUMPY = frozenset({"array", "numpy"})  # x.__array__(), x.numpy()
+
+
 # ----------------------------------------------------------------------------- shared helpers
+def pytorch_version_called(name: str, calls) -> str | None:
+    """The first of PyTorch's own versions of `name` among the torch functions `calls` records."""
+    return next((c for c in calls if c in PYTORCH_VERSIONS[name]), None)
+
+
 def _no_torch_version(name: str, obs: dict) -> None:
-    used = obs["torch_version"]
+    used = pytorch_version_called(name, obs["calls"])
     expect(used is None,
-           f"`{name}` uses PyTorch's own `{used}`: implement it from the formula with "
+           f"`{name}` calls PyTorch's own `{used}`: implement it from the formula with "
            f"{WHAT_TO_USE[name]}.")
+    expect(not TO_NUMPY & set(obs["calls"]),
+           f"`{name}` turns its tensor into a NumPy array (np.tanh(x), x.numpy()...): compute with "
+           f"torch's element-wise operations, {WHAT_TO_USE[name]}.")
 
 
 def _judge_tensor(name: str, out, x: torch.Tensor, expected: torch.Tensor, reference: str,
@@ -101,7 +131,6 @@ PRELU_INITIAL = 0.25        # torch.nn.PReLU's initial slope
 
 def test_prelu(obs: dict) -> None:
     expect(not obs["is_torch_prelu"], "`PReLU` is PyTorch's own torch.nn.PReLU: write the class yourself.")
-    _no_torch_version("PReLU", obs)
     expect(obs["m_type"] != "NoneType",
            "PReLU has no attribute m: store the slope as self.m in __init__.")
     expect(obs["m_is_parameter"],
@@ -110,6 +139,7 @@ def test_prelu(obs: dict) -> None:
     expect(obs["m_registered"],
            "PReLU's m is a Parameter but not registered in the module: assign it as self.m after "
            "super().__init__().")
+    _no_torch_version("PReLU", obs)
     m = obs["m_initial"]
     expect(m.numel() == 1, f"PReLU's m should hold one number (one slope for the layer), not {m.numel()}.")
     weight = torch.tensor([PRELU_INITIAL])
@@ -196,3 +226,71 @@ def test_loss_choice(obs: dict) -> None:
            f"{wrong} of the {len(LOSS_CHOICE)} choices {'is' if wrong == 1 else 'are'} wrong: is the output "
            "a continuous number, "
            "or one or more classes (yes/no for each)?")
+
+
+# ----------------------------------------------------------------------------- activation_grad
+AUTOGRAD = frozenset({"grad", "backward"})   # torch.autograd.grad (also inside torch.func), .backward()
+DERIVATIVES = {   # of the true activations, in float64: the student's own are compared with these
+    "sigmoid": ("σ(x)(1 − σ(x))", lambda x: torch.sigmoid(x) * (1 - torch.sigmoid(x))),
+    "tanh": ("1 − tanh(x)²", lambda x: 1 - torch.tanh(x) ** 2),
+    "relu": ("1 for x > 0 and 0 for x < 0", lambda x: (x > 0).to(x.dtype)),
+}
+TRUE_ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu}
+
+
+def _autograd_derivative(f, x: torch.Tensor) -> torch.Tensor:
+    x = x.detach().clone().requires_grad_(True)
+    return torch.autograd.grad(f(x).sum(), x)[0]
+
+
+def _judge_grad(first, second, x: torch.Tensor, expected: torch.Tensor, what: str) -> None:
+    for out in (first, second):
+        expect(isinstance(out, torch.Tensor),
+               f"`activation_grad` should return a torch.Tensor, not a {out}: the gradient autograd puts in "
+               "x.grad (None when x does not require gradients or is not the tensor backward reached).")
+    expect(not (first.numel() == 1 and x.numel() > 1),
+           "`activation_grad` returned one number: return the gradient itself, one derivative per element "
+           "of x (the shape of x), not its sum or mean.")
+    expect(tuple(first.shape) == tuple(x.shape),
+           f"`activation_grad` returned shape {tuple(first.shape)} for an x of shape {tuple(x.shape)}: "
+           "return one derivative per element of x.")
+    expect(first.dtype == x.dtype, f"`activation_grad` returned {first.dtype} for a {x.dtype} x: keep x's dtype.")
+    expect(close(first, expected, ATOL, RTOL),
+           f"`activation_grad(f, x)` differs from the derivative of f by more than {TOLERANCE} for {what}: "
+           "return the gradient of f(x).sum() with respect to x (x.grad after backward), not f(x) itself "
+           "or a finite difference.")
+    expect(close(second, expected, ATOL, RTOL),
+           "`activation_grad` is right the first time and wrong when called again on the same x: the "
+           "gradients add up in x.grad from one call to the next. Work on a fresh copy, "
+           "x = x.detach().clone().requires_grad_(True), in every call.")
+
+
+def test_activation_grad(obs: dict) -> None:
+    expect(AUTOGRAD & set(obs["calls"]),
+           "`activation_grad` runs no autograd (neither torch.autograd.grad nor .backward()): compute "
+           "the derivative with autograd, as the exercise says.")
+    for name, results in obs["unseen"].items():
+        for x, (first, second) in zip(kernel.grad_inputs(), results, strict=True):
+            _judge_grad(first, second, x, _autograd_derivative(kernel.UNSEEN[name], x), "functions you do not see")
+    expect(not obs["tracks_gradient"],
+           "`activation_grad` returns a tensor that still tracks gradients: return it detached "
+           "(.detach(), or no create_graph=True), so that it can be plotted and used as a number.")
+    x = kernel.own_input()
+    for name, own in obs["own"].items():
+        formula, derivative = DERIVATIVES[name]
+        values = own["values"]
+        if not (isinstance(values, torch.Tensor) and close(values, TRUE_ACTIVATIONS[name](x), ATOL, RTOL)):
+            continue  # a wrong activation is that exercise's failure, not this one's
+        _judge_grad(*own["grads"], x, derivative(x.to(torch.float64)), f"your {name} (its derivative is {formula})")
+
+
+SIGMOID_GRAD_MAX = 0.25     # σ'(0) = σ(0)(1 − σ(0))
+
+
+def test_sigmoid_grad_max(obs: dict) -> None:
+    expect(obs["value"] is not None,
+           f"`sigmoid_grad_max` should be a Python number (use .item()), not a {obs['type']}.")
+    expect(abs(obs["value"] - SIGMOID_GRAD_MAX) <= 1e-4,
+           "`sigmoid_grad_max` is not the largest value of the sigmoid's derivative: take the maximum of "
+           "activation_grad(sigmoid, x) over x from -10 to 10 (where in that range is the sigmoid steepest?); "
+           "if activation_grad fails its own check, fix it first.")

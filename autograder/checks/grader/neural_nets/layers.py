@@ -3,7 +3,7 @@ forward pass. Runs in the grader's process only: the references, tolerances and 
 observations come from ``autograder/checks/kernel/neural_nets/layers.py``; the hidden inputs are
 rebuilt here from the same seeds.
 
-Items: layer1, w_bias, w_weight, W, Z_by_hand, layer2, layer_output, ExampleNN, Y_pred.
+Items: layer1, w_bias, w_weight, W, Z_by_hand, Z_by_hand_ones, layer2, layer_output, ExampleNN, Y_pred.
 
 Values are compared with `close` (elementary tensor arithmetic) rather than torch.allclose: when
 a check runs in the student's own process (nbgrader's hidden region, the in-process tests) student
@@ -23,6 +23,10 @@ OUT_FEATURES = {"layer1": 2, "layer2": 3, "layer_output": 2}
 # (in_features, out_features) of each layer of the lecture's ExampleNN
 LAYERS = {name: (n_in, OUT_FEATURES[name]) for name, n_in in kernel.IN_FEATURES.items()}
 BY_HAND = kernel.BY_HAND
+# Torch functions (as the kernel side records their calls) of a ready-made linear layer: layer1(X)
+# and torch.nn.Linear run "linear"; and the ways to build the all-ones J.
+READY_MADE_LINEAR = frozenset({"linear", "addmm", "bilinear"})
+ONES = frozenset({"ones", "ones_like", "new_ones"})
 
 
 # ----------------------------------------------------------------------------- shared helpers
@@ -117,12 +121,9 @@ def test_W(obs: dict) -> None:
 def test_Z_by_hand(obs: dict) -> None:
     expect(not obs["uses_layer1"],
            f"`{BY_HAND}` uses layer1: compute Z by hand from its arguments X, W and w_b.")
-    expect(not obs["uses_linear"],
+    expect(not READY_MADE_LINEAR & set(obs["calls"]),
            f"`{BY_HAND}` uses a ready-made linear layer: write the matrix product X @ W and the bias "
            "term yourself.")
-    expect(obs["uses_ones"],
-           f"`{BY_HAND}` should build the all-ones matrix J with torch.ones (J_{{N,1}} w_b puts the "
-           "bias on every row).")
     for (seed, rows), out in zip(kernel.BY_HAND_CASES, obs["outputs"]):
         X, W, w_b = kernel.by_hand_case(seed, rows)
         expect(isinstance(out, torch.Tensor), f"`{BY_HAND}` should return a torch.Tensor, not a {out}.")
@@ -143,6 +144,12 @@ def test_Z_by_hand(obs: dict) -> None:
                and _shape(own) == _shape(reference) and close(own, reference, ATOL),
                f"`{BY_HAND}(X, W, w_bias)` differs from layer1(X): check that W is w_weight.T and "
                "w_bias is layer1's bias.")
+
+
+def test_Z_by_hand_ones(obs: dict) -> None:
+    expect(ONES & set(obs["calls"]),
+           f"`{BY_HAND}` does not build J with torch.ones: make J = torch.ones(N, 1) with N = X.shape[0], "
+           "then add J @ w_b.reshape(1, 2), which puts the bias on every row (J_{N,1} w_b).")
 
 
 # ----------------------------------------------------------------------------- layer2, layer_output

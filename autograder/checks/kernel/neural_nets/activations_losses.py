@@ -1,38 +1,22 @@
 """Kernel side of the checks of source/neural_nets/02_activations_losses.ipynb: runs in the
 student's kernel. Activation functions written from their formulas, and the two loss functions.
 
-Items: sigmoid, tanh, relu, leaky_relu, prelu, mse, bce, loss_choice.
+Items: sigmoid, tanh, relu, leaky_relu, prelu, activation_grad, sigmoid_grad_max, mse, bce, loss_choice.
 
 Each observer calls the student's code on the hidden inputs built here and returns its raw
-outputs, with the facts the verdict needs (which of PyTorch's own versions the code looks up). It
-knows no right answer: the grader side (grader/neural_nets/activations_losses.py) judges.
+outputs, with the names of the torch functions that ran meanwhile (`calls`: what the code really
+called, however it reached them; the grader decides which of them are PyTorch's own version of the
+exercise). It knows no right answer: the grader side (grader/neural_nets/activations_losses.py)
+judges.
 """
 
 from __future__ import annotations
 
-import dis
 import types
 
 import torch
 
-from autograder.checks.kernel.api import call, expect, need, plain
-
-# The names of PyTorch's own versions of what the student writes; the observers report the first
-# one the student's code looks up (the grader fails the item on it).
-_SIGMOID = ("sigmoid", "sigmoid_", "expit", "Sigmoid", "logsigmoid", "LogSigmoid", "silu", "SiLU")
-_TANH = ("tanh", "tanh_", "Tanh", "Tanhshrink", "hardtanh") + _SIGMOID
-_RELU = ("relu", "relu_", "ReLU", "relu6", "ReLU6", "leaky_relu", "leaky_relu_", "LeakyReLU",
-         "prelu", "PReLU", "_prelu_kernel", "rrelu", "RReLU", "threshold", "Threshold")
-TORCH_VERSIONS = {
-    "sigmoid": _SIGMOID,
-    "tanh": _TANH,
-    "relu": _RELU,
-    "leaky_relu": _RELU,
-    "PReLU": _RELU,
-    "mse": ("mse_loss", "MSELoss"),
-    "bce": ("binary_cross_entropy", "BCELoss", "binary_cross_entropy_with_logits", "BCEWithLogitsLoss"),
-}
-
+from autograder.checks.kernel.api import TorchCalls, call, call_recording, expect, need, plain
 
 # ----------------------------------------------------------------------------- hidden inputs
 def activation_inputs() -> list[torch.Tensor]:
@@ -70,50 +54,6 @@ def loss_cases(kind: str) -> list[tuple[torch.Tensor, torch.Tensor]]:
 
 
 # ----------------------------------------------------------------------------- reading student code
-def _from_torch(value) -> bool:
-    module = getattr(value, "__module__", None) or getattr(type(value), "__module__", "") or ""
-    return module == "torch" or module.startswith("torch.")
-
-
-def _uses_torch_version(function, names) -> str | None:
-    """The first of `names` that `function` looks up as an attribute (torch.sigmoid, x.sigmoid(),
-    F.relu, torch.nn.PReLU...) or as a global bound to PyTorch's function of that name; functions of
-    the notebook that it calls are followed too. None when it uses none of them."""
-    seen, todo = set(), [function]
-    while todo:
-        current = todo.pop()
-        code = getattr(current, "__code__", None)
-        if code is None or code in seen:
-            continue
-        seen.add(code)
-        scope = getattr(current, "__globals__", {})
-        codes = [code]
-        while codes:
-            c = codes.pop()
-            for ins in dis.get_instructions(c):
-                if ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and ins.argval in names:
-                    return str(ins.argval)
-                if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME") and ins.argval in scope:
-                    value = scope[ins.argval]
-                    if getattr(value, "__name__", None) in names and _from_torch(value):
-                        return str(value.__name__)
-                    if isinstance(value, types.FunctionType) and value.__globals__ is scope:
-                        todo.append(value)
-                    elif isinstance(value, type) and value.__module__ == scope.get("__name__"):
-                        todo.extend(v for v in vars(value).values() if isinstance(v, types.FunctionType))
-            codes.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
-    return None
-
-
-def _torch_version_used(name: str, *functions) -> str | None:
-    """The first of PyTorch's own versions of `name` that one of `functions` uses, or None."""
-    for function in functions:
-        used = _uses_torch_version(function, TORCH_VERSIONS[name])
-        if used is not None:
-            return used
-    return None
-
-
 def _result(value):
     """A plain tensor result, or the name of its type (the grader then says what is wrong)."""
     if type(value) in (torch.Tensor, torch.nn.Parameter):
@@ -125,9 +65,13 @@ def _result(value):
 def _observe_function(ns: dict, name: str) -> dict:
     function = need(ns, name, None, f"the function {name}(x)")
     expect(callable(function), f"`{name}` should be a function.")
-    obs = {"torch_version": _torch_version_used(name, function)}
-    if obs["torch_version"] is None:  # otherwise that alone decides the item: nothing to call
-        obs["outputs"] = [_result(call(name, function, x.clone())) for x in activation_inputs()]
+    calls = TorchCalls()
+    inputs = activation_inputs()
+    obs = {"outputs": [_result(call_recording(name, calls, function, x.clone())) for x in inputs]}
+    if name == "leaky_relu":
+        obs["slopes"] = [[_result(call_recording(name, calls, function, x.clone(), m)) for x in inputs]
+                         for m in SLOPES]
+    obs["calls"] = calls.names
     return obs
 
 
@@ -144,22 +88,15 @@ def observe_relu(ns: dict) -> dict:
 
 
 def observe_leaky_relu(ns: dict) -> dict:
-    obs = _observe_function(ns, "leaky_relu")  # with the default m
-    if obs["torch_version"] is None:
-        function = ns["leaky_relu"]
-        obs["slopes"] = [[_result(call("leaky_relu", function, x.clone(), m)) for x in activation_inputs()]
-                         for m in SLOPES]
-    return obs
+    return _observe_function(ns, "leaky_relu")  # with the default m, then with the SLOPES
 
 
 # ----------------------------------------------------------------------------- PReLU
 def observe_prelu(ns: dict) -> dict:
     cls = need(ns, "PReLU", type, "the class PReLU(torch.nn.Module)")
     expect(issubclass(cls, torch.nn.Module), "`PReLU` should be a class that inherits from torch.nn.Module.")
-    methods = [v for v in vars(cls).values() if isinstance(v, types.FunctionType)]
-    obs = {"is_torch_prelu": issubclass(cls, torch.nn.PReLU),
-           "torch_version": _torch_version_used("PReLU", *methods)}
-    if obs["is_torch_prelu"] or obs["torch_version"] is not None:
+    obs = {"is_torch_prelu": issubclass(cls, torch.nn.PReLU)}
+    if obs["is_torch_prelu"]:
         return obs  # that alone decides the item: nothing to call
     with torch.random.fork_rng(devices=[]):
         model = call("PReLU()", cls)
@@ -172,17 +109,19 @@ def observe_prelu(ns: dict) -> dict:
         return obs
     obs["m_initial"] = plain(m)
     inputs = activation_inputs()
+    calls = TorchCalls()  # what forward calls
     with torch.no_grad():
-        obs["outputs"] = [_result(call("PReLU.forward", model, x.clone())) for x in inputs]
+        obs["outputs"] = [_result(call_recording("PReLU.forward", calls, model, x.clone())) for x in inputs]
     # A backward pass: the slope must receive a gradient, like any weight.
-    out = call("PReLU.forward", model, inputs[1].clone())
+    out = call_recording("PReLU.forward", calls, model, inputs[1].clone())
     if isinstance(out, torch.Tensor) and out.requires_grad:
         call("PReLU.forward(...).sum().backward", lambda: out.sum().backward())
     obs["grad"] = None if m.grad is None else plain(m.grad)
     # Another slope: forward must follow m.
     with torch.no_grad():
         m.fill_(PRELU_CHANGED)
-        obs["changed"] = [_result(call("PReLU.forward", model, x.clone())) for x in inputs]
+        obs["changed"] = [_result(call_recording("PReLU.forward", calls, model, x.clone())) for x in inputs]
+    obs["calls"] = calls.names
     return obs
 
 
@@ -190,15 +129,14 @@ def observe_prelu(ns: dict) -> dict:
 def _observe_loss(ns: dict, name: str) -> dict:
     function = need(ns, name, None, f"the function {name}")
     expect(callable(function), f"`{name}` should be a function of two tensors.")
-    obs = {"torch_version": _torch_version_used(name, function)}
-    if obs["torch_version"] is not None:
-        return obs  # that alone decides the item: nothing to call
+    calls = TorchCalls()
     cases = loss_cases(name)
-    obs["values"] = [_result(call(name, function, a.clone(), b.clone())) for a, b in cases]
+    obs = {"values": [_result(call_recording(name, calls, function, a.clone(), b.clone())) for a, b in cases]}
     # The gradient with respect to the predictions, on the last case (inside (0, 1) for bce).
     a, b = cases[-1]
     a = a.clone().requires_grad_(True)
-    value = call(name, function, a, b.clone())
+    value = call_recording(name, calls, function, a, b.clone())
+    obs["calls"] = calls.names
     obs["tracks_gradient"] = isinstance(value, torch.Tensor) and value.requires_grad and value.numel() == 1
     if obs["tracks_gradient"]:
         call(f"{name}(...).backward", lambda: value.reshape(()).backward())
@@ -219,3 +157,59 @@ def observe_loss_choice(ns: dict) -> dict:
     choice = need(ns, "loss_choice", dict, "task description → 'mse' or 'bce'")
     return {"choice": [[k if isinstance(k, str) else repr(k), v if isinstance(v, str) else f"<{type(v).__name__}>"]
                        for k, v in choice.items()]}
+
+
+# ----------------------------------------------------------------------------- activation_grad
+# Element-wise functions the student has not seen, whose derivatives activation_grad must find.
+UNSEEN = {
+    "x ** 3": lambda x: x ** 3,
+    "torch.sin": torch.sin,
+    "a kink at 0": lambda x: torch.where(x > 0, x ** 2, 0.5 * x),
+    "log(1 + e^x)": lambda x: torch.log1p(torch.exp(x)),
+}
+OWN = ("sigmoid", "tanh", "relu")   # the student's own activations (where they are right)
+
+
+def grad_inputs() -> list[torch.Tensor]:
+    """Hidden inputs of activation_grad, made anew for every call (student code may change them):
+    a range with 0, a matrix, and a tensor that already requires gradients."""
+    g = torch.Generator().manual_seed(6031)
+    return [torch.linspace(-10.0, 10.0, 201), torch.randn(3, 4, generator=g) * 4,
+            torch.linspace(-3.0, 3.0, 13).requires_grad_(True)]
+
+
+def own_input() -> torch.Tensor:
+    """Where the student's own activations are differentiated: no 0, where some are not differentiable."""
+    return torch.linspace(-10.0, 10.0, 200)
+
+
+def _twice(calls: TorchCalls, function, f, x: torch.Tensor, tracks: list) -> list:
+    """activation_grad(f, x) twice on the same x (gradients must not add up from call to call)."""
+    results = []
+    for _ in range(2):
+        value = call_recording("activation_grad", calls, function, f, x)
+        tracks.append(isinstance(value, torch.Tensor) and value.requires_grad)
+        results.append(_result(value))
+    return results
+
+
+def observe_activation_grad(ns: dict) -> dict:
+    function = need(ns, "activation_grad", None, "the function activation_grad(f, x)")
+    expect(callable(function), "`activation_grad` should be a function of f and x.")
+    calls, tracks = TorchCalls(), []
+    obs = {"unseen": {name: [_twice(calls, function, f, x, tracks) for x in grad_inputs()]
+                      for name, f in UNSEEN.items()},
+           "own": {}}
+    for name in OWN:
+        own = ns.get(name)
+        if callable(own):
+            values = call(name, own, own_input())
+            obs["own"][name] = {"values": _result(values),
+                                "grads": _twice(calls, function, own, own_input(), tracks)}
+    obs["calls"], obs["tracks_gradient"] = calls.names, any(tracks)
+    return obs
+
+
+def observe_sigmoid_grad_max(ns: dict) -> dict:
+    value = need(ns, "sigmoid_grad_max", None, "the largest value of the sigmoid's derivative")
+    return {"type": type(value).__name__, "value": float(value) if type(value) in (float, int) else None}

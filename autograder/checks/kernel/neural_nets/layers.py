@@ -3,17 +3,15 @@ its forward pass. Sent into the student's kernel: it reads the student's objects
 hidden inputs, and never computes a right answer (the grader side,
 ``autograder/checks/grader/neural_nets/layers.py``, judges).
 
-Items: layer1, w_bias, w_weight, W, Z_by_hand, layer2, layer_output, ExampleNN, Y_pred.
+Items: layer1, w_bias, w_weight, W, Z_by_hand, Z_by_hand_ones, layer2, layer_output, ExampleNN, Y_pred.
 """
 
 from __future__ import annotations
 
-import dis
-import types
-
 import torch
 
-from autograder.checks.kernel.api import StudentCodeError, call, expect, global_names, need, plain
+from autograder.checks.kernel.api import (StudentCodeError, TorchCalls, call, call_recording, expect, global_names,
+                                          need, plain)
 
 SEED_EXAMPLE_NN = 20240     # seed the ExampleNN observer creates its instance with (fork_rng)
 IN_FEATURES = {"layer1": 3, "layer2": 2, "layer_output": 3}  # input width of each layer's hidden inputs
@@ -99,19 +97,6 @@ def _layer1_linear(ns: dict, item: str):
     return linear
 
 
-def _attribute_names(function) -> set[str]:
-    """Attribute and global names the function's code (and nested code) looks up."""
-    names, codes = set(), [getattr(function, "__code__", None)]
-    while codes:
-        code = codes.pop()
-        if code is None:
-            continue
-        names.update(str(i.argval) for i in dis.get_instructions(code)
-                     if i.opname in ("LOAD_ATTR", "LOAD_METHOD", "LOAD_GLOBAL", "LOAD_NAME"))
-        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
-    return names
-
-
 # ----------------------------------------------------------------------------- layer1, layer2, layer_output
 def observe_layer1(ns: dict) -> dict:
     return _observe_sequential(ns, "layer1")
@@ -146,19 +131,20 @@ def observe_W(ns: dict) -> dict:
 
 
 # ----------------------------------------------------------------------------- Z_by_hand
-def observe_Z_by_hand(ns: dict) -> dict:
+def _by_hand_function(ns: dict):
     function = need(ns, BY_HAND, None, "the function that computes Z by hand")
     expect(callable(function), f"`{BY_HAND}` should be a function of X, W and w_b.")
-    names = _attribute_names(function)
-    obs = {
-        "uses_layer1": "layer1" in global_names(function),
-        "uses_linear": bool(names & {"Linear", "linear", "addmm"}),
-        "uses_ones": any("ones" in n for n in names),
-        "outputs": [],
-    }
+    return function
+
+
+def observe_Z_by_hand(ns: dict) -> dict:
+    function = _by_hand_function(ns)
+    calls = TorchCalls()   # the torch functions it runs: a ready-made linear layer shows as "linear"
+    obs = {"uses_layer1": "layer1" in global_names(function), "outputs": []}
     for seed, rows in BY_HAND_CASES:
         X, W, w_b = by_hand_case(seed, rows)
-        obs["outputs"].append(_tensor_or_type(call(BY_HAND, function, X, W, w_b)))
+        obs["outputs"].append(_tensor_or_type(call_recording(BY_HAND, calls, function, X, W, w_b)))
+    obs["calls"] = calls.names
     # With the student's own W and w_bias it should reproduce layer1 (only when those are usable,
     # so that a wrong W is not counted twice).
     W, w_bias, layer1 = ns.get("W"), ns.get("w_bias"), ns.get("layer1")
@@ -169,6 +155,15 @@ def observe_Z_by_hand(ns: dict) -> dict:
             obs["own"] = _tensor_or_type(call(BY_HAND, function, X, W.detach().clone(), w_bias.detach().clone()))
             obs["layer1"] = _tensor_or_type(call("layer1", layer1, X))
     return obs
+
+
+def observe_Z_by_hand_ones(ns: dict) -> dict:
+    """The torch functions that run while the function computes Z on the hidden inputs."""
+    function = _by_hand_function(ns)
+    calls = TorchCalls()
+    for seed, rows in BY_HAND_CASES:
+        call_recording(BY_HAND, calls, function, *by_hand_case(seed, rows))
+    return {"calls": calls.names}
 
 
 # ----------------------------------------------------------------------------- ExampleNN
