@@ -63,7 +63,7 @@ def generate_release(assignment: str) -> None:
 
 # Steps from an executed source notebook to a published solution, in order. Execute first (the
 # hidden checks must pass on the reference); strip hidden regions after (they ran, but students
-# reading solutions must not see them); strip markers last.
+# reading solutions must not see them); strip markers; then the outputs only a live kernel can show.
 def strip_hidden_tests(nb) -> None:
     for cell in nb.cells:
         if notebooks.is_test_cell(cell):
@@ -84,6 +84,19 @@ def execute(nb, folder: Path) -> None:
             client.execute()
 
 
+WIDGET = "application/vnd.jupyter.widget-view+json"
+LIVE_FIGURE = "(A live figure: it draws while the notebook runs in JupyterLab, and shows nothing here.)"
+
+
+def note_live_widgets(nb) -> None:
+    """A widget (the live loss graph, a go.FigureWidget) needs its kernel: without one it shows as
+    its repr, or as "Loading widget..." forever. The published solution says what it is instead."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if WIDGET in output.get("data", {}):
+                output["data"] = {"text/plain": LIVE_FIGURE}
+
+
 def generate_solutions(assignment: str) -> list[Path]:
     folder = SOLUTIONS / assignment
     folder.mkdir(parents=True, exist_ok=True)
@@ -94,6 +107,7 @@ def generate_solutions(assignment: str) -> list[Path]:
         execute(nb, SOURCE / assignment)  # run where the instructor's copy lives: same data search
         strip_hidden_tests(nb)
         strip_solution_markers(nb)
+        note_live_widgets(nb)
         nbformat.write(nb, str(folder / path.name))
         written.append(folder / path.name)
     return written

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import nbformat
 import pytest
 
 from autograder import notebooks, release
@@ -73,6 +74,28 @@ def test_solutions_hide_the_hidden_tests(assignment):
         text = path.read_text()
         assert "BEGIN HIDDEN TESTS" not in text and "autograder.checks" not in text
         assert "BEGIN SOLUTION" not in text
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solutions_show_every_figure_without_a_kernel(assignment):
+    """GitHub's viewer, nbconvert's HTML (formgrader) and a PDF have no kernel: each plotly figure
+    carries a picture, and a live widget says what it is instead of its repr."""
+    pictures = 0
+    for path in sorted((SOLUTIONS / assignment).glob("*.ipynb")):
+        outputs = [o for c in notebooks.read(path).cells for o in c.get("outputs", [])]
+        figures = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
+        assert all("image/png" in o["data"] for o in figures), path.name
+        assert not [o for o in outputs if release.WIDGET in o.get("data", {})], path.name
+        pictures += sum("image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {}) for o in outputs)
+    assert pictures >= 3, "the solutions should draw their figures (pictures came out empty)"
+
+
+def test_a_live_widget_becomes_a_note():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("fig", outputs=[nbformat.v4.new_output(
+        "execute_result", data={release.WIDGET: {"model_id": "x"}, "text/plain": "FigureWidget({...})"},
+        execution_count=1)])])
+    release.note_live_widgets(nb)
+    assert nb.cells[0].outputs[0].data == {"text/plain": release.LIVE_FIGURE}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -257,14 +257,3 @@ def test_the_time_budget_the_quiz_states_is_the_graders():
     assert limits.total_timeout == limits.cell_timeout  # "any one cell may use all of it"
     assert f"**{limits.total_timeout / 60:g} minutes** ({limits.total_timeout:g} s" in intro
     assert "does not strip" not in intro and "plain Python" not in intro  # cells run in IPython
-
-
-def test_every_figure_of_the_solution_is_also_a_picture():
-    """solutions/ is read without a kernel (GitHub, HTML, PDF): each plotly figure carries a PNG too."""
-    from autograder.config import SOLUTIONS
-
-    nb = notebooks.read(SOLUTIONS / ASSIGNMENT / NOTEBOOK.name)
-    figures = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-               if "application/vnd.plotly.v1+json" in o.get("data", {})]
-    assert len(figures) >= 2  # the diagram, the first image (and the mistakes, if any)
-    assert all("image/png" in o["data"] for o in figures)

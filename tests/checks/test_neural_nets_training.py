@@ -692,16 +692,5 @@ def test_reference_baseline_passes_its_visible_check():
     assert "between the noise floor and 1" in visible_verdict(ns, "baseline_mse")
 
 
-def test_every_figure_of_the_solution_is_also_a_picture():
-    """solutions/ is read without a kernel (GitHub, HTML, PDF): each plotly figure carries a PNG too."""
-    from autograder.config import SOLUTIONS
-
-    nb = notebooks.read(SOLUTIONS / "neural_nets" / NOTEBOOK.name)
-    figures = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-               if "application/vnd.plotly.v1+json" in o.get("data", {})]
-    assert len(figures) >= 3  # the data, the losses, the regression line
-    assert all("image/png" in o["data"] for o in figures)
-
-
 def test_best_state_without_a_finished_training_loop_says_so(untrained):
     assert "training loop (which calls keep_best) did not run to its end" in visible_verdict(dict(untrained), "best_state")
