@@ -346,7 +346,8 @@ def test_a_notebook_that_asks_for_every_core_stays_on_its_own_slot(tmp_path):
     hog_core = printed.split("CORES ")[1].split("\n")[0]
     assert f"SPINNER CORES {hog_core}" in printed
     timing = beside_hog["extra_data"]["timing"]
-    assert set(timing) == set(NOTEBOOKS) and all(t["seconds"] >= t["slowest_cell_seconds"] > 0 for t in timing.values())
+    assert set(timing) == set(NOTEBOOKS) and all(t["seconds"] >= t["slowest_cell_seconds"] >= 0 and t["seconds"] > 0
+                                               for t in timing.values())  # a fast cell rounds to 0.0 s
 
 
 def test_an_observation_published_by_student_code_during_a_check_makes_the_item_fail(graded):

@@ -368,3 +368,40 @@ def plot_problems(page, notebook: dict, timeout: float = RENDER_TIMEOUT) -> list
         elif plot["drawn"] == 0:
             problems.append(f"cell {cell}: the plot has no trace drawn")
     return problems
+
+
+_PICTURES_JS = """() => Array.from(document.querySelectorAll('.jp-NotebookPanel .jp-Cell')).flatMap(
+  (cell, index) => Array.from(cell.querySelectorAll('.jp-OutputArea-output:not(.jp-RenderedPlotly)'))
+    .map(out => out.querySelector('img[src^="data:image/svg+xml"], svg'))
+    .filter(picture => picture !== null)
+    .map(picture => {
+      const box = picture.getBoundingClientRect();
+      const loaded = picture.tagName === 'IMG' ? picture.complete && picture.naturalWidth > 0 : true;
+      return {index, loaded, size: [box.width, box.height]};
+    }))"""
+
+
+def svg_outputs(notebook: dict) -> list[int]:
+    """The cell index of each SVG picture among the notebook's outputs (the network diagrams)."""
+    return [i for i, cell in enumerate(notebook["cells"]) for output in cell.get("outputs", [])
+            if "image/svg+xml" in output.get("data", {}) and PLOTLY_MIME not in output["data"]]
+
+
+def picture_problems(page, notebook: dict, timeout: float = RENDER_TIMEOUT) -> list[str]:
+    """What is wrong with the SVG pictures of `notebook` as `page` shows them (empty: nothing): each
+    must be shown in its cell, loaded and of non-zero size. JupyterLab draws an output's
+    image/svg+xml only in a notebook it trusts (one the reader ran), so a picture meant for every
+    reader also comes as an <img> in text/html, which is what an untrusted notebook shows."""
+    expected = svg_outputs(notebook)
+    wait_until_rendered(page, notebook, timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = page.evaluate(_PICTURES_JS)
+        good = [p["index"] for p in shown if p["loaded"] and min(p["size"]) > 0]
+        if good == expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    if good == expected:
+        return []
+    return [f"SVG pictures in cells {expected}, the page shows loaded ones in cells {good} (all: {shown})"]
+

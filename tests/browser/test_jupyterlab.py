@@ -82,11 +82,13 @@ def test_release_notebook_renders_with_its_formulas_typeset(open_notebook, lab, 
 
 
 @pytest.mark.parametrize("path", SOLUTIONS)
-def test_solution_notebook_draws_its_plotly_figures(open_notebook, lab, path):
+def test_solution_notebook_draws_its_figures(open_notebook, lab, path):
+    """Plotly figures drawn by plotly.js, and the SVG pictures (network diagrams) shown."""
     page, seen, notebook = open_notebook(path)
-    assert jupyterlab.plotly_outputs(notebook), f"{path} has no plotly output to look at"
+    assert jupyterlab.plotly_outputs(notebook) or jupyterlab.svg_outputs(notebook), f"{path} has no figure to look at"
     assert jupyterlab.math_problems(page, notebook) == []
     assert jupyterlab.plot_problems(page, notebook) == []
+    assert jupyterlab.picture_problems(page, notebook) == []
     assert_quiet(page, seen, lab)
 
 
@@ -165,3 +167,24 @@ def test_figures_that_carry_a_picture_are_drawn_too(open_notebook, lab):
     figures = [cell for cell, _ in jupyterlab.plotly_outputs(shown)]
     assert problems == [p for cell in figures for p in (f"cell {cell}: the figure's picture did not load",
                                                         f"cell {cell}: no plot drawn (its SVG: None)")]
+
+
+def test_a_picture_jupyterlab_would_not_show_is_reported(open_notebook, lab):
+    """An SVG diagram as image/svg+xml only: JupyterLab shows a downloaded (untrusted) notebook's
+    SVG as its text, and the pictures check says so; the solution's own output (an <img> in HTML
+    beside the SVG) is shown."""
+    path = "solutions/neural_nets/01_layers.ipynb"
+    notebook = json.loads((lab.root / path).read_text())
+    assert jupyterlab.svg_outputs(notebook), "the solution draws no SVG diagram"
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            if "image/svg+xml" in output.get("data", {}):
+                output["data"] = {k: v for k, v in output["data"].items() if k != "text/html"}
+    scratch = lab.root / "scratch" / "svg-only.ipynb"
+    scratch.parent.mkdir(exist_ok=True)
+    scratch.write_text(json.dumps(notebook))
+    page, seen, shown = open_notebook("scratch/svg-only.ipynb")
+    problems = jupyterlab.picture_problems(page, shown, timeout=15)
+    assert problems and "the page shows loaded ones in cells []" in problems[0], problems
+    assert_quiet(page, seen, lab)
+
