@@ -124,3 +124,13 @@ def test_math_renders_in_jupyterlab(assignment):
             if cell.cell_type == "markdown":
                 assert "\\bm" not in cell.source, path.name
                 assert cell.source.count("$$") % 2 == 0, f"{path.name}: unclosed $$ in {cell.source[:60]!r}"
+
+
+def test_every_notebook_draws_its_pictures_with_the_same_given_cell():
+    """The cell that adds a PNG to each plotly figure is one and the same in every notebook that
+    draws plots, and it stays off where the grader and `check` run notebooks (NN_COURSE_PICTURES=0:
+    no browser starts in the sandbox)."""
+    cells = {path.name: c.source for path in sorted(SOURCE.glob("*/*.ipynb"))
+             for c in notebooks.read(path).cells if c.cell_type == "code" and "also_picture" in c.source}
+    assert len(cells) >= 3 and len(set(cells.values())) == 1, sorted(cells)
+    assert 'os.environ.get("NN_COURSE_PICTURES") != "0"' in next(iter(cells.values()))
