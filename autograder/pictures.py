@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from concurrent.futures import TimeoutError as Hung  # not the builtin TimeoutError before Python 3.11
 
 import kaleido
 import plotly.io
@@ -44,7 +45,7 @@ class Renderer:
         if self.kaleido is not None:
             try:
                 self._run(self.kaleido.close())
-            except (RuntimeError, OSError, TimeoutError):  # the browser is already gone or stuck
+            except (RuntimeError, OSError, Hung):  # the browser is already gone or stuck
                 pass
         if self.loop is not None:
             self.loop.call_soon_threadsafe(self.loop.stop)
@@ -83,10 +84,10 @@ class Renderer:
         except ChromeNotFoundError as err:
             self.broken = f"{INSTALL} ({type(err).__name__})"
             return None, self.broken
-        except (BrowserFailedError, RuntimeError, OSError, TimeoutError) as err:  # found, but it would not start
+        except (BrowserFailedError, RuntimeError, OSError, Hung) as err:  # found, but it would not start
             self.broken = f"Chromium did not start for kaleido ({type(err).__name__}: {str(err)[:200]})"
             return None, self.broken
         try:
             return self._run(browser.calc_fig(figure, opts={"format": "png", "width": width, "height": height})), ""
-        except (RuntimeError, OSError, TimeoutError) as err:  # kaleido's JavascriptError; a timeout; a closed browser
+        except (RuntimeError, OSError, Hung) as err:  # kaleido's JavascriptError; a timeout; a closed browser
             return None, f"plotly could not draw this figure in {SECONDS} s ({type(err).__name__})"
