@@ -215,12 +215,17 @@ Y_all, y_mu, y_sigma = standardize(torch.tensor(df['x'].values))
 
 
 # ------------------------------------------------------------------------------------ split
-def split_source(**changes: str) -> str:
-    source = notebooks.cell(notebooks.read(NOTEBOOK), "answer_split").source
+def answer_with(grade_id: str, **changes: str) -> str:
+    """The reference answer cell of `grade_id`, with each `old` text replaced by its `new` one."""
+    source = notebooks.cell(notebooks.read(NOTEBOOK), f"answer_{grade_id}").source
     for old, new in changes.items():
-        assert old in source
+        assert old in source, old
         source = source.replace(old, new)
     return source
+
+
+def split_source(**changes: str) -> str:
+    return answer_with("split", **changes)
 
 
 def test_80_10_10_split_fails():
@@ -300,11 +305,7 @@ def test_wrong_init_weights_fails(body, words):
 
 # ------------------------------------------------------------------------------------ one_epoch
 def one_epoch_source(**changes: str) -> str:
-    source = notebooks.cell(notebooks.read(NOTEBOOK), "answer_one_epoch").source
-    for old, new in changes.items():
-        assert old in source, old
-        source = source.replace(old, new)
-    return source
+    return answer_with("one_epoch", **changes)
 
 
 def judge_one_epoch(source: str):
@@ -451,11 +452,7 @@ def test_reference_plot_passes_on_any_network(untrained):
 
 
 def plot_source(**changes: str) -> str:
-    source = notebooks.cell(notebooks.read(NOTEBOOK), "answer_regression_plot").source
-    for old, new in changes.items():
-        assert old in source, old
-        source = source.replace(old, new)
-    return notebooks.without_solution_markers(source)
+    return notebooks.without_solution_markers(answer_with("regression_plot", **changes))
 
 
 def judge_plot(untrained, source: str):
@@ -645,11 +642,7 @@ def judge_baseline(source: str):
 
 
 def baseline_source(**changes: str) -> str:
-    source = notebooks.cell(notebooks.read(NOTEBOOK), "answer_baseline_mse").source
-    for old, new in changes.items():
-        assert old in source, old
-        source = source.replace(old, new)
-    return source
+    return answer_with("baseline_mse", **changes)
 
 
 def test_baseline_by_gradient_descent_passes():
