@@ -14,22 +14,23 @@ def _default(function, name):
 
 
 def parser() -> argparse.ArgumentParser:
-    from . import check, data, demo, grade, release, report
+    from . import check, data, demo, grade, release
+    from .outputs import report
     from .gradescope import build as gradescope_build
 
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
     verbs = p.add_subparsers(dest="verb", required=True)
 
     g = verbs.add_parser("grade", help="TAs: grade a whole class")
-    g.add_argument("assignment", help="neural_nets or mnist_quiz")
+    g.add_argument("assignment", help="an assignment: a folder of source/ with an assignment.toml")
     g.add_argument("submissions", type=Path, help="folder with one folder per student "
                    "(or nbgrader's submitted/ folder)")
     g.add_argument("--out", type=Path, required=True, help="where grades.csv and per-student results go")
     g.add_argument("--jobs", type=int, default=_default(grade.main, "jobs"),
                    help="submissions graded at once (default: as many as the machine's cores allow, "
-                        "at the cores per notebook the assignment states in autograder/config.py)")
+                        "at the cores per notebook the assignment states in source/ASSIGNMENT/assignment.toml)")
     g.add_argument("--timeout", type=float, default=None,
-                   help="seconds a whole submission may run (default: the assignment's, see autograder/config.py)")
+                   help="seconds a whole submission may run (default: the assignment's, in source/ASSIGNMENT/assignment.toml)")
     g.add_argument("--cell-timeout", type=float, default=None, help="seconds one cell may run")
     g.add_argument("--force", action="store_true", help="grade again what is already graded")
     g.add_argument("--dask", metavar="ADDRESS", default=None,
@@ -60,7 +61,7 @@ def parser() -> argparse.ArgumentParser:
     r.set_defaults(run=lambda a: release.main(a.assignments or None, a.force))
 
     s = verbs.add_parser("gradescope", help="instructors: build an assignment's Gradescope autograder (a zip)")
-    s.add_argument("assignment", help="neural_nets or mnist_quiz")
+    s.add_argument("assignment", help="an assignment: a folder of source/ with an assignment.toml")
     s.add_argument("--out", type=Path, required=True, help="where ASSIGNMENT-gradescope.zip goes")
     s.add_argument("--no-sandbox", action="store_true",
                    help="grade on Gradescope without isolating student code (only where bubblewrap cannot "

@@ -10,10 +10,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from .config import RELEASE
-from .execute import GRADED, local_kernel_manager, run_plan
-from .merge import Context, InvalidNotebook, build, read_submission, source_tests
-from . import notebooks
+from .course import notebooks
+from .paths import RELEASE
+from .submission.execute import local_kernel_manager, run_plan
+from .submission.plan import Context, InvalidNotebook, build, read_submission, source_tests
+from .vocabulary import GRADED
 
 
 def find_release(notebook: Path) -> tuple[str, Path] | None:

@@ -6,7 +6,7 @@ import importlib.util
 import sys
 from types import ModuleType
 
-from .config import DATA
+from .paths import DATA
 
 
 def recipes() -> ModuleType:

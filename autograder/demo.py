@@ -8,8 +8,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import grade, notebooks
-from .config import RELEASE, SOURCE, WORK
+from . import grade
+from .course import notebooks
+from .paths import RELEASE, SOURCE, WORK
 
 
 def answered(assignment: str, notebook: str, replace: dict[str, str] | None = None):

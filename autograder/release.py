@@ -7,7 +7,6 @@ it no longer matches (see tests/test_release.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -18,23 +17,13 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from . import notebooks
-from .checks import ASSIGNMENTS, check_modules, module_source
-from .config import ROOT, SOLUTIONS, SOURCE
-from .execute import kernel_session, local_kernel_manager
+from . import course
+from .course import UsageError, notebooks, source_digest
+from .course.notebooks import nbgrader_env
+from .paths import ROOT, SOLUTIONS, SOURCE
+from .submission.execute import kernel_session, local_kernel_manager
 
 SOLUTION_TIMEOUT = 900  # seconds per cell while executing a reference solution
-
-
-def source_digest(assignment: str) -> str:
-    """Digest of everything release/ and solutions/ are made from."""
-    h = hashlib.sha256()
-    for path in sorted((SOURCE / assignment).glob("*.ipynb")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    for module in check_modules(assignment):  # both halves of the checks, and their vocabulary
-        h.update(module_source(module).encode())
-    return h.hexdigest()
 
 
 def manifest_path(assignment: str) -> Path:
@@ -47,13 +36,6 @@ def is_stale(assignment: str) -> bool:
     except FileNotFoundError:
         return True
     return recorded != source_digest(assignment)
-
-
-def nbgrader_env() -> dict[str, str]:
-    """nbgrader 0.9 runs `alembic` from PATH: put this environment's bin/ first."""
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
 
 
 def generate_release(assignment: str) -> None:
@@ -114,11 +96,13 @@ def generate_solutions(assignment: str) -> list[Path]:
 
 
 def main(assignments: list[str] | None = None, force: bool = False) -> int:
-    unknown = [a for a in assignments or [] if a not in ASSIGNMENTS]
-    if unknown:
-        print(f"error: unknown assignment(s) {unknown}; known: {', '.join(ASSIGNMENTS)}", file=sys.stderr)
+    try:
+        for name in assignments or []:
+            course.known(name)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
-    for assignment in assignments or ASSIGNMENTS:
+    for assignment in assignments or course.names():
         if not any((SOURCE / assignment).glob("*.ipynb")):
             print(f"{assignment}: source/{assignment}/ has no notebooks yet; skipped")
             continue

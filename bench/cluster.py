@@ -11,7 +11,8 @@ from pathlib import Path
 
 import psutil
 
-from autograder import cluster, grade
+from autograder import course, grade
+from autograder.runners import cluster
 from bench.throughput import PeakMemory, make_class
 
 ASSIGNMENT = "neural_nets"
@@ -50,7 +51,7 @@ def task_round_trip(workers: int, payload_kb: int = 100, tasks: int = 200) -> fl
 
 
 def run(size: int = 20, workers: int = 2) -> dict[str, float]:
-    spec = grade.load_assignment(ASSIGNMENT)
+    spec = course.load(ASSIGNMENT)
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
         make_class(Path(tmp), size)
         submissions = Path(tmp) / "submitted"

@@ -11,8 +11,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import demo, grade, gradebook, notebooks, results
-from autograder.config import ROOT
+from autograder import course, demo, grade
+from autograder.formgrader import gradebook
+from autograder.course import notebooks
+from autograder.outputs import results
+from autograder.paths import ROOT
 
 ASSIGNMENT = "mnist_quiz"
 NOTEBOOK = "01_quiz.ipynb"
@@ -30,7 +33,7 @@ def run(students: int = 6) -> dict:
             demo.write_student(subs / f"s{n:02d}", {NOTEBOOK: demo.answered(ASSIGNMENT, NOTEBOOK, CHEAP)})
         if grade.main(ASSIGNMENT, subs, out, progress=False) != 0:
             raise RuntimeError("grading the benchmark's class failed; see the output above")
-        spec = grade.load_assignment(ASSIGNMENT)
+        spec = course.load(ASSIGNMENT)
         graded = [results.read_student(out, s) for s in sorted(p.name for p in subs.iterdir())]
         started = time.perf_counter()
         gradebook.prepare(course, ASSIGNMENT)

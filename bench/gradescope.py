@@ -30,7 +30,7 @@ import psutil
 
 from autograder import demo
 from autograder.checks import ASSIGNMENTS
-from autograder.config import RELEASE
+from autograder.paths import RELEASE
 from autograder.gradescope import build
 
 MiB = 2**20

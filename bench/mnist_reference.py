@@ -18,10 +18,10 @@ import contextlib
 import io
 import sys
 
-from autograder import notebooks
+from autograder.course import notebooks
 from autograder.checks.grader.mnist_quiz.quiz import accuracy_from
 from autograder.checks.kernel.mnist_quiz.quiz import observe_mnist_accuracy_97
-from autograder.config import SOURCE
+from autograder.paths import SOURCE
 
 NOTEBOOK = SOURCE / "mnist_quiz" / "01_quiz.ipynb"
 TRAINING = "answer_mnist_accuracy"  # the solution cell that trains mnist_model

@@ -10,8 +10,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import demo, grade, slots
-from autograder.config import LIMITS
+from autograder import demo, grade
+from autograder.sandbox import slots
+from autograder.course import settings  # limits: settings(name).limits
 
 ASSIGNMENT = "mnist_quiz"
 NOTEBOOK = "01_quiz.ipynb"
@@ -63,7 +64,7 @@ def run(size: int = len(ORDER)) -> dict:
         serial = grade_class(scratch / "jobs1", students, 1)
     reference_alone = alone["seconds"]["reference1"]
     in_class = max(t for s, t in defaults["seconds"].items() if s.startswith("reference"))
-    return {"plan": slots.plan(LIMITS[ASSIGNMENT].cores), "alone": reference_alone,
+    return {"plan": slots.plan(settings(ASSIGNMENT).limits.cores), "alone": reference_alone,
             "defaults": defaults, "jobs1": serial, "ratio": in_class / reference_alone}
 
 

@@ -11,8 +11,8 @@ import contextlib
 import io
 import sys
 
-from autograder import notebooks
-from autograder.config import SOURCE
+from autograder.course import notebooks
+from autograder.paths import SOURCE
 from autograder.data import recipes
 
 NOTEBOOK = SOURCE / "neural_nets" / "03_training.ipynb"

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from autograder import demo, grade
-from autograder.config import ROOT
+from autograder.paths import ROOT
 from tests.corpus import ASSIGNMENT, CELL_TIMEOUT, CLASS, LINKED, symlinked
 
 

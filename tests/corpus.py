@@ -11,7 +11,7 @@ import nbformat
 from nbformat.v4 import new_code_cell
 
 from autograder import demo
-from autograder.config import RELEASE, ROOT
+from autograder.paths import RELEASE, ROOT
 
 ASSIGNMENT = "neural_nets"
 NOTEBOOKS = sorted(p.name for p in (RELEASE / ASSIGNMENT).glob("*.ipynb"))

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from autograder.config import ROOT
+from autograder.paths import ROOT
 
 pytestmark = pytest.mark.slow
 

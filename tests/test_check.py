@@ -5,8 +5,9 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder import check, demo, notebooks
-from autograder.config import SOURCE
+from autograder import check, demo
+from autograder.course import notebooks
+from autograder.paths import SOURCE
 
 pytestmark = pytest.mark.slow
 NOTEBOOK = "01_layers.ipynb"

@@ -16,17 +16,19 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cluster, demo, grade
-from autograder.config import ROOT
+from autograder import course, demo, grade
+from autograder.runners import cluster
+from autograder.submission import Job
+from autograder.paths import ROOT
 from tests.conftest import ctrl_c_after_first_result, grade_corpus
 from tests.test_sandbox import NOBODY, as_user
 from tests.corpus import ASSIGNMENT, NOTEBOOKS, kill_workers_grading, marked, perfect, with_layers
 
 
 # ----------------------------------------------------------------------------- submissions as bytes
-def job_for(folder, out):
-    spec = grade.load_assignment(ASSIGNMENT)
-    return grade.Job(spec, folder.name, folder, out, grade.LIMITS[ASSIGNMENT], "", 1, True)
+def job_for(folder):
+    spec = course.load(ASSIGNMENT)
+    return Job(spec, folder.name, folder, spec.limits, "", 1, True)
 
 
 def test_a_submission_travels_as_bytes_and_links_stay_links(tmp_path):
@@ -36,7 +38,7 @@ def test_a_submission_travels_as_bytes_and_links_stay_links(tmp_path):
     (student / first).write_bytes(b'{"cells": [broken')
     (student / second).symlink_to("/etc/passwd")
     (student / "notes.txt").write_text("not a notebook of the assignment")
-    packed = cluster.pack(job_for(student, tmp_path / "out"))
+    packed = cluster.pack(job_for(student))
     assert packed == cluster.Submission(False, {first: b'{"cells": [broken', second: None})
 
     (tmp_path / "worker").mkdir()
@@ -49,7 +51,7 @@ def test_a_submission_travels_as_bytes_and_links_stay_links(tmp_path):
 def test_a_linked_student_folder_stays_a_link(tmp_path):
     (tmp_path / "real").mkdir()
     (tmp_path / "linked").symlink_to(tmp_path / "real")
-    packed = cluster.pack(job_for(tmp_path / "linked", tmp_path / "out"))
+    packed = cluster.pack(job_for(tmp_path / "linked"))
     assert packed.folder_is_link and packed.files == {}
     (tmp_path / "worker").mkdir()
     cluster.unpack(packed, tmp_path / "worker" / "linked")
@@ -80,7 +82,7 @@ def test_an_unreachable_scheduler_is_named(tmp_path, capsys, monkeypatch):
 
 @pytest.mark.slow
 def test_a_worker_with_another_version_of_the_course_is_refused(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(grade.Assignment, "digest", lambda self: "not the workers' version")
+    monkeypatch.setattr(course.Assignment, "digest", lambda self: "not the workers' version")
     (tmp_path / "class").mkdir()
     assert grade.main(ASSIGNMENT, tmp_path / "class", tmp_path / "out", progress=False, dask="local:1") == 2
     err = capsys.readouterr().err
@@ -228,7 +230,7 @@ def test_an_existing_scheduler_and_worker_started_by_hand(tmp_path):
 def test_the_dask_dashboard_is_served():
     import urllib.request
 
-    client, local = cluster.connect("local:1", grade.load_assignment(ASSIGNMENT), isolated=True)
+    client, local = cluster.connect("local:1", course.load(ASSIGNMENT), isolated=True)
     try:
         with urllib.request.urlopen(client.dashboard_link, timeout=30) as page:
             assert page.status == 200 and b"Dask" in page.read()

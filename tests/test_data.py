@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from autograder.config import DATA, ROOT
+from autograder.paths import DATA, ROOT
 from autograder.data import recipes
 
 make_data = recipes()

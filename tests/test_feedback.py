@@ -10,9 +10,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder import cause, demo, execute, grade, merge, notebooks, results, scrub
-from autograder.config import SOURCE as SOURCE_DIR
-from autograder.execute import GRADED, MISSING, TIMEOUT, ItemResult
+from autograder import demo, grade
+from autograder.submission import cause, execute, plan as merge, scrub
+from autograder.course import notebooks
+from autograder.outputs import results
+from autograder.paths import SOURCE as SOURCE_DIR
+from autograder.vocabulary import GRADED, MISSING, TIMEOUT, ItemResult
 from tests.corpus import ASSIGNMENT, CELL_TIMEOUT, LAYERS
 from tests.test_merge import graded_cell, solution
 

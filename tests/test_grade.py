@@ -12,8 +12,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder import demo, execute, grade, scrub, slots
-from autograder.config import ROOT
+from autograder import course, demo, grade
+from autograder.submission import execute, scrub
+from autograder.sandbox import slots
+from autograder.paths import ENGINE, ROOT
 from tests.conftest import ctrl_c_after_first_result
 from tests.corpus import (ASSIGNMENT, CELL_TIMEOUT, CLASS, FORGED_PROBE, LAYERS, LINKED, NOTEBOOKS, TRAINING, VICTIM,
                           kill_workers_grading, perfect, with_layers)
@@ -292,18 +294,19 @@ def test_a_dead_worker_costs_only_the_submission_it_was_grading(tmp_path):
 
 
 def test_the_digest_that_skips_graded_work_covers_the_whole_engine(tmp_path, monkeypatch):
-    spec = grade.load_assignment(ASSIGNMENT)
+    spec = course.load(ASSIGNMENT)
     engine = tmp_path / "autograder"
-    shutil.copytree(grade.ENGINE, engine, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(grade, "ENGINE", engine)
+    shutil.copytree(ENGINE, engine, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(course, "ENGINE", engine)
     before = spec.digest()
-    for changed in ("checks/kernel/api.py", "checks/grader/api.py", "config.py", "probe.py", "scrub.py"):
+    for changed in ("checks/kernel/api.py", "checks/grader/api.py", "course/__init__.py", "submission/probe.py",
+                    "submission/scrub.py", "vocabulary.py", "outputs/results.py"):
         path = engine / changed
         path.write_text(path.read_text() + "\n# changed\n")
         assert spec.digest() != before, changed
         before = spec.digest()
     # The class report only reads results: restyling it does not grade the class again.
-    for reader in grade.AFTER_GRADING:
+    for reader in course.AFTER_GRADING:
         path = engine / reader
         path.write_text(path.read_text() + "\n# restyled\n")
         assert spec.digest() == before, reader

@@ -14,10 +14,13 @@ import sys
 import nbformat
 import pytest
 
-from autograder import demo, grade, gradebook, notebooks, pictures, results
-from autograder.config import ROOT
-from autograder.execute import ItemResult
-from autograder.release import nbgrader_env
+from autograder import demo, grade
+from autograder.formgrader import gradebook, pictures
+from autograder.course import notebooks
+from autograder.outputs import results
+from autograder.paths import ROOT
+from autograder.vocabulary import ItemResult
+from autograder.course.notebooks import nbgrader_env
 
 QUIZ = "mnist_quiz"
 NB = "01_quiz.ipynb"

@@ -26,10 +26,11 @@ import nbformat
 import pytest
 from packaging.requirements import Requirement
 
-from autograder import demo, grade, results, sandbox
+from autograder import course, demo, grade, sandbox
+from autograder.outputs import results
 from autograder.checks import ASSIGNMENTS
-from autograder.config import RELEASE, ROOT
-from autograder.execute import ItemResult
+from autograder.paths import RELEASE, ROOT
+from autograder.vocabulary import ItemResult
 from autograder.gradescope import build, run
 
 # ----------------------------------------------------------------------------- Gradescope's format
@@ -231,8 +232,8 @@ def quiz_result() -> results.SubmissionResult:
                     ItemResult("mnist_model", "01_quiz.ipynb", 1, 0, False, "`mnist_model` is not defined"),
                     ItemResult("mnist_accuracy_90", "01_quiz.ipynb", 2, 2, True, "", {"test_accuracy": 0.98123}),
                     ItemResult("mnist_accuracy_97", "01_quiz.ipynb", 2, 2, True, "", {})]
-    result.manual = {gid: pts for source in grade.load_assignment("mnist_quiz").sources.values()
-                     for gid, pts in grade.manual_items(source).items()}
+    result.manual = {gid: pts for source in course.load("mnist_quiz").sources.values()
+                     for gid, pts in course.manual_items(source).items()}
     return result
 
 
@@ -305,7 +306,7 @@ def test_a_sandbox_that_cannot_start_is_said_and_nothing_is_graded(root, in_proc
     data = results_of(root)
     assert data["score"] == 0 and data["output"].startswith("**Not graded**")
     assert "sandbox" in data["output"] and "not of your submission" in data["output"]
-    assert len(data["tests"]) == len(grade.load_assignment("neural_nets").tests())
+    assert len(data["tests"]) == len(course.load("neural_nets").tests())
     assert all(t["score"] == 0 and t["status"] == "failed" for t in data["tests"])
     staff = capsys.readouterr().out
     assert "Operation not permitted" in staff and "--no-sandbox" in staff

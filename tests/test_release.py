@@ -10,9 +10,10 @@ import sys
 import nbformat
 import pytest
 
-from autograder import notebooks, release
+from autograder import release
+from autograder.course import notebooks
 from autograder.checks import ASSIGNMENTS, items
-from autograder.config import RELEASE, ROOT, SOLUTIONS, SOURCE
+from autograder.paths import RELEASE, ROOT, SOLUTIONS, SOURCE
 
 FORBIDDEN_IN_RELEASE = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
                         "BEGIN MARK SCHEME", "END MARK SCHEME", "autograder.checks")

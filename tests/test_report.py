@@ -11,9 +11,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from autograder import report, results
+from autograder.outputs import report, results
 from autograder.__main__ import main as cli
-from autograder.execute import CRASHED, GRADED, INVALID, MISSING, SEVERITY, TIMEOUT, ItemResult
+from autograder.vocabulary import CRASHED, GRADED, INVALID, MISSING, SEVERITY, TIMEOUT, ItemResult
 
 HOSTILE = '<img src=x onerror="alert(1)">&amp;'
 

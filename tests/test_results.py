@@ -6,8 +6,8 @@ import csv
 import io
 import json
 
-from autograder import results
-from autograder.execute import CRASHED, GRADED, TIMEOUT, ItemResult
+from autograder.outputs import results
+from autograder.vocabulary import CRASHED, GRADED, TIMEOUT, ItemResult
 
 
 def result():

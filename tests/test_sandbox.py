@@ -21,7 +21,7 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 from autograder import demo, grade, sandbox
-from autograder.config import RELEASE, ROOT
+from autograder.paths import RELEASE, ROOT
 
 pytestmark = pytest.mark.slow
 

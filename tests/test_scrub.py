@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from autograder import notebooks, scrub
+from autograder.course import notebooks
+from autograder.submission import scrub
 from autograder.checks import items, module_source
-from autograder.config import RELEASE
+from autograder.paths import RELEASE
 
 
 def test_text_of_the_hidden_checks_is_withheld_wherever_it_sits():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import slots
+from autograder.sandbox import slots
 
 EIGHT = list(range(8))
 

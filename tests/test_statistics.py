@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import statistics
-from autograder.execute import CRASHED, GRADED, MISSING, SEVERITY, TIMEOUT, ItemResult
-from autograder.results import SubmissionResult
+from autograder.outputs import classstats as statistics
+from autograder.vocabulary import CRASHED, GRADED, MISSING, SEVERITY, TIMEOUT, ItemResult
+from autograder.vocabulary import SubmissionResult
 
 NB = "01.ipynb"
 

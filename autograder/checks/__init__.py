@@ -1,16 +1,23 @@
-"""Hidden checks, the single source of truth for grading.
+"""Hidden checks, the single source of truth for grading: one pair of small files per graded item.
 
-Two halves, one folder each, so that what enters a student's kernel is visible at a glance:
+The trust boundary is the first folder level:
 
-* ``kernel/<assignment>/<notebook>.py``: ``observe_<grade_id>(ns)``, run in the student's kernel
-  by a probe; reads the student's objects, calls them on hidden inputs, returns plain data.
-* ``grader/<assignment>/<notebook>.py``: ``test_<grade_id>(obs)``, run in the grader's process;
-  holds the references and expected values and judges the observation.
+* ``kernel/`` ENTERS THE STUDENT'S KERNEL. ``kernel/<assignment>/<notebook>/<grade_id>.py`` defines
+  ``observe(ns)``: it reads the student's objects, calls them on the item's hidden inputs and
+  returns plain data. A probe carries ``kernel/api.py``, the notebook's ``_shared.py`` (no hidden
+  inputs there) and this one file, nothing else.
+* ``grader/`` NEVER LEAVES THE GRADER. ``grader/<assignment>/<notebook>/test_<grade_id>.py`` defines
+  the pytest test ``test_<grade_id>(obs)``, which judges the observation against references the
+  grader computes itself, and may declare ``MEASURES = {"figure": function}``: figures measured
+  from the observation (a leaderboard shows them).
 
-Two callers use them:
+An item with one half only is an error (``items`` raises, and a test walks every assignment).
+``<notebook>`` is the notebook's file name without its number: ``01_layers.ipynb`` -> ``layers``.
 
-* the grading engine (``autograder.grade``) sends only the kernel half into the kernel (see
-  ``autograder.probe``) and judges in its own process;
+Two callers use the checks:
+
+* the grading engine (``autograder.submission``) sends only the kernel half into the kernel (see
+  ``submission/probe.py``) and judges in its own process (``submission/judge.py``);
 * nbgrader runs both halves through the source notebooks' hidden test regions, which call
   :func:`run` (nbgrader's hidden tests run in the student's kernel by design).
 """
@@ -18,34 +25,31 @@ Two callers use them:
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import inspect
 import logging
 import math
-import pkgutil
 import traceback
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 
+from ..paths import ENGINE
 from .grader.api import decode
 from .kernel import api as kernel_api
 from .kernel.api import CheckFailed, encode, observe
+from .verdict import COULD_NOT_JUDGE, verdict  # noqa: F401  (COULD_NOT_JUDGE: the vocabulary of the tests)
 
-ASSIGNMENTS = ("neural_nets", "mnist_quiz")
+HERE = Path(__file__).resolve().parent
 KERNEL, GRADER = f"{__name__}.kernel", f"{__name__}.grader"
-COULD_NOT_JUDGE = "The check could not judge this item; course staff will look at it."
-
-# Figures the grader measures from an item's observation besides its verdict (a leaderboard shows
-# them): (assignment, grade_id) -> {metric: "function of the item's grader module"}. The function
-# takes the observation, as the item's test does, and returns a number; it runs in the grader's
-# process, so a figure is never taken from the student. It is measured whatever the verdict.
-MEASURES = {
-    ("mnist_quiz", "mnist_accuracy_90"): {"test_accuracy": "accuracy_from"},
-}
+SHARED = "_shared"  # per notebook, on either side: helpers without hidden inputs
 
 log = logging.getLogger(__name__)
+
+
+class OrphanCheck(TypeError):
+    """One half of an item's check has no other half (or a file is misnamed)."""
 
 
 @dataclass(frozen=True)
@@ -59,16 +63,27 @@ class Item:
 
     @property
     def observer(self):
-        return getattr(self.kernel_module, f"observe_{self.grade_id}")
+        return self.kernel_module.observe
 
     @property
     def test(self):
         return getattr(self.grader_module, f"test_{self.grade_id}")
 
+    @property
+    def measures(self) -> dict:
+        """{figure: function of the observation}, declared beside the item's test."""
+        return getattr(self.grader_module, "MEASURES", {})
+
     def kernel_sources(self) -> dict[str, str]:
-        """{module name: source} of everything a probe of this item sends into a kernel."""
-        return {kernel_api.__name__: module_source(kernel_api),
-                self.kernel_module.__name__: module_source(self.kernel_module)}
+        """{module name: source} of everything a probe of this item sends into a kernel, in the
+        order they are installed: the vocabulary, the notebook's shared helpers, the item."""
+        shared = self.kernel_module.__name__.rpartition(".")[0] + "." + SHARED
+        modules = [kernel_api, *([importlib.import_module(shared)] if _exists(shared) else []), self.kernel_module]
+        return {m.__name__: module_source(m) for m in modules}
+
+
+def _exists(module_name: str) -> bool:
+    return (ENGINE.parent / (module_name.replace(".", "/") + ".py")).is_file()
 
 
 @cache
@@ -77,37 +92,49 @@ def module_source(module: ModuleType) -> str:
     return inspect.getsource(module)
 
 
-class UnknownAssignment(LookupError):
-    pass
+def _module(path: Path) -> str:
+    return ".".join(path.relative_to(ENGINE.parent).with_suffix("").parts)
 
 
-@cache
-def present() -> tuple[str, ...]:
-    """The assignments whose checks are here: all of ASSIGNMENTS in the course repository, one in
-    a Gradescope bundle (see autograder/gradescope/)."""
-    return tuple(a for a in ASSIGNMENTS if importlib.util.find_spec(f"{GRADER}.{a}") is not None)
+def files(assignment: str) -> list[Path]:
+    """Every file of an assignment's checks, both halves, with the vocabulary they share."""
+    found = [HERE / "kernel" / "api.py", HERE / "grader" / "api.py"]
+    for side in ("kernel", "grader"):
+        found += sorted(p for p in (HERE / side / assignment).rglob("*.py") if "__pycache__" not in p.parts)
+    return found
 
 
 @cache
 def items(assignment: str) -> dict[str, Item]:
-    """All graded items of an assignment, by grade_id: each grader-side ``test_X`` with the
-    kernel-side ``observe_X`` of the module of the same name."""
-    if assignment not in ASSIGNMENTS:
-        raise UnknownAssignment(f"unknown assignment {assignment!r}; known: {', '.join(ASSIGNMENTS)}")
-    package = importlib.import_module(f"{GRADER}.{assignment}")
+    """All graded items of an assignment, by grade_id: each grader-side ``test_X.py`` with the
+    kernel-side ``X.py`` of the same notebook folder. An orphan on either side raises OrphanCheck."""
+    kernel_root, grader_root = HERE / "kernel" / assignment, HERE / "grader" / assignment
+    if not grader_root.is_dir():
+        raise OrphanCheck(f"no checks for {assignment!r}: expected {grader_root.relative_to(ENGINE.parent)}/")
+    observers = {p.relative_to(kernel_root).with_suffix("").as_posix(): p
+                 for p in kernel_root.glob("*/*.py") if not p.stem.startswith("_")}
+    tests = {p.relative_to(grader_root).with_name(p.stem.removeprefix("test_")).as_posix(): p
+             for p in grader_root.glob("*/*.py") if not p.stem.startswith("_")}
+    misnamed = [str(p.relative_to(ENGINE.parent)) for p in tests.values() if not p.stem.startswith("test_")]
+    orphans = ([f"{observers[k].relative_to(ENGINE.parent)} has no grader-side test_{Path(k).name}.py"
+                for k in sorted(set(observers) - set(tests))]
+               + [f"{tests[k].relative_to(ENGINE.parent)} has no kernel-side {Path(k).name}.py"
+                  for k in sorted(set(tests) - set(observers))])
+    if misnamed or orphans:
+        raise OrphanCheck("; ".join([*(f"{m}: a grader-side check file is named test_<grade_id>.py"
+                                       for m in misnamed), *orphans]))
     found: dict[str, Item] = {}
-    for info in pkgutil.iter_modules(package.__path__):
-        grader_module = importlib.import_module(f"{GRADER}.{assignment}.{info.name}")
-        kernel_module = importlib.import_module(f"{KERNEL}.{assignment}.{info.name}")
-        for name in dir(grader_module):
-            if name.startswith("test_"):
-                grade_id = name[len("test_"):]
-                if not hasattr(kernel_module, f"observe_{grade_id}"):
-                    raise TypeError(f"{grader_module.__name__}.{name} has no observe_{grade_id} "
-                                    f"in {kernel_module.__name__}")
-                if grade_id in found:
-                    raise TypeError(f"grade_id {grade_id!r} is defined twice in {assignment}")
-                found[grade_id] = Item(assignment, grade_id, kernel_module, grader_module)
+    for key in sorted(tests):
+        grade_id = Path(key).name
+        if grade_id in found:
+            raise OrphanCheck(f"grade_id {grade_id!r} has checks in two notebooks of {assignment}")
+        grader_module = importlib.import_module(_module(tests[key]))
+        kernel_module = importlib.import_module(_module(observers[key]))
+        if not callable(getattr(kernel_module, "observe", None)):
+            raise OrphanCheck(f"{kernel_module.__name__} defines no observe(ns)")
+        if not callable(getattr(grader_module, f"test_{grade_id}", None)):
+            raise OrphanCheck(f"{grader_module.__name__} defines no test_{grade_id}(obs)")
+        found[grade_id] = Item(assignment, grade_id, kernel_module, grader_module)
     return found
 
 
@@ -117,53 +144,6 @@ def check_modules(assignment: str) -> list[ModuleType]:
     for item in items(assignment).values():
         modules |= {item.kernel_module, item.grader_module}
     return sorted(modules, key=lambda m: m.__name__)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    passed: bool
-    message: str          # for the student
-    log: str = ""         # for course staff (grading.log): a traceback when the check itself failed
-    metrics: dict = field(default_factory=dict)  # figures measured by the grader (see MEASURES)
-
-
-def measure(item: Item, data) -> tuple[dict[str, float], str]:
-    """The item's MEASURES, computed by its grader module from the observed data, and a log line
-    for course staff. A figure the observation does not allow (the check fails it) is left out;
-    so is one whose function raised anything else, which the log line then shows."""
-    figures, log = {}, ""
-    for metric, function in MEASURES.get((item.assignment, item.grade_id), {}).items():
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                value = float(getattr(item.grader_module, function)(data))
-        except CheckFailed:
-            continue
-        except Exception:  # noqa: BLE001  (a figure is never worth the item's verdict)
-            log += f"{item.grade_id}: measuring {metric} raised\n{traceback.format_exc()}"
-            continue
-        if math.isfinite(value):
-            figures[metric] = value
-    return figures, log
-
-
-def verdict(item: Item, observation: dict) -> Verdict:
-    """Judge one observation. A failing check is a verdict; any other exception is a bug of ours
-    (or an observation no check foresaw) and costs this item only, never the submission."""
-    if not observation.get("ok"):
-        return Verdict(False, str(observation.get("message", "The check could not observe your objects.")))
-    metrics, log = measure(item, observation["data"])
-    try:
-        with warnings.catch_warnings():  # the checks' own warnings are not the student's business
-            warnings.simplefilter("ignore")
-            item.test(observation["data"])
-    except CheckFailed as failure:
-        return Verdict(False, str(failure), log, metrics)
-    # The item boundary: whatever else the judge raised is logged in full for course staff.
-    except Exception:  # noqa: BLE001
-        return Verdict(False, COULD_NOT_JUDGE, log + f"{item.grade_id}: the check raised\n{traceback.format_exc()}",
-                       metrics)
-    return Verdict(True, "", log, metrics)
 
 
 def judge(assignment: str, grade_id: str, ns: dict) -> tuple[bool, str]:

@@ -8,10 +8,12 @@ What the zip holds, and nothing else:
   engine needs, pinned to the versions of the environment that builds the bundle: the one the
   test suite ran in) and ``gradescope.json`` (what run.py needs to know: the assignment, whether to
   sandbox, the data's digests);
-* ``autograder/``: the engine's modules, with the hidden checks of this assignment only;
+* ``autograder/``: the engine, without the folders of staff tools that never run on Gradescope
+  (STAFF_ONLY) and with the hidden checks of this assignment only;
 * ``release/<assignment>/`` and ``source/<assignment>/``: the notebooks (the engine reads the
-  file names from the first and the test cells and points from the second);
-* ``data/``: the files the assignment's notebooks read (``config.LIMITS[...].data_files``),
+  file names from the first and the test cells and points from the second), and the
+  assignment's ``assignment.toml``;
+* ``data/``: the files the assignment's notebooks read (``[limits] data_files`` of its assignment.toml),
   verified here (MNIST: by MD5, ``data/make_data.py``) and by SHA-256 again before every grading.
 
 The zip is deterministic: the same tree gives the same bytes (sorted entries, fixed timestamps,
@@ -32,9 +34,9 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from .. import grade, release
-from ..checks import ASSIGNMENTS
-from ..config import DATA, LIMITS, ROOT
+from .. import course, release
+from ..course import CONFIG, UsageError
+from ..paths import DATA, ENGINE, ROOT
 from . import BUNDLE_CONFIG
 
 TEMPLATES = Path(__file__).resolve().parent
@@ -44,7 +46,7 @@ PROJECT = "nn-course"
 NOT_AT_RUN_TIME = {"nbgrader": "only `python -m autograder release` runs it"}
 # Modules of the engine a bundle does without: grading on a Dask cluster (`grade --dask`), and
 # writing nbgrader's gradebook for formgrader with its pictures (`grade --gradebook`).
-NOT_IN_BUNDLE = ("cluster.py", "gradebook.py", "pictures.py")
+STAFF_ONLY = ("runners", "formgrader")
 # Requirements of torch's CUDA build; the CPU-only build that setup.sh installs has none of them.
 CUDA_ONLY = re.compile(r"^(nvidia-.*|cuda-.*|triton)$")
 TORCH = ("torch", "torchvision")       # installed by setup.sh from PyTorch's CPU-only index
@@ -115,15 +117,13 @@ def requirements_txt(pins: list[str]) -> str:
 
 # ----------------------------------------------------------------------------- contents
 def engine_files(assignment: str) -> list[Path]:
-    """The engine's modules under ROOT, without the other assignments' checks."""
-    others = [a for a in ASSIGNMENTS if a != assignment]
-    package = ROOT / "autograder"
+    """The engine's files, without the STAFF_ONLY folders and the other assignments' checks."""
     files = []
-    for path in sorted(package.rglob("*.py")):
-        parts = path.relative_to(package).parts
-        if "__pycache__" in parts or parts in [(name,) for name in NOT_IN_BUNDLE]:
+    for path in course.engine_files():
+        parts = path.relative_to(ENGINE).parts
+        if parts[0] in STAFF_ONLY:
             continue
-        if parts[0] == "checks" and len(parts) > 2 and parts[1] in ("kernel", "grader") and parts[2] in others:
+        if parts[0] == "checks" and len(parts) > 2 and parts[1] in ("kernel", "grader") and parts[2] != assignment:
             continue
         files.append(path)
     return files
@@ -132,7 +132,7 @@ def engine_files(assignment: str) -> list[Path]:
 def data_files(assignment: str) -> list[Path]:
     """The data files of the assignment (a folder in LIMITS means the files in it)."""
     files = []
-    for name in LIMITS[assignment].data_files:
+    for name in course.settings(assignment).limits.data_files:
         path = DATA / name
         files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     return files
@@ -150,7 +150,7 @@ def prepare_data(assignment: str) -> None:
             recipes.ensure_mnist()
         except recipes.DataError as err:
             raise BuildError(str(err)) from None
-    missing = [str(p) for p in map(DATA.joinpath, LIMITS[assignment].data_files) if not p.exists()]
+    missing = [str(p) for p in map(DATA.joinpath, course.settings(assignment).limits.data_files) if not p.exists()]
     if missing:
         raise BuildError(f"data files missing: {', '.join(missing)}; run `python -m autograder data`")
 
@@ -171,7 +171,7 @@ def render(template: str, values: dict[str, str]) -> str:
 
 def contents(assignment: str, sandboxed: bool = True) -> dict[str, tuple[bytes, int]]:
     """{path in the zip: (bytes, mode)} of the bundle."""
-    spec = grade.load_assignment(assignment)
+    spec = course.load(assignment)
     pins = pinned_requirements()
     version = dict(pin.split("==") for pin in pins)
     python = ".".join(map(str, sys.version_info[:2]))
@@ -181,6 +181,7 @@ def contents(assignment: str, sandboxed: bool = True) -> dict[str, tuple[bytes, 
     for folder in ("release", "source"):
         for name in spec.notebooks:
             files[f"{folder}/{assignment}/{name}"] = ((ROOT / folder / assignment / name).read_bytes(), FILE)
+    files[f"source/{assignment}/{CONFIG}"] = ((ROOT / "source" / assignment / CONFIG).read_bytes(), FILE)
     data = {}
     for path in [DATA / "make_data.py", *data_files(assignment)]:  # the recipes: the checks read them too
         key = path.relative_to(ROOT).as_posix()
@@ -224,8 +225,10 @@ def zip_bytes(files: dict[str, tuple[bytes, int]]) -> bytes:
 
 
 def build(assignment: str, out: Path, sandboxed: bool = True) -> Path:
-    if assignment not in ASSIGNMENTS:
-        raise BuildError(f"unknown assignment {assignment!r}: choose one of {', '.join(ASSIGNMENTS)}")
+    try:
+        course.known(assignment)
+    except UsageError as err:
+        raise BuildError(str(err)) from None
     python = ".".join(map(str, sys.version_info[:2]))
     if python not in UBUNTU_PYTHONS:
         raise BuildError(f"this environment runs Python {python}; Gradescope's Ubuntu 22.04 can install "
@@ -238,7 +241,7 @@ def build(assignment: str, out: Path, sandboxed: bool = True) -> Path:
     prepare_data(assignment)
     try:
         payload = zip_bytes(contents(assignment, sandboxed))
-    except grade.UsageError as err:
+    except UsageError as err:
         raise BuildError(str(err)) from None
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{assignment}-gradescope.zip"

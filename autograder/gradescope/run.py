@@ -5,7 +5,7 @@
    wherever they sit in it (the one nearest the top when a name occurs twice); copy them into a
    private student folder.
 2. Grade that folder with the engine, exactly as ``python -m autograder grade`` grades one student
-   (``grade.grade_submission``: the sandbox, the assignment's limits, the same points).
+   (``submission.grade_submission``: the sandbox, the assignment's limits, the same points).
 3. Write /autograder/results/results.json in Gradescope's format, from the engine's results
    (``results.results_json``): one test per graded item, the manually graded answers as 0-point
    entries, a markdown summary, and for the quiz a leaderboard of the test accuracy the grader
@@ -36,15 +36,18 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import config, grade, results, sandbox, slots
-from ..config import LIMITS
+from .. import course, paths, sandbox
+from ..course import Assignment, UsageError
+from ..outputs import results
+from ..sandbox import slots
+from ..submission import Job, grade_submission
+from ..vocabulary import GRADED, SubmissionResult
 from . import BUNDLE_CONFIG
 
 AUTOGRADER = Path("/autograder")
 PR_SET_CHILD_SUBREAPER = 36
 IGNORED = ("__MACOSX", ".ipynb_checkpoints")  # folders whose notebooks are never the submission
 # Gradescope leaderboards, per assignment: (column, metric measured by the grader, scale, order).
-LEADERBOARD = {"mnist_quiz": (("Test accuracy (%)", "test_accuracy", 100.0, "desc"),)}
 STAFF = "Course staff"
 
 
@@ -66,7 +69,7 @@ class Bundle:
 
     @classmethod
     def read(cls) -> "Bundle":
-        data = json.loads((config.ROOT / BUNDLE_CONFIG).read_text())
+        data = json.loads((paths.ROOT / BUNDLE_CONFIG).read_text())
         return cls(data["assignment"], tuple(data["notebooks"]), bool(data["sandbox"]), data["data_sha256"])
 
 
@@ -129,15 +132,15 @@ def read_metadata(root: Path) -> dict:
 # ----------------------------------------------------------------------------- checks
 def check_engine(root: Path) -> None:
     """The engine must be the bundle's (run from ROOT/source), not another copy on sys.path."""
-    if config.ROOT.resolve() != (root / "source").resolve():
+    if paths.ROOT.resolve() != (root / "source").resolve():
         raise NotGraded("the autograder is not installed as expected.",
-                        f"the engine was imported from {config.ROOT}, not from {root / 'source'}: "
+                        f"the engine was imported from {paths.ROOT}, not from {root / 'source'}: "
                         "run_autograder must run it from the bundle's folder")
 
 
 def check_data(bundle: Bundle) -> None:
     for name, expected in bundle.data_sha256.items():
-        path = config.ROOT / name
+        path = paths.ROOT / name
         try:
             actual = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as err:
@@ -149,8 +152,8 @@ def check_data(bundle: Bundle) -> None:
 
 def check_sandbox(bundle: Bundle) -> None:
     try:
-        grade.preflight(bundle.sandbox)
-    except grade.UsageError as err:
+        sandbox.preflight(bundle.sandbox)
+    except sandbox.SandboxUnavailable as err:
         raise NotGraded(
             "the autograder could not start its sandbox for student code in Gradescope's container. "
             f"{STAFF}: see the autograder's stdout and the course README (section Gradescope).",
@@ -161,31 +164,28 @@ def check_sandbox(bundle: Bundle) -> None:
 
 
 # ----------------------------------------------------------------------------- grading
-def grade_one(bundle: Bundle, root: Path, student: str, work: Path) -> tuple[results.SubmissionResult, Found, str]:
+def grade_one(bundle: Bundle, root: Path, student: str, work: Path) -> tuple[SubmissionResult, Found, str]:
     """(the engine's result, what was found, the engine's grading.log) of the submission."""
-    spec = grade.load_assignment(bundle.assignment)
+    spec = course.load(bundle.assignment)
     found = find_notebooks(root / "submission", spec.notebooks)
     folder = student_folder(found, work / "submissions" / student)
-    limits = LIMITS[bundle.assignment]
-    plan = slots.plan(limits.cores, jobs=1)
-    job = grade.Job(spec, student, folder, work / "graded", limits, digest="", cores=plan.cores,
-                    isolated=bundle.sandbox)
-    result = grade.grade_submission(job, slot=0)
-    log = (work / "graded" / student / "grading.log").read_text(errors="replace")
-    return result, found, (f"note: {plan.note}\n" if plan.note else "") + log
+    plan = slots.plan(spec.limits.cores, jobs=1)
+    job = Job(spec, student, folder, spec.limits, digest="", cores=plan.cores, isolated=bundle.sandbox)
+    outcome = grade_submission(job, slot=0)
+    return outcome.result, found, (f"note: {plan.note}\n" if plan.note else "") + outcome.log
 
 
-def manual_notebooks(spec: grade.Assignment) -> dict[str, str]:
+def manual_notebooks(spec: Assignment) -> dict[str, str]:
     """grade_id of each manually graded answer -> its notebook."""
-    return {gid: nb for nb, source in spec.sources.items() for gid in grade.manual_items(source)}
+    return {gid: nb for nb, source in spec.sources.items() for gid in course.manual_items(source)}
 
 
-def to_gradescope(result: results.SubmissionResult, found: Found, bundle: Bundle, metadata: dict) -> dict:
+def to_gradescope(result: SubmissionResult, found: Found, bundle: Bundle, metadata: dict) -> dict:
     """Gradescope's results.json from the engine's (results.results_json): its tests numbered by
     notebook and item, in markdown, the manual answers as 0-point entries, a summary, and the
     leaderboard."""
     ours = results.results_json(result)
-    spec = grade.load_assignment(bundle.assignment)
+    spec = course.load(bundle.assignment)
     position = {nb: i + 1 for i, nb in enumerate(spec.notebooks)}
     counters = {nb: 0 for nb in spec.notebooks}
 
@@ -205,10 +205,11 @@ def to_gradescope(result: results.SubmissionResult, found: Found, bundle: Bundle
                                 f"{'s' if points != 1 else ''}, added to your score once a TA has graded it.",
                       "output_format": "text", "visibility": "visible"})
     leaderboard = []
-    for column, metric, scale, order in LEADERBOARD.get(bundle.assignment, ()):
-        values = [i.metrics[metric] for i in result.items if metric in i.metrics]
+    for column in spec.leaderboard:
+        values = [i.metrics[column.measure] for i in result.items if column.measure in i.metrics]
         if values:
-            leaderboard.append({"name": column, "value": round(values[0] * scale, 2), "order": order})
+            leaderboard.append({"name": column.name, "value": round(values[0] * column.scale, 2),
+                                "order": column.order})
     extra = ours["extra_data"]
     extra["gradescope"] = {"submission_id": metadata.get("id"), "sandbox": bundle.sandbox,
                            "graded_files": {name: found.relative(name) for name in found.notebooks},
@@ -232,12 +233,12 @@ def code(name: str) -> str:
     return f"`{name[:80]}`"
 
 
-def summary(result: results.SubmissionResult, found: Found, bundle: Bundle, leaderboard: list[dict]) -> str:
+def summary(result: SubmissionResult, found: Found, bundle: Bundle, leaderboard: list[dict]) -> str:
     """The markdown summary at the top of the results: points, status, what was graded."""
     manual = sum(result.manual.values())
     lines = [f"**{result.score:g} / {result.max_score:g} points** from the autograder"
              + (f"; {manual:g} more point{'s' if manual != 1 else ''} graded by a TA later." if manual else ".")]
-    if result.status != grade.GRADED:
+    if result.status != GRADED:
         lines.append(f"**Status: {md(result.status)}**: {md(result.reason)}")
     if not found.notebooks:
         expected = ", ".join(code(n) for n in bundle.notebooks)
@@ -259,11 +260,11 @@ def not_graded(failure: NotGraded, bundle: Bundle | None) -> dict:
     tests = []
     if bundle is not None:
         try:
-            spec = grade.load_assignment(bundle.assignment)
+            spec = course.load(bundle.assignment)
             tests = [{"name": t.grade_id, "score": 0, "max_score": t.points, "status": "failed",
                       "output": "Not graded (see the summary above).", "output_format": "text",
                       "visibility": "visible"} for t in spec.tests()]
-        except (grade.UsageError, OSError, ValueError):  # the bundle itself is damaged: the message
+        except (UsageError, OSError, ValueError):  # the bundle itself is damaged: the message
             tests = []                                       # matters more than the item list
     return {"score": 0, "execution_time": 0.0,
             "output": f"**Not graded**: {failure.student} This is a problem of the autograder, not of your "
@@ -315,7 +316,7 @@ def self_check() -> int:
     except NotGraded as err:
         print(f"error: {err.staff}", file=sys.stderr)
         return 1
-    grade.load_assignment(bundle.assignment)
+    course.load(bundle.assignment)
     print(f"autograder for {bundle.assignment}: engine and data OK ({sys.executable}, Python {sys.version.split()[0]})")
     if not bundle.sandbox:
         print("WARNING: built with --no-sandbox: student code will run without isolation")

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from autograder.config import ROOT
+from autograder.paths import ROOT
 
 
 def test_a_page_that_fetches_from_the_network_is_caught(open_page, tmp_path):

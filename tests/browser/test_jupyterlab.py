@@ -14,7 +14,7 @@ import zlib
 
 import pytest
 
-from autograder.config import ROOT
+from autograder.paths import ROOT
 from tests.browser import jupyterlab
 
 pytestmark = pytest.mark.slow

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import notebooks
+from autograder.course import notebooks
 from autograder.checks import judge
-from autograder.config import SOURCE
+from autograder.paths import SOURCE
 
 
 def graded_ids(notebook: Path) -> list[str]:

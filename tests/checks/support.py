@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder import notebooks
+from autograder.course import notebooks
 from autograder.checks import judge
 
 

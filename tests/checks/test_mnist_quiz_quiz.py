@@ -13,12 +13,12 @@ import pytest
 import torch
 import torchvision
 
-from autograder import notebooks
+from autograder.course import notebooks
 from autograder.checks import judge
 from autograder.checks.grader.api import CheckFailed
 from autograder.checks.grader.mnist_quiz import quiz as grader
 from autograder.checks.kernel.mnist_quiz import quiz as kernel
-from autograder.config import DATA, SOURCE
+from autograder.paths import DATA, SOURCE
 
 ASSIGNMENT = "mnist_quiz"
 NOTEBOOK = SOURCE / ASSIGNMENT / "01_quiz.ipynb"
@@ -248,9 +248,9 @@ def test_the_visible_check_of_mnist_model_wants_finite_scores(untrained_ns):
 
 
 def test_the_time_budget_the_quiz_states_is_the_graders():
-    from autograder.config import LIMITS
+    from autograder.course import settings  # limits: settings(name).limits
 
-    limits = LIMITS[ASSIGNMENT]
+    limits = settings(ASSIGNMENT).limits
     intro = notebooks.read(NOTEBOOK).cells[0].source
     assert f"**{limits.cores} CPU cores of its own**" in intro
     assert f"**torch set to {limits.cores} threads**" in intro

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autograder import notebooks
+from autograder.course import notebooks
 from autograder.checks import items, judge
-from autograder.config import SOURCE
+from autograder.paths import SOURCE
 
 from . import support
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autograder import notebooks
+from autograder.course import notebooks
 from autograder.checks import judge, module_source
 from autograder.checks.kernel.neural_nets import training as kernel
-from autograder.config import SOURCE
+from autograder.paths import SOURCE
 
 NOTEBOOK = SOURCE / "neural_nets" / "03_training.ipynb"
 TRAINING_CELLS = ("train-loop", "best-model")  # cell ids skipped by run_untrained

@@ -29,10 +29,12 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from . import notebooks, results
-from .config import ROOT, SOURCE
+from ..course import notebooks
+from ..course.notebooks import nbgrader_env
+from ..paths import ROOT, SOURCE
+from ..vocabulary import SubmissionResult
+from ..outputs import results
 from .pictures import PLOTLY, Renderer
-from .release import nbgrader_env
 
 # What nbconvert's HTML exporter (formgrader's view) shows without running anything a student
 # wrote: text, and pictures whose base64 is checked here. HTML, SVG and JavaScript outputs would
@@ -151,7 +153,7 @@ def autograded(executed, source_nb, gb: Gradebook, notebook_id: str, assignment:
 
 
 # ----------------------------------------------------------------------------- scores
-def record_scores(gb: Gradebook, result: results.SubmissionResult, notebook_id: str, ran: bool,
+def record_scores(gb: Gradebook, result: SubmissionResult, notebook_id: str, ran: bool,
                   changed_answer: bool = False) -> None:
     """Our points as auto scores; manual items waiting for a TA (zero when the notebook did not
     run: nothing to read), and flagged again when the notebook a TA graded has changed since.
@@ -192,7 +194,7 @@ def written_from(path: Path) -> str | None:
         return None
 
 
-def record(course: Path, graded: list[results.SubmissionResult], out: Path,
+def record(course: Path, graded: list[SubmissionResult], out: Path,
            sources: dict) -> dict[str, dict[str, float | None]]:
     """Write every result into COURSE's gradebook, and each autograded notebook whose submission
     (or grader) changed since it was written. Returns the final scores (see final_scores)."""

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 
 from . import scrub
-from .merge import Plan, TestCell
+from .plan import Plan, TestCell
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 NAME_ERROR = re.compile(r"name '([A-Za-z_][A-Za-z0-9_]*)' is not defined")

@@ -35,7 +35,7 @@ from pathlib import Path
 from jupyter_client import AsyncKernelManager
 
 from . import kernel_factory
-from .config import DATA
+from ..paths import DATA
 from .zygote import KernelRequest, Zygote, ZygoteError, ZygoteProvisioner
 
 SANDBOX_UID_BASE = 61000       # as root: slot i runs as uid SANDBOX_UID_BASE + i
@@ -286,3 +286,19 @@ def close_slot() -> None:
     if _slot is not None:
         _slot.close()
         _slot = None
+
+
+def preflight(isolated: bool) -> None:
+    """Fail early, before any student is graded, when the sandbox cannot work here."""
+    if not isolated:
+        return
+    why = check()
+    if why:
+        raise SandboxUnavailable(f"no sandbox for student code: {why}. To grade anyway, without isolation "
+                         "(only for code you trust), pass --no-sandbox.")
+    blocked = unreachable_interpreter() if is_root() else None
+    if blocked:
+        raise SandboxUnavailable(
+            f"student code runs as an unprivileged user, who cannot run {sys.executable}: {blocked} "
+            "is closed to other users. Create the virtual environment from a Python they can run, "
+            "e.g. `make setup PYTHON=/usr/bin/python3`.")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import json
 import os
 import tempfile
 import threading
@@ -28,10 +27,13 @@ import dask
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 from distributed.scheduler import KilledWorker
 
-from . import grade, results, sandbox, slots
-from .config import LIMITS
-from .execute import ERROR
-from .merge import InvalidNotebook, read_file
+from .. import course, sandbox
+from ..course import Assignment, UsageError
+from ..sandbox import slots
+from ..submission import Job, grade_submission
+from ..submission.plan import InvalidNotebook, read_file
+from ..vocabulary import ERROR, Outcome
+from . import KILLS_TO_CRASH, not_graded, worker_died
 
 LOCAL = "local"
 ALLOWED_FAILURES = 1     # our own scheduler: a task that killed 2 workers is not given a third
@@ -50,7 +52,7 @@ class Submission:
     files: dict[str, bytes | None]
 
 
-def pack(job: grade.Job) -> Submission:
+def pack(job: Job) -> Submission:
     if job.folder.is_symlink():
         return Submission(True, {})
     files: dict[str, bytes | None] = {}
@@ -120,14 +122,14 @@ class GradingSlot(WorkerPlugin):
         self.ready = True
 
     def _start(self) -> None:
-        if grade.load_assignment(self.assignment).digest() != self.digest:
+        if course.load(self.assignment).digest() != self.digest:
             raise WorkerUnfit("this worker has another version of the course or the grader: install "
                               "the same commit on every worker")
         if self.isolated:
-            grade.preflight(True)
+            sandbox.preflight(True)
         cpus = slots.cpus_of(self.slot, self.cores)
         slots.pin(cpus)  # this thread, so the zygote started now stays on the slot's cores
-        limits = LIMITS[self.assignment]
+        limits = course.settings(self.assignment).limits
         sandbox.slot_for(self.assignment, limits.data_files, self.slot, tuple(cpus), self.isolated)
 
     def teardown(self, worker) -> None:
@@ -136,8 +138,8 @@ class GradingSlot(WorkerPlugin):
             os.close(self._held)
 
 
-def grade_task(job: grade.Job, submission: Submission, batch: str) -> dict[str, str]:
-    """Runs on a worker: grade one submission; its OUT/<student>/ files, by relative path."""
+def grade_task(job: Job, submission: Submission, batch: str) -> Outcome:
+    """Runs on a worker: grade one submission; its outcome travels back to the batch."""
     worker = get_worker()
     plugin = worker.plugins.get(GradingSlot.name)
     if plugin is None or not plugin.ready:
@@ -147,27 +149,24 @@ def grade_task(job: grade.Job, submission: Submission, batch: str) -> dict[str, 
         return _grade_here(job, submission, plugin.slot)
 
 
-def _grade_here(job: grade.Job, submission: Submission, slot: int) -> dict[str, str]:
+def _grade_here(job: Job, submission: Submission, slot: int) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="nn-course-task-") as scratch:
-        folder, out = Path(scratch) / "submission" / job.student_id, Path(scratch) / "out"
+        folder = Path(scratch) / "submission" / job.student_id
         folder.parent.mkdir()
         unpack(submission, folder)
-        grade.grade_submission(replace(job, folder=folder, out=out), slot=slot)
-        student = out / job.student_id
-        return {str(p.relative_to(student)): p.read_text(encoding="utf-8")
-                for p in sorted(student.rglob("*")) if p.is_file()}
+        return grade_submission(replace(job, folder=folder), slot)
 
 
 # ----------------------------------------------------------------------------- on the client
-def connect(address: str, assignment: grade.Assignment, isolated: bool) -> tuple[Client, LocalCluster | None]:
+def connect(address: str, assignment: Assignment, isolated: bool) -> tuple[Client, LocalCluster | None]:
     """A client of the scheduler at `address`, or of a new LocalCluster for `local[:N]`, whose
     workers all hold a checked grading slot."""
-    limits = LIMITS[assignment.name]
+    limits = assignment.limits
     cluster = None
     if address == LOCAL or address.startswith(LOCAL + ":"):
         count = address.partition(":")[2]
         if count and not (count.isdigit() and int(count) > 0):
-            raise grade.UsageError(f"--dask {address}: write local:N with N the number of workers, e.g. local:2")
+            raise UsageError(f"--dask {address}: write local:N with N the number of workers, e.g. local:2")
         workers = int(count) if count else slots.plan(limits.cores).jobs
         with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
@@ -175,19 +174,19 @@ def connect(address: str, assignment: grade.Assignment, isolated: bool) -> tuple
     else:
         where = {"scheduler_file": address} if address.endswith(".json") else {"address": address}
         if "scheduler_file" in where and not Path(address).is_file():
-            raise grade.UsageError(f"--dask {address}: no such scheduler file (dask scheduler --scheduler-file writes it)")
+            raise UsageError(f"--dask {address}: no such scheduler file (dask scheduler --scheduler-file writes it)")
         try:
             client = Client(**where, timeout=CONNECT_TIMEOUT)
         except OSError as err:  # includes TimeoutError
-            raise grade.UsageError(f"cannot reach the Dask scheduler at {address} ({err}): start it, "
+            raise UsageError(f"cannot reach the Dask scheduler at {address} ({err}): start it, "
                                    "or check the address (tcp://host:8786)") from None
     try:
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
         plugin = GradingSlot(assignment.name, assignment.digest(), isolated, limits.cores)
         client.register_plugin(plugin, name=GradingSlot.name)
-    except (WorkerUnfit, grade.UsageError, sandbox.SandboxUnavailable, OSError) as err:
+    except (WorkerUnfit, UsageError, sandbox.SandboxUnavailable, OSError) as err:
         close(client, cluster)
-        raise grade.UsageError(f"a Dask worker cannot grade: {err}") from None
+        raise UsageError(f"a Dask worker cannot grade: {err}") from None
     return client, cluster
 
 
@@ -197,14 +196,14 @@ def close(client: Client, cluster: LocalCluster | None) -> None:
         cluster.close()
 
 
-def run_jobs(client: Client, todo: list[grade.Job], progress: bool):
-    """Yield results as tasks finish, each written to OUT first. Interrupted (Ctrl-C), the tasks
+def run_jobs(client: Client, todo: list[Job], progress: bool):
+    """Yield outcomes as tasks finish. Interrupted (Ctrl-C), the tasks
     not finished are cancelled; what finished is kept.
 
     The scheduler gives up on a task (KilledWorker) once the workers that held it died more often
     than it allows; a held task need not have run (a worker may hold one queued behind another).
     Each task therefore reports when it starts grading (a Dask event), and only a submission whose
-    grading started on two workers that died is marked crashed; the others are submitted again."""
+    grading started on KILLS_TO_CRASH workers that died is marked crashed; the others are submitted again."""
     from tqdm import tqdm
 
     batch = uuid.uuid4().hex
@@ -219,18 +218,18 @@ def run_jobs(client: Client, todo: list[grade.Job], progress: bool):
             for future in tasks:
                 job = submitted.pop(future)
                 try:
-                    result = write(job, future.result())
+                    result = future.result()
                 except KilledWorker:
                     started = starts(client, batch, job.student_id)
-                    if started < 2 and attempts[job.student_id] < MAX_ATTEMPTS:
+                    if started < KILLS_TO_CRASH and attempts[job.student_id] < MAX_ATTEMPTS:
                         attempts[job.student_id] += 1
                         again = submit(client, job, batch)
                         submitted[again] = job
                         tasks.add(again)
                         continue
-                    result = grade.worker_died(job, max(started, 2))
+                    result = worker_died(job, max(started, KILLS_TO_CRASH))
                 except (WorkerUnfit, OSError) as err:  # a worker without a slot, or out of disk
-                    result = grade.not_graded(job, ERROR, f"internal grader error on a Dask worker: {err}",
+                    result = not_graded(job, ERROR, f"internal grader error on a Dask worker: {err}",
                                               "Not graded: the grader failed; course staff will grade it again.")
                 bar.update(1)
                 yield result
@@ -240,7 +239,7 @@ def run_jobs(client: Client, todo: list[grade.Job], progress: bool):
             client.cancel(list(submitted), force=True)
 
 
-def submit(client: Client, job: grade.Job, batch: str):
+def submit(client: Client, job: Job, batch: str):
     return client.submit(grade_task, job, pack(job), batch, pure=False, key=f"grade-{job.student_id}-{uuid.uuid4().hex[:8]}")
 
 
@@ -248,14 +247,3 @@ def starts(client: Client, batch: str, student: str) -> int:
     """How often a task of this batch started grading `student` (on any worker)."""
     return sum(1 for _, event in client.get_events(STARTED)
                if event.get("batch") == batch and event.get("student") == student)
-
-
-def write(job: grade.Job, files: dict[str, str]) -> results.SubmissionResult:
-    """A worker's files into OUT/<student>/, results.json last (it marks the student graded)."""
-    student = job.out / job.student_id
-    for name in sorted(files, key=lambda name: name == "results.json"):
-        path = (student / name).resolve()
-        if not path.is_relative_to(student.resolve()):
-            raise ValueError(f"a worker sent a file outside the student's folder: {name!r}")
-        results.write_atomic(path, files[name])
-    return results.from_results_json(json.loads(files["results.json"]))

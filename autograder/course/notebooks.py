@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -94,3 +95,10 @@ def run_in_process(path: Path | str, replace: dict[str, str] | None = None, ns: 
     if replace:
         raise KeyError(f"{path.name} has no solution cells {sorted(replace)}")
     return ns
+
+
+def nbgrader_env() -> dict[str, str]:
+    """nbgrader 0.9 runs `alembic` from PATH: put this environment's bin/ first."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env

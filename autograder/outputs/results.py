@@ -10,39 +10,10 @@ import io
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import NEAR_LIMIT
-from .execute import CRASHED, ERROR, GRADED, INVALID, MISSING, SEVERITY, TIMEOUT, ItemResult
-
-
-@dataclass
-class SubmissionResult:
-    student_id: str
-    assignment: str
-    status: str = GRADED
-    reason: str = ""
-    execution_time: float = 0.0
-    submission_sha256: str = ""
-    items: list[ItemResult] = field(default_factory=list)
-    manual: dict[str, float] = field(default_factory=dict)  # grade_id -> points, graded by a TA
-    timing: dict[str, dict] = field(default_factory=dict)   # notebook -> seconds, slowest cell and its seconds
-
-    @property
-    def score(self) -> float:
-        return sum(i.score for i in self.items)
-
-    @property
-    def max_score(self) -> float:
-        return sum(i.max_score for i in self.items)
-
-    def worsen(self, status: str, reason: str) -> None:
-        """Keep the worst status; collect every reason."""
-        if SEVERITY.index(status) > SEVERITY.index(self.status):
-            self.status = status
-        if reason:
-            self.reason = f"{self.reason}; {reason}" if self.reason else reason
+from ..course import NEAR_LIMIT
+from ..vocabulary import CRASHED, ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, Outcome, SubmissionResult
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -194,6 +165,16 @@ def write_student(out: Path, result: SubmissionResult) -> None:
     write_atomic(folder / "feedback.html", feedback_html(result))
     # results.json last: its presence marks the student as graded (a re-run skips them).
     write_atomic(folder / "results.json", json.dumps(results_json(result), indent=2))
+
+
+def write_outcome(out: Path, outcome: Outcome) -> None:
+    """All of one student's files: executed notebooks and grading.log (staff only), then
+    feedback.html, and results.json last (its presence marks the student as graded)."""
+    folder = out / outcome.result.student_id
+    for notebook, text in outcome.executed.items():
+        write_atomic(folder / "executed" / notebook, text)
+    write_atomic(folder / "grading.log", outcome.log)
+    write_student(out, outcome.result)
 
 
 def read_student(out: Path, student_id: str) -> SubmissionResult | None:

@@ -1,5 +1,5 @@
-"""Grade a batch in local worker processes (`grade --jobs N`): one grading slot per process,
-each with its own sandbox and zygote, kept from submission to submission."""
+"""The local runner (`grade --jobs N`): worker processes on this machine, one grading slot per
+process, each with its own sandbox and zygote, kept from submission to submission."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from concurrent.futures.process import BrokenProcessPool
 
 from tqdm import tqdm
 
-from . import grade, results
+from ..submission import Job, grade_submission
+from ..vocabulary import Outcome
+from . import KILLS_TO_CRASH, worker_died
 
 SLOT = 0          # this worker's grading slot
 _STARTED = None   # per job: 1 once a worker took it (shared with the batch's process)
@@ -25,20 +27,20 @@ def _init_worker(counter, started, stopping) -> None:
     _STARTED, _STOPPING = started, stopping
 
 
-def _grade_in_worker(job: grade.Job, index: int) -> results.SubmissionResult | None:
+def _grade_in_worker(job: Job, index: int) -> Outcome | None:
     """grade_submission in a pool worker, recording in the shared table that it started (so that,
     if the worker dies, the batch knows which submissions were in flight)."""
     if _STOPPING.value:
         return None
     _STARTED[index] = 1
-    return grade.grade_submission(job)
+    return grade_submission(job, SLOT)
 
 
-def run_jobs(todo: list[grade.Job], jobs: int, progress: bool):
-    """Yield results as workers finish. A worker that dies (the OS killed it, say) breaks the whole
+def run_jobs(todo: list[Job], jobs: int, progress: bool):
+    """Yield outcomes as workers finish. A worker that dies (the OS killed it, say) breaks the whole
     pool: what it had not started is graded in a new pool; what was in flight is graded again one
     at a time, each in a pool of its own, so that only a submission whose grading kills its worker
-    again is marked crashed."""
+    again (KILLS_TO_CRASH) is marked crashed."""
     if not todo:
         return
     with tqdm(total=len(todo), unit="student", disable=not progress) as bar:
@@ -56,10 +58,10 @@ def run_jobs(todo: list[grade.Job], jobs: int, progress: bool):
         for job in in_flight:
             for _, result, _ in _pool([job], 1):
                 bar.update(1)
-                yield result if result is not None else grade.worker_died(job)
+                yield result if result is not None else worker_died(job, KILLS_TO_CRASH)
 
 
-def _pool(batch: list[grade.Job], workers: int):
+def _pool(batch: list[Job], workers: int):
     """Grade `batch` in one pool of worker processes; yield (job, result) as they finish, and
     (job, None, started) for each job lost when a worker died."""
     context = multiprocessing.get_context("spawn")

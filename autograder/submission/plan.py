@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell
 
-from . import notebooks
+from ..course import notebooks
 
 GRADER_KEYS = ("autograder", "autograder_probe")  # cell metadata the grader writes (and never reads)
 

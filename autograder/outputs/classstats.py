@@ -8,8 +8,7 @@ import math
 import statistics as stdlib_statistics
 from dataclasses import dataclass
 
-from .execute import GRADED, SEVERITY
-from .results import SubmissionResult
+from ..vocabulary import GRADED, SEVERITY, SubmissionResult
 
 LOW_DISCRIMINATION = 0.1  # at or below this, an item hardly separates strong from weak students
 TOP_MESSAGES = 5           # failure messages shown per item; the rest are counted together

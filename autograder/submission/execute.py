@@ -1,7 +1,8 @@
-"""Execute one planned notebook in a sandboxed kernel and judge its items.
+"""Execute one planned notebook in a sandboxed kernel, each test cell followed by its item's probe;
+then judge (judge.py) every item from what ran.
 
 Limits are explicit: a per-cell timeout, a deadline for the whole submission, a dead-kernel check
-after every cell. The judging happens here, in the grader's process, from observations only.
+after every cell (nbclient's CellTimeoutError and DeadKernelError become the statuses).
 """
 
 from __future__ import annotations
@@ -17,33 +18,18 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from . import cause, scrub
-from .checks import items, verdict
-from .checks.grader.api import decode
-from .checks.kernel.api import CheckFailed
-from .merge import Plan
+from ..checks import items
+from ..vocabulary import CRASHED, GRADED, TIMEOUT, ItemResult
+from . import scrub
+from .judge import judge
+from .plan import Plan
 from .probe import ProbeResult, probe_code, run_silent, seed_code
 
-# Statuses, from best to worst; a submission gets the worst of its notebooks'.
-GRADED, MISSING, INVALID, CRASHED, TIMEOUT, ERROR = (
-    "graded", "missing", "invalid notebook", "crashed", "timeout", "grader error")
-SEVERITY = (GRADED, MISSING, INVALID, CRASHED, TIMEOUT, ERROR)
 MAX_OUTPUT_CHARS = 20_000         # per stream output kept in the executed copy TAs read
 CELL_OUTPUT_CHARS = 1_000_000     # what one cell's outputs may hold while it runs
 NOTEBOOK_OUTPUT_CHARS = 5_000_000  # what all of a notebook's outputs may hold while it runs
 ERROR_CHARS = 2_000               # of an exception's message, and of each traceback line
 OUTPUT_MESSAGES = ("stream", "display_data", "execute_result")
-
-
-@dataclass
-class ItemResult:
-    grade_id: str
-    notebook: str
-    max_score: float
-    score: float = 0.0
-    passed: bool = False
-    message: str = ""
-    metrics: dict[str, float] = field(default_factory=dict)  # figures the grader measured (checks.MEASURES)
 
 
 @dataclass
@@ -173,7 +159,7 @@ def run_plan(plan: Plan, km: AsyncKernelManager, *, cwd: str, env: dict | None, 
                 run.reason = f"the kernel died in {what} (exit(), os._exit(), a crash, or the memory limit)"
                 break
     run.seconds = time.monotonic() - started
-    run.items = judge(plan, run)
+    run.items = judge(plan, run.probes, run.reason, run.log)
     run.executed = for_reading(plan.nb)
     return run
 
@@ -199,58 +185,6 @@ def where(plan: Plan, index: int) -> str:
         return f"{plan.notebook}, the test cell of {test.grade_id}"
     gid = plan.nb.cells[index].metadata.get("nbgrader", {}).get("grade_id")
     return f"{plan.notebook}, cell {student_cells}" + (f" ({scrub.quote(gid)})" if gid else "")
-
-
-def first_error(cell) -> dict | None:
-    return next((o for o in cell.get("outputs", []) if o.output_type == "error"), None)
-
-
-def judge_item(test, test_cell, probe: ProbeResult | None, catalog, hidden: bool = True,
-               stopped: str = "") -> tuple[bool, str, str, dict]:
-    """(passed, message for the student, log line for course staff, figures the grader measured)
-    of one item; `stopped`: why the notebook stopped early, if it did."""
-    if test_cell is None or test_cell.get("execution_count") is None:
-        return False, ("Not run: the notebook stopped before this item "
-                       + (f"({stopped})." if stopped else "(see the submission's status).")), "", {}
-    error = first_error(test_cell)
-    if error is not None:
-        return False, (f"The visible checks failed: {scrub.quote(error.get('ename', ''))}: "
-                       f"{scrub.quote(error.get('evalue', ''))}").strip(), "", {}
-    if not hidden:
-        return True, "The visible checks pass (the hidden checks decide the points).", "", {}
-    if probe is None:
-        return False, "Not run: the notebook stopped before this item's hidden check.", "", {}
-    if len(probe.payloads) > 1:
-        return False, ("Your code published output in the format of the hidden check's observations "
-                       "while the check ran: the check cannot tell its own from yours."), "", {}
-    if probe.payload is None:
-        return False, ("The hidden check could not run after your code"
-                       + (f" ({scrub.quote(probe.error)})" if probe.error else "")
-                       + ": did your code replace or delete parts of Python, IPython or torch?"), "", {}
-    try:
-        observed = decode(probe.payload)
-    except CheckFailed as failure:
-        return False, str(failure), "", {}
-    result = verdict(catalog[test.grade_id], observed)
-    return result.passed, result.message, result.log, result.metrics
-
-
-def judge(plan: Plan, run: NotebookRun) -> list[ItemResult]:
-    """Each item's verdict; then each failed item's message says what to fix first (cause.py)."""
-    catalog = items(plan.assignment) if plan.probes else {}
-    cells = {test.grade_id: plan.nb.cells[index] for index, test in plan.test_at.items()}
-    results = []
-    for test in plan.tests:
-        passed, message, log, metrics = judge_item(test, cells.get(test.grade_id), run.probes.get(test.grade_id),
-                                                   catalog, hidden=plan.probes, stopped=run.reason)
-        if log:
-            run.log.append(log)
-        results.append(ItemResult(test.grade_id, plan.notebook, test.points,
-                                  test.points if passed else 0.0, passed, scrub.bounded(message), metrics))
-    better = cause.explain(plan, {r.grade_id: r.passed for r in results}, {r.grade_id: r.message for r in results})
-    for result in results:
-        result.message = better.get(result.grade_id, result.message)
-    return results
 
 
 def for_reading(nb) -> nbformat.NotebookNode:

@@ -31,8 +31,8 @@ from queue import Empty
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from .checks import Item
-from .checks.kernel.api import OBSERVATION_MIME
+from ..checks import Item
+from ..checks.kernel.api import OBSERVATION_MIME
 
 # Runs in the kernel, in a namespace of its own; `_ns` is the student's namespace.
 BOOTSTRAP = """\

@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from . import statistics as stats
-from .execute import GRADED, SEVERITY
-from .results import SubmissionResult, read_student, with_code, write_atomic
+from ..vocabulary import GRADED, SEVERITY, SubmissionResult
+from . import classstats as stats
+from .results import read_student, with_code, write_atomic
 
 PAGE = "report.html"
 BATCH = "batch.json"

@@ -1,0 +1,61 @@
+"""A verdict on one observation, in the grader's process: the item's test, and its measures."""
+
+from __future__ import annotations
+
+import math
+import traceback
+import warnings
+from dataclasses import dataclass, field
+
+from .kernel.api import CheckFailed
+
+COULD_NOT_JUDGE = "The check could not judge this item; course staff will look at it."
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str          # for the student
+    log: str = ""         # for course staff (grading.log): a traceback when the check itself failed
+    metrics: dict = field(default_factory=dict)  # figures measured by the grader (an item's MEASURES)
+
+
+def measure(item: Item, data) -> tuple[dict[str, float], str]:
+    """The item's MEASURES, computed by its grader module from the observed data, and a log line
+    for course staff. A figure the observation does not allow (the check fails it) is left out;
+    so is one whose function raised anything else, which the log line then shows."""
+    figures, log = {}, ""
+    for metric, function in item.measures.items():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = float(function(data))
+        except CheckFailed:
+            continue
+        except Exception:  # noqa: BLE001  (a figure is never worth the item's verdict)
+            log += f"{item.grade_id}: measuring {metric} raised\n{traceback.format_exc()}"
+            continue
+        if math.isfinite(value):
+            figures[metric] = value
+    return figures, log
+
+
+def verdict(item: Item, observation: dict) -> Verdict:
+    """Judge one observation. A failing check is a verdict; any other exception is a bug of ours
+    (or an observation no check foresaw) and costs this item only, never the submission."""
+    if not observation.get("ok"):
+        return Verdict(False, str(observation.get("message", "The check could not observe your objects.")))
+    metrics, log = measure(item, observation["data"])
+    try:
+        with warnings.catch_warnings():  # the checks' own warnings are not the student's business
+            warnings.simplefilter("ignore")
+            item.test(observation["data"])
+    except CheckFailed as failure:
+        return Verdict(False, str(failure), log, metrics)
+    # The item boundary: whatever else the judge raised is logged in full for course staff.
+    except Exception:  # noqa: BLE001
+        return Verdict(False, COULD_NOT_JUDGE, log + f"{item.grade_id}: the check raised\n{traceback.format_exc()}",
+                       metrics)
+    return Verdict(True, "", log, metrics)
+
+

@@ -1,0 +1,7 @@
+"""What grading leaves behind, written by the grader only, from outcomes (vocabulary.py):
+
+    results.py     per student: results.json (Gradescope's format), feedback.html, grading.log,
+                   executed/ and observations/ (staff only); the class's grades.csv
+    report.py      the class report (report.html), with classstats.py for its numbers
+    templates/     the HTML pages, Jinja2 with autoescaping
+"""

@@ -1,0 +1,62 @@
+"""The words every part of the grader shares: a submission's statuses, and the results of one item
+and of one submission. Plain dataclasses: this module imports nothing but the standard library, so
+the report, the exports and the command line read results without loading torch or a kernel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Statuses, from best to worst; a submission gets the worst of its notebooks'.
+GRADED, MISSING, INVALID, CRASHED, TIMEOUT, ERROR = (
+    "graded", "missing", "invalid notebook", "crashed", "timeout", "grader error")
+SEVERITY = (GRADED, MISSING, INVALID, CRASHED, TIMEOUT, ERROR)
+
+
+@dataclass
+class ItemResult:
+    grade_id: str
+    notebook: str
+    max_score: float
+    score: float = 0.0
+    passed: bool = False
+    message: str = ""
+    metrics: dict[str, float] = field(default_factory=dict)  # figures the grader measured (an item's MEASURES)
+
+
+@dataclass
+class SubmissionResult:
+    student_id: str
+    assignment: str
+    status: str = GRADED
+    reason: str = ""
+    execution_time: float = 0.0
+    submission_sha256: str = ""
+    items: list[ItemResult] = field(default_factory=list)
+    manual: dict[str, float] = field(default_factory=dict)  # grade_id -> points, graded by a TA
+    timing: dict[str, dict] = field(default_factory=dict)   # notebook -> seconds, slowest cell and its seconds
+
+    @property
+    def score(self) -> float:
+        return sum(i.score for i in self.items)
+
+    @property
+    def max_score(self) -> float:
+        return sum(i.max_score for i in self.items)
+
+    def worsen(self, status: str, reason: str) -> None:
+        """Keep the worst status; collect every reason."""
+        if SEVERITY.index(status) > SEVERITY.index(self.status):
+            self.status = status
+        if reason:
+            self.reason = f"{self.reason}; {reason}" if self.reason else reason
+
+
+@dataclass
+class Outcome:
+    """Everything the grading of one submission produced, written by nobody yet: the runners hand
+    it to the batch (or to Gradescope's run), which writes it (outputs/results.py)."""
+
+    result: SubmissionResult
+    log: str = ""                                              # grading.log, for course staff
+    executed: dict[str, str] = field(default_factory=dict)     # notebook -> executed copy (JSON text)
+    observations: dict[str, bytes] = field(default_factory=dict)  # notebook -> saved observations (grader side)
