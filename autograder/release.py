@@ -8,7 +8,6 @@ it no longer matches (see tests/test_release.py)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile

@@ -29,7 +29,7 @@ import nbformat
 import psutil
 
 from autograder import demo
-from autograder.checks import ASSIGNMENTS
+from autograder.course import names as assignment_names
 from autograder.paths import RELEASE
 from autograder.gradescope import build
 
@@ -95,7 +95,7 @@ def measure(bundle: Path, notebooks: dict[str, nbformat.NotebookNode], python: s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.gradescope")
-    parser.add_argument("assignments", nargs="*", default=list(ASSIGNMENTS))
+    parser.add_argument("assignments", nargs="*", default=list(assignment_names()))
     parser.add_argument("--python", default=sys.executable, help="the interpreter run_autograder uses")
     args = parser.parse_args(argv)
     print(f"run_autograder with {args.python}; {os.cpu_count()} cores; load average "

@@ -11,7 +11,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from autograder import demo, grade
-from autograder.submission import cause, execute, plan as merge, scrub
+from autograder import vocabulary
+from autograder.submission import cause, execute, judge, plan as merge, scrub
 from autograder.course import notebooks
 from autograder.outputs import results
 from autograder.paths import SOURCE as SOURCE_DIR
@@ -76,8 +77,7 @@ def executed(plan, errors: dict[int, dict], upto: int | None = None):
 
 
 def messages(plan, status=GRADED, reason="") -> dict[str, ItemResult]:
-    run = execute.NotebookRun("toy.ipynb", status=status, reason=reason)
-    return {r.grade_id: r for r in execute.judge(plan, run)}
+    return {r.grade_id: r for r in judge.judge(plan, {}, reason, [])}
 
 
 def blank_run():
@@ -271,10 +271,10 @@ def test_results_json_carries_the_same_messages_and_status_words():
 
 
 def test_every_status_has_words_with_its_reason():
-    for status in execute.SEVERITY:
+    for status in vocabulary.SEVERITY:
         text = results.status_words(status, "REASON")
         assert text and (status == GRADED or "REASON" in text)
-    assert "save it" in results.status_words(execute.INVALID, "x is not valid JSON")
+    assert "save it" in results.status_words(vocabulary.INVALID, "x is not valid JSON")
     assert "file names" in results.status_words(MISSING, "02.ipynb not submitted")
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from autograder import release
 from autograder.course import notebooks
-from autograder.checks import ASSIGNMENTS, items
+from autograder.checks import items
+from autograder.course import names as assignment_names
 from autograder.paths import RELEASE, ROOT, SOLUTIONS, SOURCE
 
 FORBIDDEN_IN_RELEASE = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
@@ -23,7 +24,7 @@ def released(assignment):
     return sorted((RELEASE / assignment).glob("*.ipynb"))
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names())
 def test_every_source_notebook_is_released_and_solved(assignment):
     names = sorted(p.name for p in (SOURCE / assignment).glob("*.ipynb"))
     assert names, f"source/{assignment}/ has no notebooks"
@@ -31,14 +32,14 @@ def test_every_source_notebook_is_released_and_solved(assignment):
     assert sorted(p.name for p in (SOLUTIONS / assignment).glob("*.ipynb")) == names
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names())
 def test_solutions_are_up_to_date(assignment):
     assert not release.is_stale(assignment), (
         f"solutions/{assignment}/ was made from another source/ or other checks: "
         f"run `python -m autograder release {assignment}` and commit release/ and solutions/")
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names())
 def test_release_is_what_nbgrader_makes_from_source(assignment, tmp_path):
     shutil.copytree(SOURCE / assignment, tmp_path / "source" / assignment)
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
@@ -51,7 +52,7 @@ def test_release_is_what_nbgrader_makes_from_source(assignment, tmp_path):
             f"{assignment}` and commit")
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names())
 def test_no_solution_or_hidden_test_reaches_release(assignment):
     for path in released(assignment):
         text = path.read_text()
@@ -69,7 +70,7 @@ def test_no_solution_or_hidden_test_reaches_release(assignment):
             assert not hidden or hidden not in released_code
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names())
 def test_solutions_hide_the_hidden_tests(assignment):
     for path in sorted((SOLUTIONS / assignment).glob("*.ipynb")):
         text = path.read_text()
@@ -77,7 +78,7 @@ def test_solutions_hide_the_hidden_tests(assignment):
         assert "BEGIN SOLUTION" not in text
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names())
 def test_solutions_show_every_figure_without_a_kernel(assignment):
     """GitHub's viewer, nbconvert's HTML (formgrader) and a PDF have no kernel: each plotly figure
     carries a picture, and a live widget says what it is instead of its repr."""
@@ -99,7 +100,7 @@ def test_a_live_widget_becomes_a_note():
     assert nb.cells[0].outputs[0].data == {"text/plain": release.LIVE_FIGURE}
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names())
 def test_every_test_cell_calls_its_own_check(assignment):
     """The hidden region of test cell X calls run(assignment, X, globals()), and X has a check."""
     catalog = items(assignment)
@@ -110,14 +111,14 @@ def test_every_test_cell_calls_its_own_check(assignment):
             assert gid in catalog, f"{gid} has no observe_/test_ pair in autograder/checks/{assignment}/"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names())
 def test_every_check_has_a_test_cell(assignment):
     ids = {notebooks.grade_id(c) for p in (SOURCE / assignment).glob("*.ipynb")
            for c in notebooks.test_cells(notebooks.read(p))}
     assert set(items(assignment)) == ids
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names())
 def test_math_renders_in_jupyterlab(assignment):
     """JupyterLab's MathJax has no \\bm, and an unclosed $$ swallows the rest of a cell."""
     for path in sorted((SOURCE / assignment).glob("*.ipynb")):

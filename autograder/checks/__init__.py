@@ -27,10 +27,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
-import math
-import traceback
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import ModuleType

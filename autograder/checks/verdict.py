@@ -6,8 +6,12 @@ import math
 import traceback
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .kernel.api import CheckFailed
+
+if TYPE_CHECKING:  # the item's catalogue (checks/__init__.py) imports this module
+    from . import Item
 
 COULD_NOT_JUDGE = "The check could not judge this item; course staff will look at it."
 

@@ -12,7 +12,6 @@ No assignment is named anywhere in the engine: adding one is adding those folder
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 from dataclasses import dataclass
 from functools import cache

@@ -36,7 +36,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import course, paths, sandbox
+from .. import course, sandbox
+from ..paths import ROOT
 from ..course import Assignment, UsageError
 from ..outputs import results
 from ..sandbox import slots
@@ -69,7 +70,7 @@ class Bundle:
 
     @classmethod
     def read(cls) -> "Bundle":
-        data = json.loads((paths.ROOT / BUNDLE_CONFIG).read_text())
+        data = json.loads((ROOT / BUNDLE_CONFIG).read_text())
         return cls(data["assignment"], tuple(data["notebooks"]), bool(data["sandbox"]), data["data_sha256"])
 
 
@@ -132,15 +133,15 @@ def read_metadata(root: Path) -> dict:
 # ----------------------------------------------------------------------------- checks
 def check_engine(root: Path) -> None:
     """The engine must be the bundle's (run from ROOT/source), not another copy on sys.path."""
-    if paths.ROOT.resolve() != (root / "source").resolve():
+    if ROOT.resolve() != (root / "source").resolve():
         raise NotGraded("the autograder is not installed as expected.",
-                        f"the engine was imported from {paths.ROOT}, not from {root / 'source'}: "
+                        f"the engine was imported from {ROOT}, not from {root / 'source'}: "
                         "run_autograder must run it from the bundle's folder")
 
 
 def check_data(bundle: Bundle) -> None:
     for name, expected in bundle.data_sha256.items():
-        path = paths.ROOT / name
+        path = ROOT / name
         try:
             actual = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as err:

@@ -7,7 +7,8 @@ import re
 import pytest
 import torch
 
-from autograder.checks import ASSIGNMENTS, COULD_NOT_JUDGE, Item, items, module_source, verdict
+from autograder.checks import COULD_NOT_JUDGE, Item, items, module_source, verdict
+from autograder.course import names as assignment_names
 from autograder.checks.grader.api import CheckFailed, decode
 from autograder.checks.kernel import api as kernel_api
 from autograder.checks.kernel.api import encode
@@ -60,7 +61,7 @@ def test_the_kernel_vocabulary_imports_only_the_standard_library_and_torch():
     assert imports <= {"base64", "dis", "io", "types", "torch"}, imports
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignment_names())
 def test_the_kernel_half_knows_no_answer(assignment):
     """What probes send into a kernel imports nothing of the grader side, and names none of its
     references."""

@@ -1,18 +1,5 @@
-"""Kernel side of the hidden checks of source/mnist_quiz/01_quiz.ipynb (the quiz): the observers.
-
-This module is sent into the student's kernel: it reads the student's objects and returns plain
-data, and knows no right answer: whatever knows or judges one is in
-autograder/checks/grader/mnist_quiz/quiz.py, which never leaves the grader's process.
-
-Items: `log_reg` (logistic regression with 4 input features as a PyTorch module), `mnist_model`
-(a digit classifier maps (N, 1, 28, 28) images to (N, 10) scores) and `mnist_accuracy_90` /
-`mnist_accuracy_97` (its accuracy on the 10,000 MNIST test images, computed by the grader from the
-predicted digits observed here).
-
-The accuracy observers read the test images from the idx files in data/MNIST/raw themselves (the
-data/ folder nearest the kernel's working directory, as the notebook's find_data does), never from
-the student's objects, and report the MD5 of the file they read. They read no other file.
-"""
+"""Kernel side of the checks of 01_quiz.ipynb: helpers shared by its items (no hidden inputs here:
+each item's own file holds them). Sent into the student's kernel with every probe of this notebook."""
 
 from __future__ import annotations
 
@@ -22,42 +9,18 @@ from pathlib import Path
 
 import torch
 
-from autograder.checks.kernel.api import CheckFailed, StudentCodeError, call, need, plain
-
-# ----------------------------------------------------------------------------- log_reg
-LOG_REG_SEED = 20240403
-LOG_REG_N = 64
+from autograder.checks.kernel.api import CheckFailed, StudentCodeError, call, need
 
 
-def log_reg_inputs() -> torch.Tensor:
-    """The hidden inputs: LOG_REG_N samples with 4 features each (both sides regenerate them)."""
-    return 2.0 * torch.randn(LOG_REG_N, 4, generator=torch.Generator().manual_seed(LOG_REG_SEED))
-
-
-def observe_log_reg(ns):
-    model = need(ns, "log_reg", torch.nn.Module, "the cell of question 1b")
-    linears = [m for m in call("log_reg.modules", lambda: list(model.modules()))
-               if isinstance(m, torch.nn.Linear)]
-    obs = {"n_linear": len(linears),
-           "n_params": sum(p.numel() for p in call("log_reg.parameters", lambda: list(model.parameters())))}
-    if len(linears) == 1:
-        weight, bias = linears[0].weight, linears[0].bias
-        obs["weight"] = plain(weight)
-        obs["bias"] = None if bias is None else plain(bias)
-        # Only a model whose Linear layer takes 4 features can take the check's inputs; for the
-        # others the test reports the weight's shape, which says more than a shape error would.
-        if isinstance(weight, torch.Tensor) and tuple(weight.shape) == (1, 4):
-            with torch.no_grad():
-                obs["output"] = plain(call("log_reg", model, log_reg_inputs()))
-    return obs
-
-
-# ----------------------------------------------------------------------------- MNIST
 MNIST_RAW = Path("data") / "MNIST" / "raw"
+
+
 TEST_IMAGES = "t10k-images-idx3-ubyte"
+
+
 BATCH = 1000
-SHAPE_SEED = 1729
-SHAPE_N = 7
+
+
 IMAGE_HINT = ("The check gives mnist_model a batch of images as one float32 tensor of shape "
               "(N, 1, 28, 28): N images, each 1 channel × 28 × 28 pixels with values in [0, 1], as "
               "ToTensor makes them. If your model starts with a Linear layer, flatten the images "
@@ -114,16 +77,6 @@ def _is_scores(desc: dict, n: int) -> bool:
     return desc["type"] == "Tensor" and desc["shape"] == [n, 10] and desc["floating"]
 
 
-def observe_mnist_model(ns):
-    model = need(ns, "mnist_model", torch.nn.Module, "the cell that builds your classifier")
-    images = torch.rand(SHAPE_N, 1, 28, 28, generator=torch.Generator().manual_seed(SHAPE_SEED))
-    scores = _scores(model, images)
-    obs = _describe(scores)
-    if _is_scores(obs, SHAPE_N):
-        obs["finite"] = bool(torch.isfinite(scores).all())
-    return obs
-
-
 def _observe_predictions(ns) -> dict:
     """The predicted digit (argmax of the scores) of every test image, with the images' MD5; or,
     when the scores of a batch do not have the asked form, their description and the batch size."""
@@ -139,11 +92,3 @@ def _observe_predictions(ns) -> dict:
             return {"images_md5": md5, "scores": desc, "batch": len(batch)}
         predictions.append(scores.detach().argmax(dim=1).to(torch.int64))
     return {"images_md5": md5, "predictions": torch.cat(predictions)}
-
-
-def observe_mnist_accuracy_90(ns):
-    return _observe_predictions(ns)
-
-
-def observe_mnist_accuracy_97(ns):
-    return _observe_predictions(ns)

@@ -1,0 +1,26 @@
+"""Grader side of `leaky_relu` (02_activations_losses.ipynb): the verdict, in the grader's process only."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from autograder.checks.grader.api import close, expect
+from autograder.checks.kernel.neural_nets.activations_losses import leaky_relu as kernel
+from autograder.checks.grader.neural_nets.activations_losses._shared import ATOL, RTOL, _judge_tensor, _no_torch_version
+
+
+def test_leaky_relu(obs: dict) -> None:
+    _no_torch_version("leaky_relu", obs)
+    inputs = kernel.activation_inputs()
+    for x, out in zip(inputs, obs["outputs"], strict=True):
+        _judge_tensor("leaky_relu", out, x, F.leaky_relu(x, 0.01),
+                      "torch.nn.functional.leaky_relu(x, negative_slope=0.01)", " (with the default m=0.01)")
+    for m, outputs in zip(kernel.SLOPES, obs["slopes"], strict=True):
+        for x, out in zip(inputs, outputs, strict=True):
+            if isinstance(out, torch.Tensor) and tuple(out.shape) == tuple(x.shape):
+                expect(not close(out, F.leaky_relu(x, 0.01), ATOL, RTOL) or bool((x >= 0).all()),
+                       "`leaky_relu(x, m)` ignores m: it gives the same output for every slope; "
+                       "multiply the negative inputs by the m it is given.")
+            _judge_tensor("leaky_relu", out, x, F.leaky_relu(x, m),
+                          "torch.nn.functional.leaky_relu(x, negative_slope=m)", " (with m other than 0.01)")

@@ -1,0 +1,9 @@
+"""Kernel side of `bce` (02_activations_losses.ipynb): runs in the student's kernel, returns plain data."""
+
+from __future__ import annotations
+
+from autograder.checks.kernel.neural_nets.activations_losses._shared import _observe_loss
+
+
+def observe(ns: dict) -> dict:
+    return _observe_loss(ns, "bce")

@@ -1,0 +1,11 @@
+"""Kernel side of `loss_choice` (02_activations_losses.ipynb): runs in the student's kernel, returns plain data."""
+
+from __future__ import annotations
+
+from autograder.checks.kernel.api import need
+
+
+def observe(ns: dict) -> dict:
+    choice = need(ns, "loss_choice", dict, "task description → 'mse' or 'bce'")
+    return {"choice": [[k if isinstance(k, str) else repr(k), v if isinstance(v, str) else f"<{type(v).__name__}>"]
+                       for k, v in choice.items()]}

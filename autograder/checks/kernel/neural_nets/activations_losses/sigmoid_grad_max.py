@@ -1,0 +1,10 @@
+"""Kernel side of `sigmoid_grad_max` (02_activations_losses.ipynb): runs in the student's kernel, returns plain data."""
+
+from __future__ import annotations
+
+from autograder.checks.kernel.api import need
+
+
+def observe(ns: dict) -> dict:
+    value = need(ns, "sigmoid_grad_max", None, "the largest value of the sigmoid's derivative")
+    return {"type": type(value).__name__, "value": float(value) if type(value) in (float, int) else None}

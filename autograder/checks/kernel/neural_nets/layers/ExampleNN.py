@@ -1,0 +1,55 @@
+"""Kernel side of `ExampleNN` (01_layers.ipynb): runs in the student's kernel, returns plain data."""
+
+from __future__ import annotations
+
+import torch
+
+from autograder.checks.kernel.api import StudentCodeError, call, expect, need, plain
+from autograder.checks.kernel.neural_nets.layers._shared import IN_FEATURES, _tensor_or_type, hidden_inputs
+
+
+SEED_EXAMPLE_NN = 20240     # seed the ExampleNN observer creates its instance with (fork_rng)
+
+
+def _attempt(name: str, function, *args):
+    """The result of calling student code, or {"error": message} when it raises (so that the test
+    can report a more basic problem first)."""
+    try:
+        return _tensor_or_type(call(name, function, *args))
+    except StudentCodeError as error:
+        return {"error": str(error)}
+
+
+def observe(ns: dict) -> dict:
+    cls = need(ns, "ExampleNN", type, "the class of the whole network")
+    expect(issubclass(cls, torch.nn.Module), "`ExampleNN` should inherit from torch.nn.Module.")
+    # A seeded instance, without disturbing the random state of the student's notebook.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(SEED_EXAMPLE_NN)
+        model = call("ExampleNN()", cls)
+    obs = {"attributes": {name: isinstance(getattr(model, name, None), torch.nn.Module) for name in IN_FEATURES},
+           "state": {str(k): plain(v) for k, v in model.state_dict().items()},
+           "shared": _shared_parameters(ns, cls, model),
+           "layers": {}}
+    with torch.no_grad():
+        for i, (name, n_in) in enumerate(IN_FEATURES.items()):
+            if obs["attributes"][name]:
+                obs["layers"][name] = _attempt(f"ExampleNN.{name}", getattr(model, name), hidden_inputs(31 + i, 6, n_in))
+        obs["forward"] = _attempt("ExampleNN.forward", model, hidden_inputs(30, 9, 3))
+    return obs
+
+
+def _shared_parameters(ns: dict, cls: type, model: torch.nn.Module) -> list[str]:
+    """Where `model` gets parameters it does not own: the notebook's global modules (`self.layer1 =
+    layer1`) by name, and "another instance" when two ExampleNN() share parameters (a module kept
+    on the class, or one created once outside __init__)."""
+    own = {id(p) for p in model.parameters()}
+    shared = sorted(name for name, value in ns.items()
+                    if isinstance(name, str) and name.isidentifier() and len(name) <= 40  # it is shown
+                    and not name.startswith("_") and isinstance(value, torch.nn.Module) and value is not model
+                    and any(id(p) in own for p in value.parameters()))[:5]
+    with torch.random.fork_rng(devices=[]):
+        other = call("ExampleNN()", cls)
+    if any(id(p) in own for p in other.parameters()):
+        shared.append("another instance")
+    return shared

@@ -1,0 +1,32 @@
+"""Kernel side of `Z_by_hand` (01_layers.ipynb): runs in the student's kernel, returns plain data."""
+
+from __future__ import annotations
+
+import torch
+
+from autograder.checks.kernel.api import TorchCalls, call, call_recording, global_names
+from autograder.checks.kernel.neural_nets.layers._shared import BY_HAND, BY_HAND_CASES, _by_hand_function, _tensor_or_type, by_hand_case, hidden_inputs
+
+
+def _shape(t) -> tuple:
+    return tuple(t.shape)
+
+
+def observe(ns: dict) -> dict:
+    function = _by_hand_function(ns)
+    calls = TorchCalls()   # the torch functions it runs: a ready-made linear layer shows as "linear"
+    obs = {"uses_layer1": "layer1" in global_names(function), "outputs": []}
+    for seed, rows in BY_HAND_CASES:
+        X, W, w_b = by_hand_case(seed, rows)
+        obs["outputs"].append(_tensor_or_type(call_recording(BY_HAND, calls, function, X, W, w_b)))
+    obs["calls"] = calls.names
+    # With the student's own W and w_bias it should reproduce layer1 (only when those are usable,
+    # so that a wrong W is not counted twice).
+    W, w_bias, layer1 = ns.get("W"), ns.get("w_bias"), ns.get("layer1")
+    if (isinstance(W, torch.Tensor) and _shape(W) == (3, 2) and isinstance(w_bias, torch.Tensor)
+            and _shape(w_bias) == (2,) and isinstance(layer1, torch.nn.Module)):
+        X = hidden_inputs(24, 5, 3)
+        with torch.no_grad():
+            obs["own"] = _tensor_or_type(call(BY_HAND, function, X, W.detach().clone(), w_bias.detach().clone()))
+            obs["layer1"] = _tensor_or_type(call("layer1", layer1, X))
+    return obs

@@ -1,0 +1,21 @@
+"""Kernel side of `train_dataloader` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+
+from __future__ import annotations
+
+import torch
+
+from autograder.checks.kernel.api import call, need, plain
+from autograder.checks.kernel.neural_nets.training._shared import _pair
+
+
+def observe(ns):
+    from torch.utils.data import DataLoader, RandomSampler
+
+    loader = need(ns, "train_dataloader", DataLoader)
+    x, y = need(ns, "X", torch.Tensor), need(ns, "Y", torch.Tensor)
+    with torch.random.fork_rng(devices=[]):
+        length = call("len(train_dataloader.dataset)", len, loader.dataset)
+        items = call("train_dataloader.dataset[i]", lambda: [_pair(loader.dataset[i]) for i in range(3)])
+    return {"batch_size": loader.batch_size, "shuffle": isinstance(loader.sampler, RandomSampler),
+            "sampler": type(loader.sampler).__name__, "len": length, "n_X": len(x),
+            "items": items, "X": plain(x[:3]), "Y": plain(y[:3])}

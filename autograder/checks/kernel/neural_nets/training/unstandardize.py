@@ -1,0 +1,35 @@
+"""Kernel side of `unstandardize` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+
+from __future__ import annotations
+
+import torch
+
+from autograder.checks.kernel.api import call, expect, need, plain
+from autograder.checks.kernel.neural_nets.training._shared import _is_tensor
+
+
+SEED_UNSTANDARDIZE = 30_103
+
+
+def _unstandardize_inputs() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """(data_stand, column_mu, column_sigma) twice: random 2-D values, then 1-D data standardized
+    with its own mean and standard deviation (so that unstandardize should give that data back)."""
+    generator = torch.Generator().manual_seed(SEED_UNSTANDARDIZE)
+    f64 = torch.float64
+    two_d = (torch.randn(50, 3, generator=generator, dtype=f64),
+             torch.randn(3, generator=generator, dtype=f64) * 10,
+             torch.rand(3, generator=generator, dtype=f64) * 5 + 0.5)
+    x = torch.rand(45, generator=generator, dtype=f64) * 8 - 1  # a round trip on 1-D data
+    mu, sigma = x.mean(dim=0), x.std(dim=0)
+    return [two_d, ((x - mu) / sigma, mu, sigma)]
+
+
+def observe(ns):
+    unstandardize = need(ns, "unstandardize", what="the function unstandardize")
+    expect(callable(unstandardize), "`unstandardize` should be a function.")
+    outputs = []
+    for args in _unstandardize_inputs():
+        with torch.random.fork_rng(devices=[]):
+            out = call("unstandardize", unstandardize, *(a.clone() for a in args))
+        outputs.append(plain(out) if _is_tensor(out) else type(out).__name__)
+    return {"outputs": outputs}
