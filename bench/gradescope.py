@@ -1,6 +1,6 @@
 """`python -m bench.gradescope [--python PATH] [ASSIGNMENT ...]`: what a Gradescope autograder
 needs, measured: the wall time and peak memory of `run_autograder` grading the reference and the
-blank release of each assignment, in a simulated /autograder (as tests/test_gradescope.py does).
+blank release of each assignment, in a simulated /autograder (as tests/gradescope/test_gradescope.py does).
 
 Memory is sampled every 0.1 s over run_autograder's whole process tree (the grader, the trial
 sandbox, the sandbox, its zygote and the kernel): the peak of the sum of the processes' PSS

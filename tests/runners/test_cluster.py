@@ -21,7 +21,7 @@ from autograder.runners import cluster
 from autograder.submission import Job
 from autograder.paths import ROOT
 from tests.conftest import ctrl_c_after_first_result, grade_corpus
-from tests.test_sandbox import NOBODY, as_user
+from tests.sandbox.test_sandbox import NOBODY, as_user
 from tests.corpus import ASSIGNMENT, NOTEBOOKS, kill_workers_grading, marked, perfect, with_layers
 
 

@@ -18,7 +18,7 @@ from autograder.outputs import results
 from autograder.paths import SOURCE as SOURCE_DIR
 from autograder.vocabulary import GRADED, MISSING, TIMEOUT, ItemResult
 from tests.corpus import ASSIGNMENT, CELL_TIMEOUT, LAYERS
-from tests.test_merge import graded_cell, solution
+from tests.submission.test_plan import graded_cell, solution
 
 SOURCE = new_notebook(cells=[
     new_code_cell("import torch"),
