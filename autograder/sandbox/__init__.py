@@ -34,7 +34,7 @@ from pathlib import Path
 
 from jupyter_client import AsyncKernelManager
 
-from . import kernel_factory
+from . import kernel_factory, slots
 from ..paths import DATA
 from .zygote import KernelRequest, Zygote, ZygoteError, ZygoteProvisioner
 
@@ -238,7 +238,7 @@ class Slot:
         provisioner.zygote = self.zygote
         provisioner.inside = f"{SOCKETS}/kernel" if self.isolated else None
         provisioner.request = KernelRequest(cwd=str(self.cwd), env=self.env(), limits=self.limits(memory_mb),
-                                            cpus=tuple(self.cpus), **inside)
+                                            cpus=tuple(self.cpus), pin=slots.pinning(), **inside)
         km.provisioner = provisioner
         self.folder = folder
         return km

@@ -46,6 +46,7 @@ class KernelRequest:
     log: str                               # the kernel's own stdout/stderr (not cell outputs)
     limits: dict = field(default_factory=dict)  # RLIMIT name -> value (e.g. {"RLIMIT_AS": ...})
     cpus: tuple[int, ...] = ()             # the slot's cores: the kernel and all it starts stay on them
+    pin: bool = True                       # False under a CPU quota (slots.pinning): threads only
     connection: dict | None = None         # when set, the kernel writes it to connection_file itself
 
 
@@ -75,7 +76,8 @@ def _become_kernel(request: KernelRequest) -> None:
         if os.getppid() == 1:  # the zygote is already gone
             os._exit(1)
         if request.cpus:
-            os.sched_setaffinity(0, request.cpus)  # inherited by every thread and process it starts
+            if request.pin:
+                os.sched_setaffinity(0, request.cpus)  # inherited by every thread and process it starts
             sys.modules["torch"].set_num_threads(len(request.cpus))
         if request.connection is not None:
             os.makedirs(os.path.dirname(request.connection_file), exist_ok=True)
