@@ -309,8 +309,9 @@ def kill_descendants(grace: float = 2.0) -> list[str]:
 
 # ----------------------------------------------------------------------------- entry points
 def self_check() -> int:
-    """setup.sh's last step: the engine imports (it just did), the data is intact, and whether
-    the sandbox can start in this container (said, not fatal: the image may differ at run time)."""
+    """setup.sh's last step: the engine imports (it just did), the data is intact, and the sandbox
+    for student code starts in this container. Any of these failing fails setup.sh, so that the
+    instructor reads why in Gradescope's build log at upload time, not in 300 "not graded" results."""
     bundle = Bundle.read()
     try:
         check_data(bundle)
@@ -325,9 +326,11 @@ def self_check() -> int:
     try:
         check_sandbox(bundle)
     except NotGraded as err:
-        print(f"WARNING: {err.staff}")
-        print("Every submission will be reported as not graded until this is fixed.")
-        return 0
+        print(f"error: {err.staff}", file=sys.stderr)
+        print("error: no sandbox for student code can start in this container, so no submission could be "
+              "graded: setup fails here instead (docs/gradescope.md says what the container needs).",
+              file=sys.stderr)
+        return 1
     print("sandbox for student code: bubblewrap works in this container")
     return 0
 

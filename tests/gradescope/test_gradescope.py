@@ -462,3 +462,18 @@ def test_setup_checks_the_installation(bundles, root):
     done = subprocess.run([sys.executable, "-m", "autograder.gradescope.run", "--check"], cwd=root / "source",
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 1 and "t10k-labels-idx1-ubyte: SHA-256" in done.stderr
+
+
+def test_setup_fails_where_no_sandbox_can_start(monkeypatch, capsys):
+    """setup.sh's last step exits non-zero, with the reason, where bubblewrap cannot make its
+    namespaces (as in a container with Docker's default seccomp profile): the instructor reads it
+    in the build log at upload time."""
+    monkeypatch.setattr(run.Bundle, "read", classmethod(lambda cls: cls("neural_nets", (), True, {})))
+    monkeypatch.setattr(sandbox, "check", lambda: "bwrap could not build a sandbox (No permissions to "
+                                                   "creating new namespace)")
+    assert run.self_check() == 1
+    err = capsys.readouterr().err
+    assert "No permissions to creating new namespace" in err and "setup fails here" in err
+    monkeypatch.setattr(sandbox, "check", lambda: "")
+    monkeypatch.setattr(sandbox, "unreachable_interpreter", lambda: None)
+    assert run.self_check() == 0
