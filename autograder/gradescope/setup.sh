@@ -6,7 +6,8 @@
 #     from PyTorch's index, then every other distribution at the version pinned in
 #     requirements.txt (the environment the bundle was built and tested in), from the package index;
 # then checks what it installed (python -m autograder.gradescope.run --check): the engine imports,
-# the data is intact, and whether the sandbox for student code can start in this container.
+# the data is intact, and the sandbox for student code starts in this container (setup fails, with
+# the reason, where it cannot: see docs/gradescope.md).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 
