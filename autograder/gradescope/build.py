@@ -51,9 +51,10 @@ STAFF_ONLY = ("runners", "formgrader")
 CUDA_ONLY = re.compile(r"^(nvidia-.*|cuda-.*|triton)$")
 TORCH = ("torch", "torchvision")       # installed by setup.sh from PyTorch's CPU-only index
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
-# What Ubuntu 22.04 (Gradescope's default image) installs from its own archive: python3.10 is the
-# image's python3, python3.11 comes from its universe component.
-UBUNTU_PYTHONS = ("3.10", "3.11")
+# Pythons an Ubuntu base image installs from its own archive: 22.04 (Gradescope's default) has
+# python3.10 (its python3) and python3.11 (universe); 24.04 has python3.12 (its python3), which a TA
+# on Ubuntu 24.04 builds with. setup.sh installs the one the bundle was built with.
+UBUNTU_PYTHONS = {"3.10": "22.04", "3.11": "22.04", "3.12": "24.04"}
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)       # every entry's timestamp: the zip format's earliest
 EXECUTABLE, FILE, FOLDER = 0o100755, 0o100644, 0o040755
 
@@ -224,15 +225,20 @@ def zip_bytes(files: dict[str, tuple[bytes, int]]) -> bytes:
     return buffer.getvalue()
 
 
+def python_version() -> str:
+    """This environment's Python, as X.Y: the bundle pins this environment's versions."""
+    return ".".join(map(str, sys.version_info[:2]))
+
+
 def build(assignment: str, out: Path, sandboxed: bool = True) -> Path:
     try:
         course.known(assignment)
     except UsageError as err:
         raise BuildError(str(err)) from None
-    python = ".".join(map(str, sys.version_info[:2]))
+    python = python_version()
     if python not in UBUNTU_PYTHONS:
-        raise BuildError(f"this environment runs Python {python}; Gradescope's Ubuntu 22.04 can install "
-                         f"Python {' or '.join(UBUNTU_PYTHONS)} from its own archive, and the bundle pins the "
+        raise BuildError(f"this environment runs Python {python}; Gradescope's Ubuntu images install "
+                         f"Python {', '.join(UBUNTU_PYTHONS)} from their own archive, and the bundle pins the "
                          "versions of this environment: build from a venv made with one of those "
                          "(`make setup PYTHON=python3.11`)")
     if release.is_stale(assignment):

@@ -477,3 +477,18 @@ def test_setup_fails_where_no_sandbox_can_start(monkeypatch, capsys):
     monkeypatch.setattr(sandbox, "check", lambda: "")
     monkeypatch.setattr(sandbox, "unreachable_interpreter", lambda: None)
     assert run.self_check() == 0
+
+
+@pytest.mark.parametrize("python, builds", [("3.9", False), ("3.10", True), ("3.11", True), ("3.12", True),
+                                            ("3.13", False)])
+def test_the_bundle_builds_on_the_pythons_ubuntu_images_install(monkeypatch, tmp_path, python, builds):
+    """3.10 and 3.11 (Ubuntu 22.04, Gradescope's default) and 3.12 (Ubuntu 24.04, a TA's laptop)."""
+    monkeypatch.setattr(build, "python_version", lambda: python)
+    monkeypatch.setattr(build, "prepare_data", lambda assignment: None)
+    monkeypatch.setattr(build, "zip_bytes", lambda files: b"zip")
+    monkeypatch.setattr(build, "contents", lambda assignment, sandboxed: {})
+    if builds:
+        assert build.build("neural_nets", tmp_path).read_bytes() == b"zip"
+    else:
+        with pytest.raises(build.BuildError, match=f"runs Python {python}.*3.10, 3.11, 3.12"):
+            build.build("neural_nets", tmp_path)
