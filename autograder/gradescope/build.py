@@ -12,7 +12,9 @@ What the zip holds, and nothing else:
   (STAFF_ONLY) and with the hidden checks of this assignment only;
 * ``release/<assignment>/`` and ``source/<assignment>/``: the notebooks (the engine reads the
   file names from the first and the test cells and points from the second), and the
-  assignment's ``assignment.toml``;
+  assignment's ``assignment.toml``. No answer ships: in the source notebooks, every solution
+  cell's code is replaced by the names it defines (``name = ...``, all the engine reads of it),
+  and every written answer by nothing (``without_solutions``);
 * ``data/``: the files the assignment's notebooks read (``[limits] data_files`` of its assignment.toml),
   verified here (MNIST: by MD5, ``data/make_data.py``) and by SHA-256 again before every grading.
 
@@ -31,12 +33,14 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
+import nbformat
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from .. import course, release
-from ..course import CONFIG, UsageError
+from ..course import CONFIG, UsageError, notebooks
 from ..paths import DATA, ENGINE, ROOT
+from ..submission.plan import answer_names
 from . import BUNDLE_CONFIG
 
 TEMPLATES = Path(__file__).resolve().parent
@@ -170,18 +174,34 @@ def render(template: str, values: dict[str, str]) -> str:
     return text
 
 
+def without_solutions(nb) -> nbformat.NotebookNode:
+    """A source notebook with no answer in it: each solution code cell keeps its metadata and only
+    the names it defines (what the engine reads of it: plan.item_names), a written answer nothing.
+    Test cells, given cells and markdown stay as they are."""
+    copy = nbformat.from_dict(nb)
+    for cell in copy.cells:
+        if not notebooks.is_solution_cell(cell):
+            continue
+        names = answer_names(cell.source) if cell.cell_type == "code" else ()
+        cell.source = "".join(f"{name} = ...\n" for name in names)
+        if cell.cell_type == "code":
+            cell.update(outputs=[], execution_count=None)
+    return copy
+
+
 def contents(assignment: str, sandboxed: bool = True) -> dict[str, tuple[bytes, int]]:
     """{path in the zip: (bytes, mode)} of the bundle."""
     spec = course.load(assignment)
     pins = pinned_requirements()
     version = dict(pin.split("==") for pin in pins)
-    python = ".".join(map(str, sys.version_info[:2]))
+    python = python_version()
     files: dict[str, tuple[bytes, int]] = {}
     for path in engine_files(assignment):
         files[path.relative_to(ROOT).as_posix()] = (path.read_bytes(), FILE)
-    for folder in ("release", "source"):
-        for name in spec.notebooks:
-            files[f"{folder}/{assignment}/{name}"] = ((ROOT / folder / assignment / name).read_bytes(), FILE)
+    for name in spec.notebooks:
+        files[f"release/{assignment}/{name}"] = ((ROOT / "release" / assignment / name).read_bytes(), FILE)
+        source = without_solutions(notebooks.read(ROOT / "source" / assignment / name))
+        files[f"source/{assignment}/{name}"] = (nbformat.writes(source).encode(), FILE)
     files[f"source/{assignment}/{CONFIG}"] = ((ROOT / "source" / assignment / CONFIG).read_bytes(), FILE)
     data = {}
     for path in [DATA / "make_data.py", *data_files(assignment)]:  # the recipes: the checks read them too

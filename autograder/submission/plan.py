@@ -130,7 +130,18 @@ def item_names(answer: str, visible: str) -> tuple[str, ...]:
     """The names an answer cell defines at top level (assigned, def, class) or shows on its last
     line (`print(w_bias)`, `layer1`), that the item's visible test also reads: names students see."""
     try:
-        answer_tree, test_tree = ast.parse(answer), ast.parse(visible)
+        test_tree = ast.parse(visible)
+    except SyntaxError:
+        return ()
+    read = {n.id for n in ast.walk(test_tree) if isinstance(n, ast.Name)}
+    return tuple(name for name in answer_names(answer) if name in read)
+
+
+def answer_names(answer: str) -> tuple[str, ...]:
+    """The names an answer cell defines at top level (assigned, def, class) or shows on its last
+    line, in order, once each; () when it does not parse."""
+    try:
+        answer_tree = ast.parse(answer)
     except SyntaxError:
         return ()
     defined: list[str] = []
@@ -142,8 +153,7 @@ def item_names(answer: str, visible: str) -> tuple[str, ...]:
             defined += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
     if answer_tree.body and isinstance(answer_tree.body[-1], ast.Expr):
         defined += [n.id for n in ast.walk(answer_tree.body[-1]) if isinstance(n, ast.Name)]
-    read = {n.id for n in ast.walk(test_tree) if isinstance(n, ast.Name)}
-    return tuple(dict.fromkeys(name for name in defined if name in read))
+    return tuple(dict.fromkeys(defined))
 
 
 # ----------------------------------------------------------------------------- the steps

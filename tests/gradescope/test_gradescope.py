@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
@@ -28,8 +29,9 @@ from packaging.requirements import Requirement
 
 from autograder import course, demo, grade, sandbox
 from autograder.outputs import results
-from autograder.course import names as assignment_names
-from autograder.paths import RELEASE, ROOT
+from autograder.course import names as assignment_names, notebooks
+from autograder.submission import plan
+from autograder.paths import RELEASE, ROOT, SOURCE
 from autograder.vocabulary import ItemResult
 from autograder.gradescope import build, run
 
@@ -82,6 +84,57 @@ def members(path: Path) -> dict[str, zipfile.ZipInfo]:
 def read(path: Path, name: str) -> bytes:
     with zipfile.ZipFile(path) as archive:
         return archive.read(name)
+
+
+def solution_lines(assignment: str) -> set[str]:
+    """Every line of 25 characters or more inside a solution region of source/ (code between
+    ### BEGIN/END SOLUTION, and whole written answers)."""
+    lines = set()
+    for path in sorted((SOURCE / assignment).glob("*.ipynb")):
+        for cell in notebooks.read(path).cells:
+            if not notebooks.is_solution_cell(cell):
+                continue
+            text = cell.source
+            if cell.cell_type == "code":
+                text = "\n".join(re.findall(r"### BEGIN SOLUTION(.*?)### END SOLUTION", text, re.S))
+            lines |= {line.strip() for line in text.splitlines() if len(line.strip()) >= 25}
+    return lines
+
+
+def leaks(zip_path: Path, lines: set[str]) -> list[tuple[str, str]]:
+    with zipfile.ZipFile(zip_path) as archive:
+        texts = {info.filename: archive.read(info).decode("utf-8", "replace") for info in archive.infolist()
+                 if not info.is_dir()}
+    # notebooks are JSON: compare with their cells' text, not with escaped strings
+    for name in [n for n in texts if n.endswith(".ipynb")]:
+        texts[name] = "\n".join(c.source for c in nbformat.reads(texts[name], as_version=4).cells)
+    return [(name, line) for name, text in texts.items() for line in lines if line in text]
+
+
+@pytest.mark.parametrize("assignment", assignment_names())
+def test_no_solution_line_ships_in_any_bundle(bundles, assignment, tmp_path):
+    """The bundle holds the source notebooks' test cells and metadata, never an answer."""
+    lines = solution_lines(assignment)
+    assert len(lines) > 10, "the scan found no solution lines: the scan itself is broken"
+    assert leaks(bundles[assignment], lines) == []
+    # The scan sees a planted answer.
+    planted = tmp_path / "planted.zip"
+    with zipfile.ZipFile(planted, "w") as archive:
+        archive.writestr("source/x.py", "# planted\n" + sorted(lines)[0] + "\n")
+    assert leaks(planted, lines) == [("source/x.py", sorted(lines)[0])]
+
+
+def test_without_solutions_keeps_what_the_engine_reads_of_a_source_notebook():
+    for name in NN:
+        source = notebooks.read(SOURCE / "neural_nets" / name)
+        stripped = build.without_solutions(source)
+        # All the engine reads of a test cell, and of the cell before it: its id and grade_id (to find
+        # the student's copy), and its code only where it is not an answer (given code stays).
+        def read(nb):
+            return [replace(t, before=t.before[:2] + ((t.before[2],) if t.before[1] is None else ()))
+                    for t in plan.source_tests(nb, name)]
+        assert read(stripped) == read(source)
+        assert course.manual_items(stripped) == course.manual_items(source)
 
 
 def unpack(path: Path, folder: Path) -> Path:
