@@ -48,7 +48,7 @@ try:
         _installed.append(_module)
     for _name, _source in _sources.items():
         exec(compile(_source, "<" + _name + ">", "exec"), _sys.modules[_name].__dict__)
-    _sys.modules[_api].emit(_grade_id, getattr(_sys.modules[_module_name], "observe_" + _grade_id), _ns)
+    _sys.modules[_api].emit(_grade_id, _sys.modules[_module_name].observe, _ns)
 finally:
     for _name, _module in _previous.items():
         if _module is None:
