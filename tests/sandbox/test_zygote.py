@@ -35,7 +35,8 @@ def sleeper():
 
 # ----------------------------------------------------------------------------- starting, asking
 @pytest.mark.parametrize("command, error, says", [
-    (python("import sys; sys.exit(3)"), ZygoteError, r"the kernel zygote did not answer \(exit code 3\)"),
+    # the pipe may close before the exit is seen: the code is then unknown yet
+    (python("import sys; sys.exit(3)"), ZygoteError, r"the kernel zygote did not answer \(exit code (3|None)\)"),
     (python("print('hello')"), ZygoteError, "the kernel zygote answered nonsense"),
     (python("print('{\"ready\": false}')"), RuntimeError, "the kernel zygote did not start"),
 ])
