@@ -27,27 +27,28 @@ def _init_worker(counter, started, stopping) -> None:
     _STARTED, _STOPPING = started, stopping
 
 
-def _grade_in_worker(job: Job, index: int) -> Outcome | None:
-    """grade_submission in a pool worker, recording in the shared table that it started (so that,
-    if the worker dies, the batch knows which submissions were in flight)."""
+def _grade_in_worker(grade, job: Job, index: int) -> Outcome | None:
+    """`grade` (grade_submission) in a pool worker, recording in the shared table that it started
+    (so that, if the worker dies, the batch knows which submissions were in flight)."""
     if _STOPPING.value:
         return None
     _STARTED[index] = 1
-    return grade_submission(job, SLOT)
+    return grade(job, SLOT)
 
 
-def run_jobs(todo: list[Job], jobs: int, progress: bool):
+def run_jobs(todo: list[Job], jobs: int, progress: bool, grade=grade_submission):
     """Yield outcomes as workers finish. A worker that dies (the OS killed it, say) breaks the whole
     pool: what it had not started is graded in a new pool; what was in flight is graded again one
     at a time, each in a pool of its own, so that only a submission whose grading kills its worker
-    again (KILLS_TO_CRASH) is marked crashed."""
+    again (KILLS_TO_CRASH) is marked crashed. `grade` is grade_submission, or (tests) another
+    module-level function: the spawned workers import it."""
     if not todo:
         return
     with tqdm(total=len(todo), unit="student", disable=not progress) as bar:
         pending, in_flight = list(todo), []
         while pending:
             batch, pending = pending, []
-            for job, result, started in _pool(batch, jobs):
+            for job, result, started in _pool(batch, jobs, grade):
                 if result is None:
                     (in_flight if started else pending).append(job)
                     continue
@@ -56,12 +57,12 @@ def run_jobs(todo: list[Job], jobs: int, progress: bool):
             if len(pending) == len(batch):  # the pool died before grading anything: no retry loop
                 in_flight, pending = in_flight + pending, []
         for job in in_flight:
-            for _, result, _ in _pool([job], 1):
+            for _, result, _ in _pool([job], 1, grade):
                 bar.update(1)
                 yield result if result is not None else worker_died(job, KILLS_TO_CRASH)
 
 
-def _pool(batch: list[Job], workers: int):
+def _pool(batch: list[Job], workers: int, grade):
     """Grade `batch` in one pool of worker processes; yield (job, result) as they finish, and
     (job, None, started) for each job lost when a worker died."""
     context = multiprocessing.get_context("spawn")
@@ -70,7 +71,8 @@ def _pool(batch: list[Job], workers: int):
                                initializer=_init_worker, initargs=(counter, started, stopping))
     finished = False
     try:
-        futures = {pool.submit(_grade_in_worker, job, index): (index, job) for index, job in enumerate(batch)}
+        futures = {pool.submit(_grade_in_worker, grade, job, index): (index, job)
+                   for index, job in enumerate(batch)}
         for future in as_completed(futures):
             index, job = futures[future]
             try:

@@ -7,7 +7,7 @@ import io
 import json
 
 from autograder.outputs import results
-from autograder.vocabulary import CRASHED, GRADED, TIMEOUT, ItemResult
+from autograder.vocabulary import ItemResult
 
 
 def result():
@@ -32,14 +32,6 @@ def test_feedback_escapes_what_students_control():
     page = results.feedback_html(result())
     assert "&lt;transpose&gt;" in page and "<transpose>" not in page
     assert "1 / 3" in page and "graded by a TA" in page
-
-
-def test_the_worst_status_wins_and_every_reason_is_kept():
-    r = results.SubmissionResult("s", "a")
-    r.worsen(TIMEOUT, "cell 3 ran too long")
-    r.worsen(CRASHED, "kernel died")
-    r.worsen(GRADED, "")
-    assert r.status == TIMEOUT and r.reason == "cell 3 ran too long; kernel died"
 
 
 def test_grades_csv_has_a_column_per_item():

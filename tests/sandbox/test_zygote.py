@@ -1,0 +1,165 @@
+"""The grader's side of a zygote (sandbox/zygote.py): starting it, asking it, noticing when it is
+gone; finding a sandboxed process's pid; the handle jupyter_client gets on a forked kernel. Then,
+slow-marked, a zygote in a real sandbox forking a kernel and cleaning up after it."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from autograder import sandbox
+from autograder.sandbox import zygote as zygotes
+from autograder.sandbox.zygote import ForkedKernel, Zygote, ZygoteError, host_pid
+from autograder.paths import ROOT
+from autograder.submission import execute
+from tests.sandbox.test_kernel_factory import light_zygote
+
+
+def python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+@pytest.fixture
+def sleeper():
+    process = subprocess.Popen(["sleep", "60"])
+    yield process
+    process.kill()
+    process.wait()
+
+
+# ----------------------------------------------------------------------------- starting, asking
+@pytest.mark.parametrize("command, error, says", [
+    # the pipe may close before the exit is seen: the code is then unknown yet
+    (python("import sys; sys.exit(3)"), ZygoteError, r"the kernel zygote did not answer \(exit code (3|None)\)"),
+    (python("print('hello')"), ZygoteError, "the kernel zygote answered nonsense"),
+    (python("print('{\"ready\": false}')"), RuntimeError, "the kernel zygote did not start"),
+])
+def test_a_zygote_that_does_not_start_says_so(command, error, says):
+    with pytest.raises(error, match=says):
+        Zygote(command, env={}, startup_timeout=30)
+
+
+def test_a_zygote_that_does_not_say_ready_in_time_is_stopped(tmp_path):
+    pid_file = tmp_path / "pid"
+    silent = python(f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)")
+    with pytest.raises(ZygoteError, match=r"did not answer \(exit code None\)"):
+        Zygote(silent, env={}, startup_timeout=2)
+    assert not Path(f"/proc/{pid_file.read_text()}").exists()  # killed and reaped
+
+
+def test_a_zygote_cleans_and_reports_what_it_could_not_clean(tmp_path):
+    z = Zygote(light_zygote(), env={})
+    try:
+        (tmp_path / "left").write_text("by the last notebook")
+        assert z.clean([str(tmp_path)], kill=False) == 0 and list(tmp_path.iterdir()) == []
+        (tmp_path / "file").write_text("")
+        with pytest.raises(ZygoteError, match="the sandbox could not be cleaned: "):
+            z.clean([str(tmp_path / "file" / "sub")], kill=False)
+        assert z.alive()
+    finally:
+        z.close()
+
+
+def test_a_zygote_killed_by_a_kernel_is_an_error_on_the_next_request():
+    z = Zygote(light_zygote(), env={})
+    z.process.kill()
+    z.process.wait()
+    with pytest.raises(ZygoteError, match="the kernel zygote (is gone|did not answer)"):
+        z.clean([], kill=False)
+    z.close()
+
+
+# ----------------------------------------------------------------------------- pids
+def test_without_a_pid_namespace_a_pid_is_its_own_host_pid(sleeper):
+    assert host_pid(sleeper.pid, ancestor=zygotes.os.getpid()) == sleeper.pid
+
+
+def test_a_pid_that_is_nowhere_is_returned_as_it_is():
+    assert host_pid(2 ** 22 + 17, ancestor=zygotes.os.getpid(), attempts=2) == 2 ** 22 + 17
+
+
+def test_a_pid_in_a_sandbox_is_found_among_its_ancestors_descendants(sleeper):
+    program = sandbox.bwrap()
+    if program is None:
+        pytest.skip("no bwrap here")
+    inside = subprocess.Popen([program, "--unshare-all", "--unshare-user", "--die-with-parent", "--ro-bind", "/", "/",
+                               "--proc", "/proc", "--dev", "/dev", "--", "sleep", "60"], stderr=subprocess.PIPE)
+    try:
+        time.sleep(0.5)
+        if inside.poll() is not None:
+            pytest.skip(f"bwrap cannot make a PID namespace here: {inside.stderr.read().decode().strip()}")
+        found = host_pid(2, ancestor=inside.pid)  # bwrap is 1 in its namespace, sleep is 2
+        assert found not in (2, inside.pid)
+        assert Path(f"/proc/{found}/cmdline").read_bytes().split(b"\0")[0] == b"sleep"
+        # the same inner number under another ancestor is not this one
+        assert host_pid(2, ancestor=sleeper.pid, attempts=2) == 2
+    finally:
+        inside.kill()
+        inside.wait()
+
+
+# ----------------------------------------------------------------------------- the kernel's handle
+def test_a_forked_kernels_handle_follows_it_by_pid(sleeper):
+    kernel = ForkedKernel(sleeper.pid)
+    assert kernel.poll() is None
+    with pytest.raises(subprocess.TimeoutExpired):
+        kernel.wait(timeout=0.1)
+    kernel.send_signal(signal.SIGTERM)
+    assert kernel.wait(timeout=10) == -1  # a zombie is dead too (the zygote, not we, reaps it)
+    kernel.kill()  # a dead kernel: nothing to do, no error
+    assert ForkedKernel(2 ** 22 + 17).poll() == -1
+
+
+# ----------------------------------------------------------------------------- in a real sandbox
+SLEEPER = "600.4243"  # a process a notebook leaves behind, by its command line
+LOOK = """\
+import os
+print(os.getcwd(), os.getpid(), os.path.exists({repository!r}), os.path.exists('/tmp/leak'))
+"""
+
+
+def sleepers() -> list[str]:
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if proc.joinpath("cmdline").read_bytes().split(b"\0")[:2] == [b"sleep", SLEEPER.encode()]:
+                found.append(proc.name)
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.slow
+def test_a_zygote_in_the_sandbox_forks_kernels_that_leave_nothing_to_the_next():
+    why = sandbox.check()
+    if why:
+        pytest.skip(f"no sandbox here: {why}")
+    look = LOOK.format(repository=str(ROOT / "pyproject.toml"))
+    leave = ("import subprocess\nopen('/tmp/leak', 'w').write('x')\n"
+             f"subprocess.Popen(['sleep', {SLEEPER!r}], start_new_session=True)\n")
+    slot = sandbox.Slot("zygote_test", (), slot=0, cpus=(0,))
+    try:
+        seen = []
+        for code in (leave + look, look):
+            nb = new_notebook(cells=[new_code_cell(code)])
+            client = execute.BoundedClient(nb, km=slot.kernel_manager(512), timeout=60, startup_timeout=120)
+            with execute.kernel_session(client, cwd=str(slot.cwd), env=slot.env()):
+                client.execute_cell(nb.cells[0], 0)
+            seen.append(nb.cells[0].outputs[0].text.split())
+            if not seen[1:]:
+                assert len(sleepers()) == 1  # still running after its kernel was shut down
+            assert slot.clean() == ""
+            assert sleepers() == []
+        (cwd, pid, repository, leak), (_, _, _, leak_after) = seen
+        assert cwd == "/sandbox/zygote_test" and int(pid) < 100  # numbered in the sandbox's own PID namespace
+        assert repository == "False" and leak == "True"
+        assert leak_after == "False"  # the next kernel of the slot finds /tmp emptied
+    finally:
+        slot.close()
+    assert not slot.zygote.alive()
