@@ -72,6 +72,9 @@ def names() -> tuple[str, ...]:
 
 def known(name: str) -> str:
     """`name`, when it is an assignment of this course; else a UsageError naming the known ones."""
+    if name not in names() and (SOURCE / name).is_dir():
+        raise UsageError(f"source/{name}/ has no {CONFIG}: add one (see docs/instructors.md; "
+                         f"source/{names()[0] if names() else '<assignment>'}/{CONFIG} is an example)")
     if name not in names():
         raise UsageError(f"unknown assignment {name!r}: choose one of {', '.join(names()) or '(none)'}; "
                          f"an assignment is a folder source/<name>/ with an {CONFIG} "
@@ -98,6 +101,15 @@ def settings(name: str) -> Settings:
         board = tuple(Board(**column) for column in data.get("leaderboard", []))
     except TypeError as err:
         raise UsageError(f"{path}: {err}; see docs/instructors.md for the keys") from None
+    for key, value in vars(limits).items():
+        wanted = type(getattr(Limits, key))
+        fits = (all(isinstance(v, str) for v in value) if wanted is tuple
+                else isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+                if wanted is float else isinstance(value, int) and not isinstance(value, bool) and value > 0)
+        if not fits:
+            kind = {tuple: "a list of paths under data/", float: "a number of seconds above 0",
+                    int: "a whole number above 0"}[wanted]
+            raise UsageError(f"{path}: [limits] {key} = {value!r} should be {kind}")
     return Settings(limits, board)
 
 

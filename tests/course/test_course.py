@@ -92,9 +92,27 @@ def test_a_folder_without_assignment_toml_is_unknown_and_the_message_names_the_f
     assignment(tree, "draft", config=None)
     with pytest.raises(UsageError) as raised:
         course.settings("draft")
+    assert str(raised.value) == ("source/draft/ has no assignment.toml: add one (see docs/instructors.md; "
+                                 "source/real/assignment.toml is an example)")
+    with pytest.raises(UsageError) as raised:
+        course.settings("nowhere")
     message = str(raised.value)
-    assert "unknown assignment 'draft'" in message and "choose one of real" in message
+    assert "unknown assignment 'nowhere'" in message and "choose one of real" in message
     assert "source/<name>/ with an assignment.toml" in message and "autograder new" in message
+
+
+@pytest.mark.parametrize("config, says", [
+    ('[limits]\ncell_timeout = "fast"\n', "cell_timeout = 'fast' should be a number of seconds above 0"),
+    ("[limits]\ntotal_timeout = -5\n", "total_timeout = -5 should be a number of seconds above 0"),
+    ("[limits]\ncores = 1.5\n", "cores = 1.5 should be a whole number above 0"),
+    ("[limits]\nmemory_mb = true\n", "memory_mb = True should be a whole number above 0"),
+    ("[limits]\ndata_files = [1, 2]\n", "data_files = (1, 2) should be a list of paths under data/"),
+])
+def test_a_wrong_value_is_a_usage_error_naming_the_file_and_the_key(tree, config, says):
+    path = assignment(tree, "a", config)
+    with pytest.raises(UsageError) as raised:
+        course.settings("a")
+    assert str(raised.value) == f"{path}: [limits] {says}"
 
 
 @pytest.mark.parametrize("config, says", [
