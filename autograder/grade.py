@@ -25,6 +25,7 @@ from .outputs import report, results
 from .runners import local
 from .sandbox import slots
 from .submission import Job
+from .vocabulary import ERROR
 
 
 def find_submissions(folder: Path, assignment: str) -> dict[str, Path]:
@@ -122,7 +123,8 @@ def _batch(spec: Assignment, students: dict[str, Path], out: Path, limits: Limit
     for student, folder in students.items():
         digest = submission_digest(spec, folder, assignment_digest)
         previous = results.read_student(out, student)
-        if not force and previous and previous.submission_sha256 == digest:
+        # A grader error is ours, never the submission's: it is graded again by the next run.
+        if not force and previous and previous.submission_sha256 == digest and previous.status != ERROR:
             graded[student] = previous
         else:
             todo.append(Job(spec, student, folder, limits, digest, plan.cores, sandboxed))

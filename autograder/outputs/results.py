@@ -187,6 +187,14 @@ def read_student(out: Path, student_id: str) -> SubmissionResult | None:
         return None  # unreadable (e.g. from an older grader): grade again
 
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula (OWASP: CSV injection)
+
+
+def cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text: one that could start a formula gets a leading '."""
+    return f"'{text}" if text.startswith(FORMULA) else text
+
+
 def grades_csv(results: list[SubmissionResult], item_ids: list[str],
                final: dict[str, dict[str, float | None]] | None = None) -> str:
     """One row per student. Without `final`: our points, and `manual` for the items TAs grade.
@@ -195,7 +203,7 @@ def grades_csv(results: list[SubmissionResult], item_ids: list[str],
     and score/max_score over every item, manual ones included."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student_id", "assignment", "score", "max_score", "status", "reason", *item_ids])
+    writer.writerow(["student_id", "assignment", "score", "max_score", "status", "reason", *map(cell, item_ids)])
     for r in sorted(results, key=lambda r: r.student_id):
         by_id = {i.grade_id: f"{i.score:g}" for i in r.items}
         score, max_score = r.score, r.max_score
@@ -206,8 +214,8 @@ def grades_csv(results: list[SubmissionResult], item_ids: list[str],
             by_id = {gid: "pending" if s is None else f"{s:g}" for gid, s in scores.items()}
             score = sum(s for s in scores.values() if s is not None)
             max_score += sum(r.manual.values())
-        writer.writerow([r.student_id, r.assignment, f"{score:g}", f"{max_score:g}", r.status,
-                         r.reason, *(by_id.get(gid, "") for gid in item_ids)])
+        writer.writerow([cell(r.student_id), cell(r.assignment), f"{score:g}", f"{max_score:g}", r.status,
+                         cell(r.reason), *(by_id.get(gid, "") for gid in item_ids)])
     return buffer.getvalue()
 
 

@@ -6,8 +6,10 @@ import csv
 import io
 import json
 
+import pytest
+
 from autograder.outputs import results
-from autograder.vocabulary import ItemResult
+from autograder.vocabulary import ItemResult, SubmissionResult
 
 
 def result():
@@ -51,3 +53,18 @@ def test_an_unreadable_results_file_means_grade_again(tmp_path):
     (tmp_path / "s1").mkdir()
     (tmp_path / "s1" / "results.json").write_text("{ half written")
     assert results.read_student(tmp_path, "s1") is None
+
+
+@pytest.mark.parametrize("student", ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_grades_csv_cells_that_could_start_a_formula_are_text(student):
+    """OWASP's CSV injection advice: a cell a spreadsheet would run as a formula starts with '."""
+    result = SubmissionResult(student, "neural_nets", reason="-stopped")
+    rows = list(csv.DictReader(io.StringIO(results.grades_csv([result], ["=item"]))))
+    assert rows[0]["student_id"] == "'" + student and rows[0]["reason"] == "'-stopped"
+    assert "'=item" in rows[0]
+
+
+def test_grades_csv_leaves_ordinary_cells_alone():
+    result = SubmissionResult("ada-lovelace", "neural_nets", items=[ItemResult("w", "01.ipynb", 1, 1, True)])
+    rows = list(csv.DictReader(io.StringIO(results.grades_csv([result], ["w"]))))
+    assert rows[0]["student_id"] == "ada-lovelace" and rows[0]["w"] == "1"
