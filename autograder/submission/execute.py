@@ -29,7 +29,9 @@ MAX_OUTPUT_CHARS = 20_000         # per stream output kept in the executed copy 
 CELL_OUTPUT_CHARS = 1_000_000     # what one cell's outputs may hold while it runs
 NOTEBOOK_OUTPUT_CHARS = 5_000_000  # what all of a notebook's outputs may hold while it runs
 ERROR_CHARS = 2_000               # of an exception's message, and of each traceback line
-OUTPUT_MESSAGES = ("stream", "display_data", "execute_result")
+# Every message that adds to or replaces a cell's outputs counts toward the bounds: display updates
+# (`update_display_data`, which nbclient writes into every output of that display_id) included.
+OUTPUT_MESSAGES = ("stream", "display_data", "execute_result", "update_display_data")
 
 
 @dataclass
@@ -47,10 +49,12 @@ class NotebookRun:
 
 
 def output_size(content: dict) -> int:
-    """About how many characters an output message adds to a notebook."""
+    """About how many characters an output message adds to a notebook: its text, traceback, data
+    and metadata (a student controls every one of them)."""
     size = len(str(content.get("text", ""))) + len(str(content.get("evalue", "")))
-    size += sum(len(line) for line in content.get("traceback", []) or [])
-    return size + sum(len(str(value)) for value in (content.get("data") or {}).values())
+    size += sum(len(str(line)) for line in content.get("traceback", []) or [])
+    size += sum(len(str(value)) for value in (content.get("data") or {}).values())
+    return size + sum(len(str(key)) + len(str(value)) for key, value in (content.get("metadata") or {}).items())
 
 
 def well_formed(msg: dict) -> bool:
@@ -77,6 +81,7 @@ class BoundedClient(NotebookClient):
             return None  # a kernel's messages are the student's: nbclient would trip on these
         if msg["msg_type"] == "error":  # always kept (it decides whether a test cell failed), cut
             content = msg["content"]
+            content["ename"] = str(content.get("ename", ""))[:ERROR_CHARS]
             content["evalue"] = str(content.get("evalue", ""))[:ERROR_CHARS]
             content["traceback"] = [str(line)[:ERROR_CHARS] for line in (content.get("traceback") or [])[-20:]]
         elif msg["msg_type"] in OUTPUT_MESSAGES:

@@ -67,6 +67,7 @@ def test_output_size_counts_text_traceback_and_data():
     assert execute.output_size({"text": "abc"}) == 3
     assert execute.output_size({"evalue": "e", "traceback": ["12", "345"]}) == 6
     assert execute.output_size({"data": {"text/plain": "1234", "image/png": "xx"}}) == 6
+    assert execute.output_size({"data": {}, "metadata": {"k": "x" * 10}}) == 11  # metadata counts too
 
 
 def test_the_copy_for_reading_cuts_long_streams_only():
@@ -127,6 +128,27 @@ def test_output_is_bounded_per_cell_and_per_notebook_while_it_runs_and_errors_ar
     assert second.outputs == []  # the notebook's share was spent (the first cell printed 200,000 characters)
     assert [(o.output_type, o.ename, o.evalue) for o in third.outputs] == [("error", "ValueError", "still shown")]
     assert nbformat.validate(result.executed) is None
+
+
+@pytest.mark.slow
+def test_display_updates_and_output_metadata_count_toward_the_bounds(monkeypatch):
+    """Issue 21's red team grew an executed notebook to 150 MB through display updates and output
+    metadata, which were not counted. Both are now."""
+    monkeypatch.setattr(execute, "CELL_OUTPUT_CHARS", 50_000)
+    monkeypatch.setattr(execute, "NOTEBOOK_OUTPUT_CHARS", 120_000)
+    updates = ("from IPython.display import display, update_display\n"
+               "display({'text/plain': 'start'}, raw=True, display_id='grow')\n"
+               "for i in range(300):\n"
+               "    update_display({'text/plain': 'y' * 999}, raw=True, display_id='grow')\n")
+    metadata = ("from IPython.display import display\n"
+                "for i in range(300):\n"
+                "    display({'text/plain': 'z'}, metadata={'pad': 'm' * 999}, raw=True)\n")
+    result = run(plan_of(updates, metadata, solution("answer_a", "a = 1")))
+    assert result.status == GRADED
+    assert len(nbformat.writes(result.executed)) < 200_000   # unbounded, it would hold 600,000 and more
+    first, second = result.executed.cells[:2]
+    assert "dropped by the grader" in first.outputs[-1].text
+    assert len(second.outputs) < 100  # the notebook's share was spent after some of the 300 displays
 
 
 @pytest.mark.slow
