@@ -18,9 +18,8 @@ import contextlib
 import io
 import sys
 
+from autograder.checks import items
 from autograder.course import notebooks
-from autograder.checks.grader.mnist_quiz.quiz import accuracy_from
-from autograder.checks.kernel.mnist_quiz.quiz import observe_mnist_accuracy_97
 from autograder.paths import SOURCE
 
 NOTEBOOK = SOURCE / "mnist_quiz" / "01_quiz.ipynb"
@@ -34,9 +33,10 @@ def run(quiet: bool = True) -> dict[str, float]:
     with contextlib.redirect_stdout(output):
         ns = notebooks.run_in_process(NOTEBOOK, upto=TRAINING)
     # The observer finds data/MNIST from the working directory, as it does in the student's kernel.
+    item = items("mnist_quiz")["mnist_accuracy_97"]
     with notebooks.working_directory(NOTEBOOK.parent):
-        observation = observe_mnist_accuracy_97(ns)
-    return {"accuracy": accuracy_from(observation), "train_seconds": float(ns["train_seconds"])}
+        observation = item.observer(ns)
+    return {"accuracy": item.grader_module.accuracy_from(observation), "train_seconds": float(ns["train_seconds"])}
 
 
 def main(argv: list[str] | None = None) -> int:

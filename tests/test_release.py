@@ -108,7 +108,7 @@ def test_every_test_cell_calls_its_own_check(assignment):
         for cell in notebooks.test_cells(notebooks.read(path)):
             gid = notebooks.grade_id(cell)
             assert f'run("{assignment}", "{gid}", globals())' in notebooks.hidden_part(cell.source), gid
-            assert gid in catalog, f"{gid} has no observe_/test_ pair in autograder/checks/{assignment}/"
+            assert gid in catalog, f"{gid} has no pair of check files in autograder/checks/{{kernel,grader}}/{assignment}/"
 
 
 @pytest.mark.parametrize("assignment", assignment_names())

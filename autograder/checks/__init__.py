@@ -11,7 +11,8 @@ The trust boundary is the first folder level:
   grader computes itself, and may declare ``MEASURES = {"figure": function}``: figures measured
   from the observation (a leaderboard shows them).
 
-An item with one half only is an error (``items`` raises, and a test walks every assignment).
+An item with one half only, or a grader-side file with a second test, is an error (``items`` raises
+OrphanCheck; ``tests/checks/test_pairs.py`` walks every assignment).
 ``<notebook>`` is the notebook's file name without its number: ``01_layers.ipynb`` -> ``layers``.
 
 Two callers use the checks:
@@ -132,6 +133,12 @@ def items(assignment: str) -> dict[str, Item]:
             raise OrphanCheck(f"{kernel_module.__name__} defines no observe(ns)")
         if not callable(getattr(grader_module, f"test_{grade_id}", None)):
             raise OrphanCheck(f"{grader_module.__name__} defines no test_{grade_id}(obs)")
+        others = sorted(name for name, value in vars(grader_module).items()
+                        if name.startswith("test_") and name != f"test_{grade_id}" and inspect.isfunction(value)
+                        and value.__module__ == grader_module.__name__)
+        if others:
+            raise OrphanCheck(f"{grader_module.__name__} defines {', '.join(others)} besides test_{grade_id}: "
+                              "the grader never runs them; give another item a pair of files of its own")
         found[grade_id] = Item(assignment, grade_id, kernel_module, grader_module)
     return found
 

@@ -7,11 +7,11 @@ import re
 import pytest
 import torch
 
-from autograder.checks import COULD_NOT_JUDGE, Item, items, module_source, verdict
-from autograder.course import names as assignment_names
+from autograder.checks import COULD_NOT_JUDGE, Item, items, verdict
 from autograder.checks.grader.api import CheckFailed, decode
 from autograder.checks.kernel import api as kernel_api
 from autograder.checks.kernel.api import encode
+from autograder.course import names as assignment_names
 
 
 class Sneaky(torch.Tensor):
@@ -63,27 +63,28 @@ def test_the_kernel_vocabulary_imports_only_the_standard_library_and_torch():
 
 @pytest.mark.parametrize("assignment", assignment_names())
 def test_the_kernel_half_knows_no_answer(assignment):
-    """What probes send into a kernel imports nothing of the grader side, and names none of its
-    references."""
+    """What a probe sends into a kernel (the item's file, its notebook's shared helpers, the
+    vocabulary) imports nothing of the grader side, and names none of its references."""
     for item in items(assignment).values():
-        source = module_source(item.kernel_module)
-        assert "checks.grader" not in source and "autograder.config" not in source, item.kernel_module.__name__
         own = vars(item.kernel_module)
         references = [n for n in vars(item.grader_module) if n not in own
                       and ("reference" in n.lower() or (n.isupper() and len(n) >= 3))]  # answers, tolerances
-        for name in references:
-            assert not re.search(rf"\b{name}\b", source), f"{item.kernel_module.__name__} names {name}"
+        for module, source in item.kernel_sources().items():
+            assert "checks.grader" not in source and "autograder.config" not in source, module
+            for name in references:
+                assert not re.search(rf"\b{name}\b", source), f"{module} (probe of {item.grade_id}) names {name}"
 
 
 # ----------------------------------------------------------------------------- measured figures
 def mnist_observation(right: int) -> dict:
     """An observation of the accuracy observers whose first `right` predictions are the true labels
     and the others wrong."""
-    from autograder.checks.grader.mnist_quiz import quiz as grader
-    from autograder.checks.kernel.mnist_quiz import quiz as kernel
+    from autograder.checks.grader.mnist_quiz.quiz import _shared as grader
+    from autograder.checks.kernel.mnist_quiz.quiz import mnist_accuracy_90 as kernel
+    from autograder.checks.kernel.mnist_quiz.quiz._shared import read_idx
 
-    labels, _ = kernel.read_idx(grader.COURSE_RAW / grader.TEST_LABELS)
-    _, images_md5 = kernel.read_idx(grader.COURSE_RAW / kernel.TEST_IMAGES)
+    labels, _ = read_idx(grader.COURSE_RAW / grader.TEST_LABELS)
+    _, images_md5 = read_idx(grader.COURSE_RAW / kernel.TEST_IMAGES)
     predictions = labels.to(torch.int64).clone()
     predictions[right:] = (predictions[right:] + 1) % 10
     return {"ok": True, "data": {"images_md5": images_md5, "predictions": predictions}}

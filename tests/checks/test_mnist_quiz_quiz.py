@@ -13,11 +13,14 @@ import pytest
 import torch
 import torchvision
 
-from autograder.course import notebooks
-from autograder.checks import judge
+from autograder.checks import items, judge
 from autograder.checks.grader.api import CheckFailed
-from autograder.checks.grader.mnist_quiz import quiz as grader
-from autograder.checks.kernel.mnist_quiz import quiz as kernel
+from autograder.checks.grader.mnist_quiz.quiz import _shared as grader
+from autograder.checks.grader.mnist_quiz.quiz import test_mnist_accuracy_90 as accuracy_90
+from autograder.checks.grader.mnist_quiz.quiz import test_mnist_accuracy_97 as accuracy_97
+from autograder.checks.kernel.mnist_quiz.quiz._shared import read_idx
+from autograder.checks.kernel.mnist_quiz.quiz.mnist_accuracy_90 import TEST_IMAGES
+from autograder.course import notebooks
 from autograder.paths import DATA, SOURCE
 
 ASSIGNMENT = "mnist_quiz"
@@ -76,7 +79,9 @@ def test_reference_passes_log_reg_and_mnist_model(untrained_ns):
 
 
 def test_catalog_matches_the_notebook():
-    assert set(grader.THRESHOLDS) == set(ACCURACY_ITEMS)
+    thresholds = {gid: item.grader_module.THRESHOLD for gid, item in items(ASSIGNMENT).items()
+                  if hasattr(item.grader_module, "THRESHOLD")}
+    assert set(thresholds) == set(ACCURACY_ITEMS)
     ids = [notebooks.grade_id(c) for c in notebooks.test_cells(notebooks.read(NOTEBOOK))]
     assert ids == ["log_reg", "mnist_model", *ACCURACY_ITEMS]
     points = {notebooks.grade_id(c): notebooks.points(c) for c in notebooks.read(NOTEBOOK).cells
@@ -177,7 +182,7 @@ def test_check_restores_the_models_mode(untrained_ns):
 
 
 def test_observer_reads_the_images_as_totensor_does():
-    images, _ = kernel.read_idx(DATA / "MNIST" / "raw" / kernel.TEST_IMAGES)
+    images, _ = read_idx(DATA / "MNIST" / "raw" / TEST_IMAGES)
     test = torchvision.datasets.MNIST(root=DATA, train=False, download=False,
                                       transform=torchvision.transforms.ToTensor())
     for index in (0, 1234, 9999):
@@ -187,14 +192,14 @@ def test_observer_reads_the_images_as_totensor_does():
 def test_modified_test_images_are_refused():
     obs = {"images_md5": "0" * 32, "predictions": torch.zeros(grader.N_TEST, dtype=torch.int64)}
     with pytest.raises(CheckFailed, match="differ from the course's copy"):
-        grader.test_mnist_accuracy_90(obs)
+        accuracy_90.test_mnist_accuracy_90(obs)
 
 
 def test_predictions_of_the_wrong_kind_are_refused():
-    images_md5 = kernel.read_idx(DATA / "MNIST" / "raw" / kernel.TEST_IMAGES)[1]
+    images_md5 = read_idx(DATA / "MNIST" / "raw" / TEST_IMAGES)[1]
     for predictions in (torch.zeros(grader.N_TEST), torch.zeros(10, dtype=torch.int64), np.zeros(grader.N_TEST)):
         with pytest.raises(CheckFailed, match="could not read"):
-            grader.test_mnist_accuracy_97({"images_md5": images_md5, "predictions": predictions})
+            accuracy_97.test_mnist_accuracy_97({"images_md5": images_md5, "predictions": predictions})
 
 
 # ----------------------------------------------------------------------------- slow: training

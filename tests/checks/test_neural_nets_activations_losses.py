@@ -1,6 +1,6 @@
 """Proofs of the checks of source/neural_nets/02_activations_losses.ipynb
-(autograder/checks/kernel/neural_nets/activations_losses.py observes,
-autograder/checks/grader/neural_nets/activations_losses.py judges): the reference passes every item,
+(autograder/checks/kernel/neural_nets/activations_losses/<item>.py observes,
+autograder/checks/grader/neural_nets/activations_losses/test_<item>.py judges): the reference passes every item,
 legitimate alternatives pass, realistic wrong answers are rejected with a message that names the
 problem, and tampering with the comparison (always-equal results, a patched torch.allclose) does not help.
 
@@ -15,9 +15,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autograder.course import notebooks
 from autograder.checks import items, judge
-from autograder.checks.grader.neural_nets import activations_losses as grader
+from autograder.checks.grader.neural_nets.activations_losses import _shared as grader
+from autograder.course import notebooks
 from autograder.paths import SOURCE
 
 from . import support
@@ -78,7 +78,7 @@ def test_grading_metadata():
     assert {notebooks.grade_id(c): notebooks.points(c) for c in cells} == POINTS
     assert not set(POINTS) & TRAINING_IDS
     module_ids = {gid for gid, item in items(ASSIGNMENT).items()
-                  if item.grader_module.__name__.endswith(".activations_losses")}
+                  if item.grader_module.__name__.split(".")[-2] == "activations_losses"}
     assert module_ids == set(POINTS)
     for c in cells:
         notebooks.cell(nb, f"answer_{notebooks.grade_id(c)}")

@@ -1,5 +1,5 @@
-"""Proofs of the checks of source/neural_nets/01_layers.ipynb (autograder/checks/kernel/neural_nets/layers.py
-and autograder/checks/grader/neural_nets/layers.py): the reference passes every item, and realistic
+"""Proofs of the checks of source/neural_nets/01_layers.ipynb (autograder/checks/kernel/neural_nets/layers/
+and autograder/checks/grader/neural_nets/layers/): the reference passes every item, and realistic
 wrong answers are rejected with a message that names the problem."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autograder.course import notebooks
 from autograder.checks import items, judge
+from autograder.course import notebooks
 from autograder.paths import SOURCE
 
 from . import support
@@ -44,7 +44,8 @@ def test_grading_metadata():
     cells = notebooks.test_cells(nb)
     assert {notebooks.grade_id(c): notebooks.points(c) for c in cells} == POINTS
     assert not set(POINTS) & TRAINING_IDS
-    module_ids = {gid for gid, item in items(ASSIGNMENT).items() if item.grader_module.__name__.endswith(".layers")}
+    module_ids = {gid for gid, item in items(ASSIGNMENT).items()
+                  if item.grader_module.__name__.split(".")[-2] == "layers"}
     assert module_ids == set(POINTS)
     for c in cells:
         assert notebooks.hidden_part(c.source).strip() == (

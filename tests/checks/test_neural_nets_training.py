@@ -1,5 +1,5 @@
-"""The hidden checks of neural_nets/03_training.ipynb (autograder/checks/kernel/neural_nets/training.py
-observes, autograder/checks/grader/neural_nets/training.py judges): the reference passes every item,
+"""The hidden checks of neural_nets/03_training.ipynb (autograder/checks/kernel/neural_nets/training/<item>.py
+observes, autograder/checks/grader/neural_nets/training/test_<item>.py judges): the reference passes every item,
 realistic wrong answers fail the right item with a message that names the problem, and the kernel half
 holds no answer.
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from autograder.checks import items, judge
+from autograder.checks.kernel.neural_nets.training import one_epoch
 from autograder.course import notebooks
-from autograder.checks import judge, module_source
-from autograder.checks.kernel.neural_nets import training as kernel
 from autograder.paths import SOURCE
 
 NOTEBOOK = SOURCE / "neural_nets" / "03_training.ipynb"
@@ -87,10 +87,13 @@ def test_points_and_ids():
 def test_kernel_half_holds_no_answer():
     """What a probe sends into the student's kernel: no reference network, no course data, and
     one_epoch is watched on a network that is not the lecture's NeuralNet."""
-    source = module_source(kernel)
-    for word in ("ReferenceNet", "_reference", "_predict", "_course_data", "autograder.config", "TOL"):
-        assert word not in source, word
-    model = kernel._epoch_setup()[0]
+    training = [item for item in items("neural_nets").values() if ".training." in item.kernel_module.__name__]
+    assert {item.grade_id for item in training} >= set(EARLY_ITEMS)
+    for item in training:
+        for module, source in item.kernel_sources().items():
+            for word in ("ReferenceNet", "_reference", "_predict", "_course_data", "autograder.config", "TOL"):
+                assert word not in source, (module, word)
+    model = one_epoch._epoch_setup()[0]
     assert not any(isinstance(m, torch.nn.PReLU) for m in model.modules())
 
 

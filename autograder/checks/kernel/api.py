@@ -1,19 +1,19 @@
 """The vocabulary of the kernel side of every hidden check.
 
-A graded item `<grade_id>` has two halves, in two modules of the same name:
+A graded item `<grade_id>` of a notebook has two halves, one file on each side:
 
-* ``kernel/<assignment>/<notebook>.py: observe_<grade_id>(ns) -> dict``  runs *inside the
-  student's kernel*, after the item's test cell. It reads the student's objects from the
-  namespace ``ns``, calls them on hidden inputs, and returns plain data only: tensors, numbers,
-  strings, lists, tuples, dicts. It never computes what the right answer is.
-* ``grader/<assignment>/<notebook>.py: test_<grade_id>(obs)``  is a pytest-style test that runs in
-  the *grader's own process*. It receives the observation after a round trip through
-  ``torch.save`` / ``torch.load(weights_only=True)`` (see ``grader/api.py``), so it only ever sees
-  plain tensors (no student classes, no always-equal objects, no patched methods), and judges it
-  with the grader's own, untouched torch.
+* ``kernel/<assignment>/<notebook>/<grade_id>.py: observe(ns) -> dict``  runs *inside the student's
+  kernel*, after the item's test cell. It reads the student's objects from the namespace ``ns``,
+  calls them on the item's hidden inputs, and returns plain data only: tensors, numbers, strings,
+  lists, tuples, dicts. It never computes what the right answer is.
+* ``grader/<assignment>/<notebook>/test_<grade_id>.py: test_<grade_id>(obs)``  is a pytest-style
+  test that runs in the *grader's own process*. It receives the observation after a round trip
+  through ``torch.save`` / ``torch.load(weights_only=True)`` (see ``grader/api.py``), so it only ever
+  sees plain tensors (no student classes, no always-equal objects, no patched methods), and judges
+  it with the grader's own, untouched torch.
 
-This module is sent into the student's kernel as source text with each probe, so it imports
-nothing but the standard library and torch.
+This module is sent into the student's kernel as source text with each probe (with the notebook's
+``_shared.py`` and the item's file), so it imports nothing but the standard library and torch.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Grader side of the checks of 01_quiz.ipynb: helpers shared by its items. Never sent into a kernel."""
+"""Grader side of 01_quiz.ipynb: the grader's own MNIST test labels and the judges its items share. Never
+sent into a kernel."""
 
 from __future__ import annotations
 
@@ -7,20 +8,14 @@ import hashlib
 import torch
 
 from autograder.checks.grader.api import expect
-from autograder.checks.kernel.mnist_quiz.quiz import _shared as kernel
+from autograder.checks.kernel.mnist_quiz.quiz._shared import read_idx
 from autograder.paths import DATA
-
 
 COURSE_RAW = DATA / "MNIST" / "raw"  # the grader's own copy of the MNIST files
 
-
 TEST_LABELS = "t10k-labels-idx1-ubyte"
 
-
 N_TEST = 10_000
-
-
-THRESHOLDS = {"mnist_accuracy_90": 0.90, "mnist_accuracy_97": 0.97}
 
 
 def _judge_scores(desc: dict, n: int) -> None:
@@ -33,9 +28,9 @@ def _judge_scores(desc: dict, n: int) -> None:
     expect(desc["floating"], "mnist_model's scores should be floating point numbers.")
 
 
-def accuracy_from(obs: dict) -> float:
-    """The share of the test images whose predicted digit is the true label."""
-    images_md5 = hashlib.md5((COURSE_RAW / kernel.TEST_IMAGES).read_bytes()).hexdigest()
+def accuracy(obs: dict, images: str) -> float:
+    """The share of the test images (the idx file `images`) whose predicted digit is the true label."""
+    images_md5 = hashlib.md5((COURSE_RAW / images).read_bytes()).hexdigest()
     expect(obs["images_md5"] == images_md5,
            "The MNIST test images the check read next to your notebook differ from the course's "
            "copy: do not modify data/MNIST (run `python -m autograder data` to restore it).")
@@ -45,12 +40,11 @@ def accuracy_from(obs: dict) -> float:
     expect(isinstance(predictions, torch.Tensor) and predictions.dtype == torch.int64
            and tuple(predictions.shape) == (N_TEST,),
            "The check could not read mnist_model's predictions for the test images.")
-    labels, _ = kernel.read_idx(COURSE_RAW / TEST_LABELS)
+    labels, _ = read_idx(COURSE_RAW / TEST_LABELS)
     return (predictions == labels.to(torch.int64)).double().mean().item()
 
 
-def _judge_accuracy(obs: dict, threshold: float) -> None:
-    accuracy = accuracy_from(obs)
+def _judge_accuracy(accuracy: float, threshold: float) -> None:
     hint = ""
     if accuracy < 0.2:
         hint = (" That is about chance (10%): did your training cell run, and does it train "

@@ -1,4 +1,5 @@
-"""Grader side of `log_reg` (01_quiz.ipynb): the verdict, in the grader's process only."""
+"""`log_reg` (01_quiz.ipynb): one Linear(4, 1) with bias and nothing else to learn, whose output on hidden
+inputs is sigmoid(x Wᵀ + b) of its own weight and bias."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import torch
 
 from autograder.checks.grader.api import close, expect
 from autograder.checks.kernel.mnist_quiz.quiz import log_reg as kernel
-
 
 LOG_REG_TOLERANCE = 1e-6  # stated in the notebook
 

@@ -1,10 +1,10 @@
-"""Grader side of `mnist_model` (01_quiz.ipynb): the verdict, in the grader's process only."""
+"""`mnist_model` (01_quiz.ipynb): maps a batch of N images to an (N, 10) tensor of finite float scores."""
 
 from __future__ import annotations
 
 from autograder.checks.grader.api import expect
-from autograder.checks.kernel.mnist_quiz.quiz import mnist_model as kernel
 from autograder.checks.grader.mnist_quiz.quiz._shared import _judge_scores
+from autograder.checks.kernel.mnist_quiz.quiz import mnist_model as kernel
 
 
 def test_mnist_model(obs):

@@ -1,4 +1,5 @@
-"""Grader side of the checks of 02_activations_losses.ipynb: helpers shared by its items. Never sent into a kernel."""
+"""Grader side of 02_activations_losses.ipynb: tolerances, the PyTorch functions each exercise may not call,
+and judges its items share. Never sent into a kernel."""
 
 from __future__ import annotations
 
@@ -6,17 +7,12 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.kernel.neural_nets.activations_losses import _shared as kernel
-
 
 ATOL, RTOL = 1e-6, 1e-5     # the tolerance the notebook states
 
-
 TOLERANCE = "atol=1e-6, rtol=1e-5"
 
-
 GRAD_ATOL = 1e-5            # gradients are sums of many terms: a little more room
-
 
 WHAT_TO_USE = {
     "sigmoid": "torch.exp and arithmetic",
@@ -28,19 +24,15 @@ WHAT_TO_USE = {
     "bce": "torch.log, torch.clamp, arithmetic and .mean()",
 }
 
-
 # PyTorch's own versions of what each exercise writes, by the short name the kernel side records
 # for a call (torch.tanh, x.tanh(), torch.nn.Tanh()(x) and F.tanh all record "tanh"). Element-wise
 # primitives (exp, abs, sign, where, clamp, maximum, comparisons, arithmetic, log, mean) are allowed.
 _SIGMOID = frozenset({"sigmoid", "expit", "logsigmoid", "silu"})
 
-
 _TANH = frozenset({"tanh", "hardtanh", "tanhshrink"}) | _SIGMOID
-
 
 _RELU = frozenset({"relu", "relu6", "hardtanh", "threshold", "leaky_relu", "prelu", "prelu_kernel",
                    "rrelu", "elu", "selu", "celu"})
-
 
 PYTORCH_VERSIONS = {
     "sigmoid": _SIGMOID,
@@ -51,7 +43,6 @@ PYTORCH_VERSIONS = {
     "mse": frozenset({"mse_loss", "smooth_l1_loss", "huber_loss"}),
     "bce": frozenset({"binary_cross_entropy", "binary_cross_entropy_with_logits"}),
 }
-
 
 # What a tensor goes through on its way into NumPy (np.tanh(x), x.numpy()): the exercises compute
 # with torch's element-wise operations.
@@ -92,10 +83,10 @@ REFERENCES = {"mse": (F.mse_loss, "torch.nn.functional.mse_loss"),
               "bce": (F.binary_cross_entropy, "torch.nn.functional.binary_cross_entropy")}
 
 
-def _judge_loss(obs: dict, name: str, hint: str = "", nan_hint: str = "") -> None:
+def _judge_loss(obs: dict, name: str, cases: list, hint: str = "", nan_hint: str = "") -> None:
+    """The loss `name`'s values on `cases` (prediction, target) and its gradient on the last one."""
     _no_torch_version(name, obs)
     reference, reference_name = REFERENCES[name]
-    cases = kernel.loss_cases(name)
     for (a, b), value in zip(cases, obs["values"], strict=True):
         expect(isinstance(value, torch.Tensor),
                f"`{name}` should return a torch.Tensor (a single number that keeps track of gradients), "

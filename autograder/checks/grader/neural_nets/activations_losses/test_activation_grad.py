@@ -1,4 +1,5 @@
-"""Grader side of `activation_grad` (02_activations_losses.ipynb): the verdict, in the grader's process only."""
+"""`activation_grad` (02_activations_losses.ipynb): runs autograd and returns the detached derivative,
+right on repeated calls, for functions the student has not seen and for the student's own activations."""
 
 from __future__ import annotations
 
@@ -6,19 +7,16 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.kernel.neural_nets.activations_losses import activation_grad as kernel
 from autograder.checks.grader.neural_nets.activations_losses._shared import ATOL, RTOL, TOLERANCE
-
+from autograder.checks.kernel.neural_nets.activations_losses import activation_grad as kernel
 
 AUTOGRAD = frozenset({"grad", "backward"})   # torch.autograd.grad (also inside torch.func), .backward()
-
 
 DERIVATIVES = {   # of the true activations, in float64: the student's own are compared with these
     "sigmoid": ("σ(x)(1 − σ(x))", lambda x: torch.sigmoid(x) * (1 - torch.sigmoid(x))),
     "tanh": ("1 − tanh(x)²", lambda x: 1 - torch.tanh(x) ** 2),
     "relu": ("1 for x > 0 and 0 for x < 0", lambda x: (x > 0).to(x.dtype)),
 }
-
 
 TRUE_ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu}
 

@@ -1,4 +1,5 @@
-"""Grader side of `leaky_relu` (02_activations_losses.ipynb): the verdict, in the grader's process only."""
+"""`leaky_relu` (02_activations_losses.ipynb): equals F.leaky_relu on hidden inputs, with the default
+m=0.01 and with other slopes, without calling PyTorch's own ReLU-like functions."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.kernel.neural_nets.activations_losses import leaky_relu as kernel
 from autograder.checks.grader.neural_nets.activations_losses._shared import ATOL, RTOL, _judge_tensor, _no_torch_version
+from autograder.checks.kernel.neural_nets.activations_losses import leaky_relu as kernel
 
 
 def test_leaky_relu(obs: dict) -> None:

@@ -1,9 +1,8 @@
-"""Grader side of `loss_choice` (02_activations_losses.ipynb): the verdict, in the grader's process only."""
+"""`loss_choice` (02_activations_losses.ipynb): "mse" for the regression tasks, "bce" for the yes/no ones."""
 
 from __future__ import annotations
 
 from autograder.checks.grader.api import expect
-
 
 LOSS_CHOICE = {
     "house price in dollars": "mse",

@@ -1,4 +1,5 @@
-"""Grader side of `prelu` (02_activations_losses.ipynb): the verdict, in the grader's process only."""
+"""`prelu` (02_activations_losses.ipynb): PReLU is a module of its own whose slope m is a registered
+Parameter starting at 0.25; forward equals F.prelu with m (also after m changes), and m gets the right gradient."""
 
 from __future__ import annotations
 
@@ -6,9 +7,14 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks.grader.api import close, expect
+from autograder.checks.grader.neural_nets.activations_losses._shared import (
+    ATOL,
+    GRAD_ATOL,
+    RTOL,
+    _judge_tensor,
+    _no_torch_version,
+)
 from autograder.checks.kernel.neural_nets.activations_losses import prelu as kernel
-from autograder.checks.grader.neural_nets.activations_losses._shared import ATOL, GRAD_ATOL, RTOL, _judge_tensor, _no_torch_version
-
 
 PRELU_INITIAL = 0.25        # torch.nn.PReLU's initial slope
 

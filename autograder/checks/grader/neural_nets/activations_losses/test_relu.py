@@ -1,11 +1,12 @@
-"""Grader side of `relu` (02_activations_losses.ipynb): the verdict, in the grader's process only."""
+"""`relu` (02_activations_losses.ipynb): equals F.relu on hidden inputs, without calling PyTorch's own
+ReLU-like functions."""
 
 from __future__ import annotations
 
 import torch.nn.functional as F
 
-from autograder.checks.kernel.neural_nets.activations_losses import relu as kernel
 from autograder.checks.grader.neural_nets.activations_losses._shared import _judge_tensor, _no_torch_version
+from autograder.checks.kernel.neural_nets.activations_losses import relu as kernel
 
 
 def test_relu(obs: dict) -> None:

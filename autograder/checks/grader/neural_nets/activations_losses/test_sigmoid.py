@@ -1,11 +1,12 @@
-"""Grader side of `sigmoid` (02_activations_losses.ipynb): the verdict, in the grader's process only."""
+"""`sigmoid` (02_activations_losses.ipynb): equals torch.sigmoid on hidden inputs (large |x| included),
+without calling PyTorch's own sigmoid."""
 
 from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.neural_nets.activations_losses import sigmoid as kernel
 from autograder.checks.grader.neural_nets.activations_losses._shared import _judge_tensor, _no_torch_version
+from autograder.checks.kernel.neural_nets.activations_losses import sigmoid as kernel
 
 
 def test_sigmoid(obs: dict) -> None:

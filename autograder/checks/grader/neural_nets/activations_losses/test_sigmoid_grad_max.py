@@ -1,9 +1,8 @@
-"""Grader side of `sigmoid_grad_max` (02_activations_losses.ipynb): the verdict, in the grader's process only."""
+"""`sigmoid_grad_max` (02_activations_losses.ipynb): the sigmoid's steepest slope, 0.25, as a Python number."""
 
 from __future__ import annotations
 
 from autograder.checks.grader.api import expect
-
 
 SIGMOID_GRAD_MAX = 0.25     # σ'(0) = σ(0)(1 − σ(0))
 

@@ -1,11 +1,12 @@
-"""Grader side of `tanh` (02_activations_losses.ipynb): the verdict, in the grader's process only."""
+"""`tanh` (02_activations_losses.ipynb): equals torch.tanh on hidden inputs (large |x| included), without
+calling PyTorch's own tanh or sigmoid."""
 
 from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.neural_nets.activations_losses import tanh as kernel
 from autograder.checks.grader.neural_nets.activations_losses._shared import _judge_tensor, _no_torch_version
+from autograder.checks.kernel.neural_nets.activations_losses import tanh as kernel
 
 
 def test_tanh(obs: dict) -> None:

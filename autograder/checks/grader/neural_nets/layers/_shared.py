@@ -1,27 +1,16 @@
-"""Grader side of the checks of 01_layers.ipynb: helpers shared by its items. Never sent into a kernel."""
+"""Grader side of 01_layers.ipynb: tolerances, the lecture's layer sizes and judges its items share.
+Never sent into a kernel."""
 
 from __future__ import annotations
 
 import torch
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.kernel.neural_nets.layers import _shared as kernel
-
 
 ATOL = 1e-6                 # tolerance stated in the notebook for computed values
-
-
 EXACT = 1e-7                # "the same tensor": copies of parameters, seeded initial weights
-
-
-OUT_FEATURES = {"layer1": 2, "layer2": 3, "layer_output": 2}
-
-
 # (in_features, out_features) of each layer of the lecture's ExampleNN
-LAYERS = {name: (n_in, OUT_FEATURES[name]) for name, n_in in kernel.IN_FEATURES.items()}
-
-
-BY_HAND = kernel.BY_HAND
+LAYERS = {"layer1": (3, 2), "layer2": (2, 3), "layer_output": (3, 2)}
 
 
 def _sigmoid_layer(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
@@ -33,7 +22,8 @@ def _shape(t) -> tuple:
     return tuple(t.shape)
 
 
-def _judge_sequential(obs: dict, name: str) -> None:
+def _judge_sequential(obs: dict, name: str, x: torch.Tensor) -> None:
+    """`name` is a Sequential(Linear, Sigmoid) of the lecture's sizes; `x` is what it was called on."""
     n_in, n_out = LAYERS[name]
     kinds = obs["kinds"]
     if kinds == ["Linear"]:
@@ -49,9 +39,9 @@ def _judge_sequential(obs: dict, name: str) -> None:
            f"`{name}`'s Linear has no bias: keep the default bias=True (the bias term of the formula).")
     out = obs.get("output")
     expect(isinstance(out, torch.Tensor), f"`{name}` should return a tensor when called on a batch of inputs.")
-    x = kernel.hidden_inputs(11, 6, n_in)
-    expect(_shape(out) == (6, n_out),
-           f"`{name}` returned shape {_shape(out)} for 6 examples; it should return (6, {n_out}).")
+    rows = len(x)
+    expect(_shape(out) == (rows, n_out),
+           f"`{name}` returned shape {_shape(out)} for {rows} examples; it should return ({rows}, {n_out}).")
     expect(close(out, _sigmoid_layer(x, obs["weight"], obs["bias"]), ATOL),
            f"`{name}`'s output differs from sigmoid(linear operation) of its own weights by more than "
            "1e-6: check the Sigmoid after the Linear.")

@@ -1,12 +1,13 @@
-"""Grader side of `ExampleNN` (01_layers.ipynb): the verdict, in the grader's process only."""
+"""`ExampleNN` (01_layers.ipynb): exactly the lecture's three layers, built by each instance itself, each
+computing sigmoid(linear operation), and forward chaining them: judged against a reference network."""
 
 from __future__ import annotations
 
 import torch
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.kernel.neural_nets.layers import ExampleNN as kernel
 from autograder.checks.grader.neural_nets.layers._shared import ATOL, LAYERS, _shape
+from autograder.checks.kernel.neural_nets.layers import ExampleNN as kernel
 
 
 def _reference_example_nn() -> torch.nn.Module:
@@ -48,10 +49,10 @@ def test_ExampleNN(obs: dict) -> None:
                f"{name} should map {n_in} → {n_out} features.")
     reference.load_state_dict(state)
     with torch.no_grad():
-        for i, (name, (n_in, n_out)) in enumerate(LAYERS.items()):
+        for name, (n_in, n_out) in LAYERS.items():
             out = obs["layers"].get(name)
             expect(not isinstance(out, dict), out["error"] if isinstance(out, dict) else "")
-            expected = getattr(reference, name)(kernel.hidden_inputs(31 + i, 6, n_in))
+            expected = getattr(reference, name)(kernel.layer_inputs(name))
             expect(isinstance(out, torch.Tensor) and _shape(out) == (6, n_out) and close(out, expected, ATOL),
                    f"ExampleNN.{name} does not compute sigmoid(linear operation): it should be a "
                    f"Sequential of Linear({n_in} → {n_out}) then Sigmoid.")
@@ -60,7 +61,7 @@ def test_ExampleNN(obs: dict) -> None:
         expect(isinstance(out, torch.Tensor), f"ExampleNN.forward should return a tensor, not a {out}.")
         expect(_shape(out) == (9, 2),
                f"ExampleNN's forward returned shape {_shape(out)} for 9 examples; it should return (9, 2).")
-        expected = reference.layer_output(reference.layer2(reference.layer1(kernel.hidden_inputs(30, 9, 3))))
+        expected = reference.layer_output(reference.layer2(reference.layer1(kernel.forward_inputs())))
         expect(close(out, expected, ATOL),
                "ExampleNN's forward pass differs from x → layer1 → layer2 → layer_output (each layer "
                "applied once, in this order, and its result returned).")

@@ -1,4 +1,4 @@
-"""Grader side of `W` (01_layers.ipynb): the verdict, in the grader's process only."""
+"""`W` (01_layers.ipynb): the lecture's W, of shape (3, 2), is the transpose of layer1's weights."""
 
 from __future__ import annotations
 

@@ -1,13 +1,14 @@
-"""Grader side of `Z_by_hand` (01_layers.ipynb): the verdict, in the grader's process only."""
+"""`Z_by_hand` (01_layers.ipynb): hidden_layer1_by_hand(X, W, w_b) is sigmoid(X W + J w_b) on hidden cases,
+computed by hand (no layer1, no ready-made linear layer), and reproduces layer1 with W and w_bias."""
 
 from __future__ import annotations
 
 import torch
 
 from autograder.checks.grader.api import close, expect
+from autograder.checks.grader.neural_nets.layers._shared import ATOL, _shape, _sigmoid_layer
 from autograder.checks.kernel.neural_nets.layers import Z_by_hand as kernel
-from autograder.checks.grader.neural_nets.layers._shared import ATOL, BY_HAND, _shape, _sigmoid_layer
-
+from autograder.checks.kernel.neural_nets.layers._shared import BY_HAND
 
 # Torch functions (as the kernel side records their calls) of a ready-made linear layer: layer1(X)
 # and torch.nn.Linear run "linear"; and the ways to build the all-ones J.

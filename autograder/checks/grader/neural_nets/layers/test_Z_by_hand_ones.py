@@ -1,10 +1,9 @@
-"""Grader side of `Z_by_hand_ones` (01_layers.ipynb): the verdict, in the grader's process only."""
+"""`Z_by_hand_ones` (01_layers.ipynb): hidden_layer1_by_hand builds J with torch.ones."""
 
 from __future__ import annotations
 
 from autograder.checks.grader.api import expect
-from autograder.checks.grader.neural_nets.layers._shared import BY_HAND
-
+from autograder.checks.kernel.neural_nets.layers._shared import BY_HAND
 
 ONES = frozenset({"ones", "ones_like", "new_ones"})
 

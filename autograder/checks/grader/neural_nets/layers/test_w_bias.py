@@ -1,4 +1,4 @@
-"""Grader side of `w_bias` (01_layers.ipynb): the verdict, in the grader's process only."""
+"""`w_bias` (01_layers.ipynb): the bias of layer1's Linear, of shape (2,)."""
 
 from __future__ import annotations
 

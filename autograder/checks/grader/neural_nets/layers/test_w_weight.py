@@ -1,4 +1,4 @@
-"""Grader side of `w_weight` (01_layers.ipynb): the verdict, in the grader's process only."""
+"""`w_weight` (01_layers.ipynb): the weights of layer1's Linear as PyTorch stores them, of shape (2, 3)."""
 
 from __future__ import annotations
 

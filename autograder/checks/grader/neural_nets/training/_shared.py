@@ -1,4 +1,5 @@
-"""Grader side of the checks of 03_training.ipynb: helpers shared by its items. Never sent into a kernel."""
+"""Grader side of 03_training.ipynb: the lecture's network, the course data as the grader reads it, and
+the helpers its items share. Never sent into a kernel."""
 
 from __future__ import annotations
 
@@ -9,14 +10,11 @@ import torch
 
 from autograder.checks.grader.api import close, expect
 
-
 TOL = 1e-5  # the tolerance the notebook states for values
-
 
 SPLIT = (0.7, 0.15, 0.15)
 
 
-# ============================================================================ shared helpers
 class ReferenceNet(torch.nn.Module):
     """The lecture's NeuralNet: 1 → 3 → 2 → 1 features, a PReLU after each Linear."""
 

@@ -1,16 +1,15 @@
-"""Grader side of `NeuralNet` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`NeuralNet` (03_training.ipynb): exactly torch.nn's Linear + PReLU in each of the three layers, with
+parameters of its own, and forward = layer_output(layer2(layer1(x))), judged on a reference network."""
 
 from __future__ import annotations
 
 from autograder.checks.grader.api import expect
-from autograder.checks.kernel.neural_nets.training import NeuralNet as kernel
 from autograder.checks.grader.neural_nets.training._shared import TOL, _close, _predict
-
+from autograder.checks.kernel.neural_nets.training import NeuralNet as kernel
 
 LAYER_SHAPES = {"layer1": (1, 3), "layer2": (3, 2), "layer_output": (2, 1)}  # (in, out) features
 
 
-# ============================================================================ NeuralNet
 def _expect_layer(name: str, leaves: list[dict] | None) -> None:
     """One of NeuralNet's layers is exactly torch.nn.Linear(in, out) then torch.nn.PReLU()."""
     n_in, n_out = LAYER_SHAPES[name]

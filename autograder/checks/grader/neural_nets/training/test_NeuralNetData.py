@@ -1,4 +1,4 @@
-"""Grader side of `NeuralNetData` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`NeuralNetData` (03_training.ipynb): a torch Dataset whose items are the float pairs (X[i], Y[i]), in order."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ import math
 import torch
 
 from autograder.checks.grader.api import expect
-from autograder.checks.kernel.neural_nets.training import NeuralNetData as kernel
 from autograder.checks.grader.neural_nets.training._shared import _close
+from autograder.checks.kernel.neural_nets.training import NeuralNetData as kernel
 
 
-# ============================================================================ NeuralNetData
 def test_NeuralNetData(obs):
     x, y = kernel._dataset_inputs()
     expect(obs["dataset"], "NeuralNetData should inherit from torch.utils.data.Dataset.")

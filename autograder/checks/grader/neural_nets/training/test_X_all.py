@@ -1,4 +1,5 @@
-"""Grader side of `X_all` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`X_all` (03_training.ipynb): X_all, Y_all are the standardized columns of the course data, with their means
+and sample standard deviations."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from autograder.checks.grader.api import expect
 from autograder.checks.grader.neural_nets.training._shared import TOL, _close, _course_data
 
 
-# ============================================================================ X_all
 def test_X_all(obs):
     data = _course_data()
     n = len(data["x"])

@@ -1,4 +1,5 @@
-"""Grader side of `best_state` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`best_state` (03_training.ipynb): best_epoch and best_state belong to the lowest validation loss, and
+neural_net holds best_state."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ import math
 import torch
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.kernel.neural_nets.training import best_state as kernel
 from autograder.checks.grader.neural_nets.training._shared import _predict
+from autograder.checks.kernel.neural_nets.training._shared import _column
 
 
-# ============================================================================ best_state
 def test_best_state(obs):
     losses = obs["Losses_valid"]
     expect(losses and all(isinstance(v, float) for v in losses),
@@ -21,7 +21,7 @@ def test_best_state(obs):
     expect(obs["best_epoch"] == best_epoch,
            "best_epoch is not the epoch of the lowest validation loss in Losses_valid (epochs count from 1): "
            "check keep_best.")
-    x_valid, y_valid = kernel._column(obs["X_valid"]), kernel._column(obs["Y_valid"])
+    x_valid, y_valid = _column(obs["X_valid"]), _column(obs["Y_valid"])
     expect(x_valid is not None and y_valid is not None, "X_valid and Y_valid should be (N, 1) tensors.")
     prediction = _predict(obs["best_state"], x_valid, "best_state").reshape(-1)
     mse = float(torch.mean((prediction.float() - y_valid.float()) ** 2))

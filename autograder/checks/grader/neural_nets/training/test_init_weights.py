@@ -1,4 +1,5 @@
-"""Grader side of `init_weights` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`init_weights` (03_training.ipynb): Kaiming-uniform (relu) weights for a Linear from torch's generator;
+biases and other modules untouched."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from autograder.checks.grader.api import close, expect
 from autograder.checks.kernel.neural_nets.training import init_weights as kernel
 
 
-# ============================================================================ init_weights
 def test_init_weights(obs):
     before, after = obs["before"], obs["after"]
     expected = torch.empty(4, 5)

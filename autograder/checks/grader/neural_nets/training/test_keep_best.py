@@ -1,4 +1,5 @@
-"""Grader side of `keep_best` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`keep_best` (03_training.ipynb): after each epoch, `best` holds the epoch and loss of the lowest validation
+loss so far and a copy of the parameters of that epoch."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from autograder.checks.grader.api import CheckFailed, close, expect
 from autograder.checks.kernel.neural_nets.training import keep_best as kernel
 
 
-# ============================================================================ keep_best
 def test_keep_best(obs):
     lowest = math.inf
     for epoch, (loss, record) in enumerate(zip(kernel.BEST_LOSSES, obs["after"]), start=1):

@@ -1,4 +1,5 @@
-"""Grader side of `one_epoch` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`one_epoch` (03_training.ipynb): the same parameters, losses and return value as a reference epoch of SGD, with
+training and validation passes in the right modes."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ import math
 import torch
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.kernel.neural_nets.training import one_epoch as kernel
 from autograder.checks.grader.neural_nets.training._shared import TOL, _close
+from autograder.checks.kernel.neural_nets.training import one_epoch as kernel
 
 
-# ============================================================================ one_epoch
 def _reference_one_epoch(loader, x_valid, y_valid, model, optim, losses, losses_valid):
     for x_batch, y_batch in loader:
         optim.zero_grad()

@@ -1,11 +1,10 @@
-"""Grader side of `one_epoch_no_globals` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`one_epoch_no_globals` (03_training.ipynb): one_epoch assigns no global and reads no global variable."""
 
 from __future__ import annotations
 
 from autograder.checks.grader.api import expect
 
 
-# ============================================================================ one_epoch_no_globals
 def test_one_epoch_no_globals(obs):
     assigned = obs["assigned"]
     expect(not assigned,

@@ -1,4 +1,5 @@
-"""Grader side of `regression_plot` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`regression_plot` (03_training.ipynb): fig_fit has the data as markers, the trend, and neural_net's prediction
+in raw units across the data's x range."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from autograder.checks.grader.api import expect
 from autograder.checks.grader.neural_nets.training._shared import _close, _course_data, _match_rows, _predict
 
 
-# ============================================================================ regression_plot
 def _is_line(trace) -> bool:
     return trace["type"] in ("scatter", "scattergl") and (trace["mode"] is None or "lines" in trace["mode"])
 

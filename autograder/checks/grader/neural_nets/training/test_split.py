@@ -1,15 +1,15 @@
-"""Grader side of `split` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`split` (03_training.ipynb): training, validation and test parts of 70 / 15 / 15 %, disjoint, covering every
+row of X_all, Y_all, in shuffled order."""
 
 from __future__ import annotations
 
 import torch
 
 from autograder.checks.grader.api import CheckFailed, expect
-from autograder.checks.kernel.neural_nets.training import split as kernel
 from autograder.checks.grader.neural_nets.training._shared import _match_rows, _split_sizes
+from autograder.checks.kernel.neural_nets.training import split as kernel
 
 
-# ============================================================================ split
 def _expect_split_sizes(obs, n: int) -> tuple[int, int, int]:
     """The three parts have 70% / 15% / 15% of the n rows, X and Y alike."""
     sizes = _split_sizes(n)

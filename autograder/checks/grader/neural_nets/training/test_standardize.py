@@ -1,15 +1,15 @@
-"""Grader side of `standardize` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`standardize` (03_training.ipynb): (data - mean) / std with the sample standard deviation, column by
+column, on 2-D and 1-D data, without changing its argument."""
 
 from __future__ import annotations
 
 import torch
 
 from autograder.checks.grader.api import CheckFailed, close, expect
-from autograder.checks.kernel.neural_nets.training import standardize as kernel
 from autograder.checks.grader.neural_nets.training._shared import TOL, _close
+from autograder.checks.kernel.neural_nets.training import standardize as kernel
 
 
-# ============================================================================ standardize
 def _expect_standardized(x: torch.Tensor, result: dict, what: str) -> None:
     """standardize(x) returned (x - mean) / std with the sample std, column by column."""
     expect(result["ok"],

@@ -1,4 +1,5 @@
-"""Grader side of `test_mse` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`test_mse` (03_training.ipynb): the MSE of neural_net on held-out test rows, computed right and below 1.5 ×
+the noise variance."""
 
 from __future__ import annotations
 
@@ -7,16 +8,15 @@ import math
 import torch
 
 from autograder.checks.grader.api import expect
-from autograder.checks.kernel.neural_nets.training import test_mse as kernel
 from autograder.checks.grader.neural_nets.training._shared import _course_data, _match_rows, _predict, _split_sizes
+from autograder.checks.kernel.neural_nets.training._shared import _column
 
 
-# ============================================================================ test_mse
 def test_test_mse(obs):
     data = _course_data()
     n = len(data["x"])
     expected_rows = _split_sizes(n)[2]
-    x_test, y_test = kernel._column(obs["X_test"]), kernel._column(obs["Y_test"])
+    x_test, y_test = _column(obs["X_test"]), _column(obs["Y_test"])
     expect(x_test is not None and y_test is not None and len(x_test) == len(y_test),
            "X_test and Y_test should be (N, 1) tensors with the same number of rows.")
     expect(len(x_test) == expected_rows,
@@ -27,7 +27,7 @@ def test_test_mse(obs):
     expect(bool((index >= 0).all()) and len(set(index.tolist())) == len(index),
            "Some rows of (X_test, Y_test) are not rows of the standardized data (or appear twice): "
            "the test MSE must be measured on held-out rows of X_all and Y_all.")
-    x_train, y_train = kernel._column(obs["X"]), kernel._column(obs["Y"])
+    x_train, y_train = _column(obs["X"]), _column(obs["Y"])
     if x_train is not None and y_train is not None and len(x_train) == len(y_train):
         train_index = _match_rows(torch.stack([x_train, y_train], dim=1), table)
         expect(not set(index.tolist()) & set(train_index.tolist()),

@@ -1,4 +1,4 @@
-"""Grader side of `train_dataloader` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`train_dataloader` (03_training.ipynb): a shuffling DataLoader of batch size 100 over the training rows (X, Y)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from autograder.checks.grader.api import expect
 from autograder.checks.grader.neural_nets.training._shared import _close
 
 
-# ============================================================================ train_dataloader
 def test_train_dataloader(obs):
     expect(obs["batch_size"] == 100,
            f"train_dataloader's batch size is {obs['batch_size']}: the lecture uses batch_size=100.")

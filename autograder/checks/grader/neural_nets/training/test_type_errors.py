@@ -1,4 +1,4 @@
-"""Grader side of `type_errors` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`type_errors` (03_training.ipynb): standardize and unstandardize raise TypeError on a list, a tuple and a number."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ def _expect_type_error(raised: str, function: str, argument: str, what: str = "a
                                                     "nothing)." if raised == "AssertionError" else "."))
 
 
-# ============================================================================ type_errors
 def test_type_errors(obs):
     for function, argument in (("standardize", "data"), ("unstandardize", "data_stand")):
         for raised, what in zip(obs[function], ("a list", "a tuple", "a number")):

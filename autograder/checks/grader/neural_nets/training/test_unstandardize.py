@@ -1,13 +1,12 @@
-"""Grader side of `unstandardize` (03_training.ipynb): the verdict, in the grader's process only."""
+"""`unstandardize` (03_training.ipynb): data_stand * column_sigma + column_mu, on 2-D data and a 1-D round trip."""
 
 from __future__ import annotations
 
 from autograder.checks.grader.api import expect
-from autograder.checks.kernel.neural_nets.training import unstandardize as kernel
 from autograder.checks.grader.neural_nets.training._shared import TOL, _close, _is_tensor
+from autograder.checks.kernel.neural_nets.training import unstandardize as kernel
 
 
-# ============================================================================ unstandardize
 def test_unstandardize(obs):
     for (z, mu, sigma), out, what in zip(kernel._unstandardize_inputs(), obs["outputs"],
                                          ("a 2-D tensor", "a 1-D tensor (a round trip)")):

@@ -1,5 +1,5 @@
-"""Kernel side of the checks of 01_quiz.ipynb: helpers shared by its items (no hidden inputs here:
-each item's own file holds them). Sent into the student's kernel with every probe of this notebook."""
+"""Kernel side of 01_quiz.ipynb: helpers its items share, sent into the kernel with each of their probes.
+No hidden inputs here: each item's own file says which images it uses and passes them in."""
 
 from __future__ import annotations
 
@@ -10,16 +10,6 @@ from pathlib import Path
 import torch
 
 from autograder.checks.kernel.api import CheckFailed, StudentCodeError, call, need
-
-
-MNIST_RAW = Path("data") / "MNIST" / "raw"
-
-
-TEST_IMAGES = "t10k-images-idx3-ubyte"
-
-
-BATCH = 1000
-
 
 IMAGE_HINT = ("The check gives mnist_model a batch of images as one float32 tensor of shape "
               "(N, 1, 28, 28): N images, each 1 channel × 28 × 28 pixels with values in [0, 1], as "
@@ -41,12 +31,13 @@ def read_idx(path: Path) -> tuple[torch.Tensor, str]:
     return values.reshape(dims), hashlib.md5(data).hexdigest()
 
 
-def _kernel_raw_dir() -> Path:
-    """data/MNIST/raw in the working directory or the nearest folder above it (like find_data)."""
+def _kernel_raw_dir(raw: Path, name: str) -> Path:
+    """The folder `raw` (data/MNIST/raw) that holds the file `name`, in the working directory or the
+    nearest folder above it (like find_data)."""
     for folder in [Path.cwd(), *Path.cwd().parents]:
-        if (folder / MNIST_RAW / TEST_IMAGES).exists():
-            return folder / MNIST_RAW
-    raise CheckFailed("The check could not find data/MNIST/raw/ in this notebook's folder or above "
+        if (folder / raw / name).exists():
+            return folder / raw
+    raise CheckFailed(f"The check could not find {raw.as_posix()}/ in this notebook's folder or above "
                       "it: run `python -m autograder data` in the course repository first.")
 
 
@@ -77,15 +68,16 @@ def _is_scores(desc: dict, n: int) -> bool:
     return desc["type"] == "Tensor" and desc["shape"] == [n, 10] and desc["floating"]
 
 
-def _observe_predictions(ns) -> dict:
-    """The predicted digit (argmax of the scores) of every test image, with the images' MD5; or,
-    when the scores of a batch do not have the asked form, their description and the batch size."""
+def _observe_predictions(ns, raw: Path, name: str, batch_size: int) -> dict:
+    """The predicted digit (argmax of the scores) of every image of the idx file `raw`/`name`, in
+    batches of `batch_size`, with the images' MD5; or, when the scores of a batch do not have the
+    asked form, their description and the batch size."""
     model = need(ns, "mnist_model", torch.nn.Module, "the cell that builds your classifier")
-    images, md5 = read_idx(_kernel_raw_dir() / TEST_IMAGES)
+    images, md5 = read_idx(_kernel_raw_dir(raw, name) / name)
     images = images.unsqueeze(1).float() / 255  # (N, 1, 28, 28) in [0, 1], exactly as ToTensor
     predictions = []
-    for start in range(0, len(images), BATCH):
-        batch = images[start:start + BATCH]
+    for start in range(0, len(images), batch_size):
+        batch = images[start:start + batch_size]
         scores = _scores(model, batch)
         desc = _describe(scores)
         if not _is_scores(desc, len(batch)):

@@ -1,4 +1,5 @@
-"""Kernel side of `log_reg` (01_quiz.ipynb): runs in the student's kernel, returns plain data."""
+"""`log_reg` (01_quiz.ipynb): logistic regression, one Linear(4, 1) then a sigmoid; observes its Linear layers,
+parameters and output on hidden inputs."""
 
 from __future__ import annotations
 
@@ -6,9 +7,7 @@ import torch
 
 from autograder.checks.kernel.api import call, need, plain
 
-
 LOG_REG_SEED = 20240403
-
 
 LOG_REG_N = 64
 

@@ -1,4 +1,5 @@
-"""Kernel side of `mnist_model` (01_quiz.ipynb): runs in the student's kernel, returns plain data."""
+"""`mnist_model` (01_quiz.ipynb): a classifier mapping (N, 1, 28, 28) images to (N, 10) finite scores;
+observes the form of its scores on hidden random images."""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ import torch
 from autograder.checks.kernel.api import need
 from autograder.checks.kernel.mnist_quiz.quiz._shared import _describe, _is_scores, _scores
 
-
 SHAPE_SEED = 1729
-
 
 SHAPE_N = 7
 

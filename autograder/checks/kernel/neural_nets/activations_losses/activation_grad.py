@@ -1,4 +1,5 @@
-"""Kernel side of `activation_grad` (02_activations_losses.ipynb): runs in the student's kernel, returns plain data."""
+"""`activation_grad` (02_activations_losses.ipynb): activation_grad(f, x) is the derivative of f at x by
+autograd, detached, fresh on every call. Observes it on unseen functions and on the student's own activations."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import torch
 from autograder.checks.kernel.api import TorchCalls, call, call_recording, expect, need
 from autograder.checks.kernel.neural_nets.activations_losses._shared import _result
 
-
 # Element-wise functions the student has not seen, whose derivatives activation_grad must find.
 UNSEEN = {
     "x ** 3": lambda x: x ** 3,
@@ -15,7 +15,6 @@ UNSEEN = {
     "a kink at 0": lambda x: torch.where(x > 0, x ** 2, 0.5 * x),
     "log(1 + e^x)": lambda x: torch.log1p(torch.exp(x)),
 }
-
 
 OWN = ("sigmoid", "tanh", "relu")   # the student's own activations (where they are right)
 

@@ -1,4 +1,4 @@
-"""Kernel side of `loss_choice` (02_activations_losses.ipynb): runs in the student's kernel, returns plain data."""
+"""`loss_choice` (02_activations_losses.ipynb): "mse" or "bce" for each task description; reads the dict."""
 
 from __future__ import annotations
 

@@ -1,11 +1,22 @@
-"""Kernel side of `prelu` (02_activations_losses.ipynb): runs in the student's kernel, returns plain data."""
+"""`prelu` (02_activations_losses.ipynb): a PReLU(torch.nn.Module) of its own whose slope m is a learned
+Parameter starting at 0.25. Observes m, forward's outputs on hidden inputs (before and after m changes) and
+m's gradient."""
 
 from __future__ import annotations
 
 import torch
 
 from autograder.checks.kernel.api import TorchCalls, call, call_recording, expect, need, plain
-from autograder.checks.kernel.neural_nets.activations_losses._shared import _result, activation_inputs
+from autograder.checks.kernel.neural_nets.activations_losses._shared import _result
+
+# The hidden inputs, float32: the extremes and values near 0, then a matrix and a 3-D tensor of this seed.
+SPECIAL = (-100.0, -88.0, -50.0, -20.0, -10.0, -1.0, -1e-3, -1e-7, 0.0, 1e-7, 1e-3, 1.0, 10.0, 20.0, 50.0, 88.0, 100.0)
+SEED = 4021
+
+
+def activation_inputs() -> list[torch.Tensor]:
+    g = torch.Generator().manual_seed(SEED)
+    return [torch.tensor(SPECIAL), torch.randn(4, 5, generator=g) * 5, torch.randn(2, 3, 4, generator=g) * 30]
 
 
 PRELU_CHANGED = 0.1         # the observer sets PReLU's m to this, to see that forward follows m

@@ -1,4 +1,5 @@
-"""Kernel side of `sigmoid_grad_max` (02_activations_losses.ipynb): runs in the student's kernel, returns plain data."""
+"""`sigmoid_grad_max` (02_activations_losses.ipynb): the largest value of the sigmoid's derivative, as a
+Python number; reads it."""
 
 from __future__ import annotations
 

@@ -1,9 +1,21 @@
-"""Kernel side of `tanh` (02_activations_losses.ipynb): runs in the student's kernel, returns plain data."""
+"""`tanh` (02_activations_losses.ipynb): tanh(x) from the formula, stable for large |x|, without PyTorch's own
+version. Observes its outputs on hidden inputs and the torch functions it runs."""
 
 from __future__ import annotations
 
+import torch
+
 from autograder.checks.kernel.neural_nets.activations_losses._shared import _observe_function
+
+# The hidden inputs, float32: the extremes and values near 0, then a matrix and a 3-D tensor of this seed.
+SPECIAL = (-100.0, -88.0, -50.0, -20.0, -10.0, -1.0, -1e-3, -1e-7, 0.0, 1e-7, 1e-3, 1.0, 10.0, 20.0, 50.0, 88.0, 100.0)
+SEED = 4021
+
+
+def activation_inputs() -> list[torch.Tensor]:
+    g = torch.Generator().manual_seed(SEED)
+    return [torch.tensor(SPECIAL), torch.randn(4, 5, generator=g) * 5, torch.randn(2, 3, 4, generator=g) * 30]
 
 
 def observe(ns: dict) -> dict:
-    return _observe_function(ns, "tanh")
+    return _observe_function(ns, "tanh", activation_inputs())

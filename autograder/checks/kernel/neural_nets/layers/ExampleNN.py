@@ -1,14 +1,25 @@
-"""Kernel side of `ExampleNN` (01_layers.ipynb): runs in the student's kernel, returns plain data."""
+"""`ExampleNN` (01_layers.ipynb) builds layer1, layer2 and layer_output of its own and chains them in
+forward: a seeded instance's parameters, and its layers' and forward pass's outputs on hidden inputs."""
 
 from __future__ import annotations
 
 import torch
 
 from autograder.checks.kernel.api import StudentCodeError, call, expect, need, plain
-from autograder.checks.kernel.neural_nets.layers._shared import IN_FEATURES, _tensor_or_type, hidden_inputs
-
+from autograder.checks.kernel.neural_nets.layers._shared import _tensor_or_type, seeded_randn
 
 SEED_EXAMPLE_NN = 20240     # seed the ExampleNN observer creates its instance with (fork_rng)
+# (seed, rows, features) of the hidden inputs each layer, then the whole network, is called on
+LAYER_INPUTS = {"layer1": (31, 6, 3), "layer2": (32, 6, 2), "layer_output": (33, 6, 3)}
+FORWARD_INPUTS = (30, 9, 3)
+
+
+def layer_inputs(name: str) -> torch.Tensor:
+    return seeded_randn(*LAYER_INPUTS[name])
+
+
+def forward_inputs() -> torch.Tensor:
+    return seeded_randn(*FORWARD_INPUTS)
 
 
 def _attempt(name: str, function, *args):
@@ -27,15 +38,15 @@ def observe(ns: dict) -> dict:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(SEED_EXAMPLE_NN)
         model = call("ExampleNN()", cls)
-    obs = {"attributes": {name: isinstance(getattr(model, name, None), torch.nn.Module) for name in IN_FEATURES},
+    obs = {"attributes": {name: isinstance(getattr(model, name, None), torch.nn.Module) for name in LAYER_INPUTS},
            "state": {str(k): plain(v) for k, v in model.state_dict().items()},
            "shared": _shared_parameters(ns, cls, model),
            "layers": {}}
     with torch.no_grad():
-        for i, (name, n_in) in enumerate(IN_FEATURES.items()):
+        for name in LAYER_INPUTS:
             if obs["attributes"][name]:
-                obs["layers"][name] = _attempt(f"ExampleNN.{name}", getattr(model, name), hidden_inputs(31 + i, 6, n_in))
-        obs["forward"] = _attempt("ExampleNN.forward", model, hidden_inputs(30, 9, 3))
+                obs["layers"][name] = _attempt(f"ExampleNN.{name}", getattr(model, name), layer_inputs(name))
+        obs["forward"] = _attempt("ExampleNN.forward", model, forward_inputs())
     return obs
 
 

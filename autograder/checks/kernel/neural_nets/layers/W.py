@@ -1,4 +1,4 @@
-"""Kernel side of `W` (01_layers.ipynb): runs in the student's kernel, returns plain data."""
+"""`W` (01_layers.ipynb) is the lecture's W, the transpose of layer1's weights: reads W and layer1[0].weight."""
 
 from __future__ import annotations
 

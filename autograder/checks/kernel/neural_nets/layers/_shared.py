@@ -1,5 +1,5 @@
-"""Kernel side of the checks of 01_layers.ipynb: helpers shared by its items (no hidden inputs here:
-each item's own file holds them). Sent into the student's kernel with every probe of this notebook."""
+"""Kernel side of 01_layers.ipynb: helpers its items share, sent into the kernel with each of their
+probes. No hidden inputs here: each item's own file holds its seeds and passes them in."""
 
 from __future__ import annotations
 
@@ -7,25 +7,12 @@ import torch
 
 from autograder.checks.kernel.api import call, expect, need, plain
 
+BY_HAND = "hidden_layer1_by_hand"  # the name of the student's function that computes Z by hand
 
-IN_FEATURES = {"layer1": 3, "layer2": 2, "layer_output": 3}  # input width of each layer's hidden inputs
 
-
-def hidden_inputs(seed: int, rows: int, cols: int) -> torch.Tensor:
-    """Hidden inputs: a local generator, so neither side touches the global random state."""
+def seeded_randn(seed: int, rows: int, cols: int) -> torch.Tensor:
+    """A (rows, cols) tensor from a local generator, so neither side touches the global random state."""
     return torch.randn(rows, cols, generator=torch.Generator().manual_seed(seed))
-
-
-BY_HAND = "hidden_layer1_by_hand"
-
-
-BY_HAND_CASES = ((21, 7), (22, 1), (23, 20))   # (seed, N): several N, so J must follow X's rows
-
-
-def by_hand_case(seed: int, rows: int):
-    """Hidden arguments (X, W, w_b) of hidden_layer1_by_hand."""
-    g = torch.Generator().manual_seed(seed)
-    return (torch.randn(rows, 3, generator=g), torch.randn(3, 2, generator=g), torch.randn(2, generator=g))
 
 
 def _kind(module) -> str:
@@ -47,8 +34,8 @@ def _tensor_or_type(value):
     return plain(value) if type(value) in (torch.Tensor, torch.nn.Parameter) else type(value).__name__
 
 
-def _observe_sequential(ns: dict, name: str) -> dict:
-    """Structure, parameters and outputs (on hidden inputs) of a Sequential(Linear, Sigmoid)."""
+def _observe_sequential(ns: dict, name: str, x: torch.Tensor) -> dict:
+    """Structure, parameters and output on `x` of a Sequential(Linear, Sigmoid)."""
     layer = need(ns, name, torch.nn.Module)
     expect(isinstance(layer, torch.nn.Sequential),
            f"`{name}` should be a torch.nn.Sequential (a Linear then a Sigmoid), "
@@ -61,11 +48,10 @@ def _observe_sequential(ns: dict, name: str) -> dict:
         obs["out_features"] = int(linear.out_features)
         obs["weight"] = plain(linear.weight)
         obs["bias"] = None if linear.bias is None else plain(linear.bias)
-    # Called only when its structure lets it take the hidden inputs (the test reports the rest).
-    n_in = IN_FEATURES[name]
-    if obs["kinds"] == ["Linear", "Sigmoid"] and obs["in_features"] == n_in:
+    # Called only when its structure lets it take `x` (the test reports the rest).
+    if obs["kinds"] == ["Linear", "Sigmoid"] and obs["in_features"] == x.shape[1]:
         with torch.no_grad():
-            obs["output"] = _tensor_or_type(call(name, layer, hidden_inputs(11, 6, n_in)))
+            obs["output"] = _tensor_or_type(call(name, layer, x))
     return obs
 
 

@@ -1,9 +1,18 @@
-"""Kernel side of `layer2` (01_layers.ipynb): runs in the student's kernel, returns plain data."""
+"""`layer2` (01_layers.ipynb) is Sequential(Linear(2, 3), Sigmoid): its modules, parameters and output on
+hidden inputs, read in the kernel."""
 
 from __future__ import annotations
 
-from autograder.checks.kernel.neural_nets.layers._shared import _observe_sequential
+import torch
+
+from autograder.checks.kernel.neural_nets.layers._shared import _observe_sequential, seeded_randn
+
+LAYER_INPUTS = (11, 6, 2)  # (seed, rows, features) of the hidden inputs layer2 is called on
+
+
+def layer_inputs() -> torch.Tensor:
+    return seeded_randn(*LAYER_INPUTS)
 
 
 def observe(ns: dict) -> dict:
-    return _observe_sequential(ns, "layer2")
+    return _observe_sequential(ns, "layer2", layer_inputs())

@@ -1,4 +1,4 @@
-"""Kernel side of `w_bias` (01_layers.ipynb): runs in the student's kernel, returns plain data."""
+"""`w_bias` (01_layers.ipynb) is the bias of layer1's Linear: reads w_bias and layer1[0].bias."""
 
 from __future__ import annotations
 

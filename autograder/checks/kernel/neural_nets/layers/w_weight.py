@@ -1,4 +1,4 @@
-"""Kernel side of `w_weight` (01_layers.ipynb): runs in the student's kernel, returns plain data."""
+"""`w_weight` (01_layers.ipynb) is the weight of layer1's Linear: reads w_weight and layer1[0].weight."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Kernel side of `NeuralNet` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`NeuralNet` (03_training.ipynb): the lecture's 1 → 3 → 2 → 1 network of Linear + PReLU layers; observes
+its modules, whether two instances share parameters, and its forward pass on hidden inputs and parameters."""
 
 from __future__ import annotations
 
@@ -7,14 +8,11 @@ import torch
 from autograder.checks.kernel.api import call, expect, need, plain
 from autograder.checks.kernel.neural_nets.training._shared import _is_tensor
 
-
 LAYER_NAMES = ("layer1", "layer2", "layer_output")  # the attributes the notebook asks NeuralNet for
-
 
 SEED_NET = 30_101
 
 
-# ============================================================================ reading student objects
 def _describe(module: torch.nn.Module) -> dict:
     """A leaf module as plain data: its class, whether that class is torch.nn's own class of that
     name (not a subclass or a look-alike), and its shape when it is a Linear."""
@@ -31,7 +29,6 @@ def _leaves(module: torch.nn.Module) -> list[dict]:
             if not list(m.children())]
 
 
-# ============================================================================ NeuralNet
 def _net_input() -> torch.Tensor:
     """The hidden inputs of NeuralNet's forward: 64 rows in [-3, 3]."""
     return torch.rand(64, 1, generator=torch.Generator().manual_seed(SEED_NET)) * 6 - 3

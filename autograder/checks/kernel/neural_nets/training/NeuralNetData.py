@@ -1,4 +1,5 @@
-"""Kernel side of `NeuralNetData` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`NeuralNetData` (03_training.ipynb): a Dataset of (X[i], Y[i]) float pairs; observes its length, an item and
+the batches a DataLoader draws from it, on hidden data."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ import torch
 from autograder.checks.kernel.api import call, need
 from autograder.checks.kernel.neural_nets.training._shared import _pair
 
-
 SEED_DATASET = 30_104
 
 
-# ============================================================================ NeuralNetData, train_dataloader
 def _dataset_inputs() -> tuple[torch.Tensor, torch.Tensor]:
     generator = torch.Generator().manual_seed(SEED_DATASET)
     return (torch.randn(37, 2, generator=generator, dtype=torch.float64),

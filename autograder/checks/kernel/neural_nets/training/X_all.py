@@ -1,4 +1,5 @@
-"""Kernel side of `X_all` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`X_all` (03_training.ipynb): the standardized columns of the course data and their means and standard
+deviations; reads them."""
 
 from __future__ import annotations
 
@@ -6,8 +7,6 @@ import torch
 
 from autograder.checks.kernel.api import need, plain
 
-
-# ============================================================================ X_all, split
 STANDARDIZED_NAMES = ("X_all", "x_mu", "x_sigma", "Y_all", "y_mu", "y_sigma")
 
 

@@ -1,5 +1,5 @@
-"""Kernel side of the checks of 03_training.ipynb: helpers shared by its items (no hidden inputs here:
-each item's own file holds them). Sent into the student's kernel with every probe of this notebook."""
+"""Kernel side of 03_training.ipynb: helpers its items share, sent into the kernel with each of their
+probes. No hidden inputs here: each item's own file holds them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Kernel side of `baseline_mse` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`baseline_mse` (03_training.ipynb): the test MSE of the least-squares line fitted on the training data;
+reads it with X, Y, X_test and Y_test."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from autograder.checks.kernel.api import need, plain
 from autograder.checks.kernel.neural_nets.training._shared import _number
 
 
-# ============================================================================ baseline_mse
 def observe(ns):
     obs = {name: plain(need(ns, name, torch.Tensor)) for name in ("X", "Y", "X_test", "Y_test")}
     value = need(ns, "baseline_mse", (torch.Tensor, float, int))

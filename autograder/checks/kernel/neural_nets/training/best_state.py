@@ -1,4 +1,5 @@
-"""Kernel side of `best_state` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`best_state` (03_training.ipynb): the parameters of the epoch with the lowest validation loss, loaded into
+neural_net; reads them with Losses_valid, best_epoch and the validation data."""
 
 from __future__ import annotations
 

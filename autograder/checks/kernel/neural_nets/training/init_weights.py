@@ -1,4 +1,5 @@
-"""Kernel side of `init_weights` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`init_weights` (03_training.ipynb): Kaiming-uniform weights for every Linear and nothing else; observes the
+parameters of a hidden model before and after model.apply(init_weights) from a known seed."""
 
 from __future__ import annotations
 
@@ -6,11 +7,9 @@ import torch
 
 from autograder.checks.kernel.api import call, expect, need, plain
 
-
 SEED_INIT = 30_105
 
 
-# ============================================================================ init_weights
 def observe(ns):
     init_weights = need(ns, "init_weights", what="the function init_weights")
     expect(callable(init_weights), "`init_weights` should be a function.")

@@ -1,4 +1,5 @@
-"""Kernel side of `one_epoch` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`one_epoch` (03_training.ipynb): one SGD step per batch in training mode, then the validation loss in eval
+mode without gradients; observes a hidden network, optimizer and data through one call."""
 
 from __future__ import annotations
 
@@ -7,15 +8,12 @@ import torch
 from autograder.checks.kernel.api import call, expect, need, plain
 from autograder.checks.kernel.neural_nets.training._shared import _is_tensor, _loss_entries, _number
 
-
 SEED_EPOCH = 30_106
-
 
 # one_epoch is watched on this many rows, in batches of this size (4 batches: 16, 16, 16, 12)
 EPOCH_TRAIN, EPOCH_BATCH, EPOCH_VALID, EPOCH_LR = 60, 16, 23, 0.05
 
 
-# ============================================================================ one_epoch
 def _epoch_setup():
     """A small seeded network, a DataLoader of 4 batches in a fixed order, and validation data: the
     grader builds the same ones. The network is deliberately not the lecture's NeuralNet (one_epoch

@@ -1,4 +1,5 @@
-"""Kernel side of `one_epoch_no_globals` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`one_epoch_no_globals` (03_training.ipynb): one_epoch assigns no global and reads only its arguments and
+tools; reads the global names its code uses."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ def _kind(name: str, ns: dict) -> str:
 
 def observe(ns):
     one_epoch = need(ns, "one_epoch", what="the function one_epoch")
-    expect(callable(one_epoch) and hasattr(one_epoch, "__code__"), "`one_epoch` should be a function (def one_epoch...).")
+    expect(callable(one_epoch) and hasattr(one_epoch, "__code__"),
+           "`one_epoch` should be a function (def one_epoch...).")
     return {"assigned": sorted(stored_globals(one_epoch)),
             "read": {name: _kind(name, ns) for name in sorted(global_names(one_epoch))}}

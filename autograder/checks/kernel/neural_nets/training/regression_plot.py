@@ -1,4 +1,5 @@
-"""Kernel side of `regression_plot` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`regression_plot` (03_training.ipynb): fig_fit shows the data, the network's prediction and the trend in raw
+units; reads its traces and neural_net's parameters."""
 
 from __future__ import annotations
 

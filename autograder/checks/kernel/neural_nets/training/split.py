@@ -1,4 +1,5 @@
-"""Kernel side of `split` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`split` (03_training.ipynb): a shuffled 70 / 15 / 15 split of X_all, Y_all into training, validation and
+test rows; reads the parts as columns."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import torch
 
 from autograder.checks.kernel.api import expect, need, plain
 from autograder.checks.kernel.neural_nets.training._shared import _column
-
 
 PARTS = (("X", "Y", "training"), ("X_valid", "Y_valid", "validation"), ("X_test", "Y_test", "test"))
 

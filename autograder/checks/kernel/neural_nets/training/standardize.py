@@ -1,4 +1,5 @@
-"""Kernel side of `standardize` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`standardize` (03_training.ipynb): returns (data - mean) / std with the column means and sample standard
+deviations, without changing its argument; observes it on hidden data."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import torch
 
 from autograder.checks.kernel.api import call, expect, need, plain
 from autograder.checks.kernel.neural_nets.training._shared import _is_tensor
-
 
 SEED_STANDARDIZE = 30_102
 
@@ -19,7 +19,6 @@ def _triple(out) -> dict:
     return {"ok": False, "type": type(out).__name__, "len": length}
 
 
-# ============================================================================ standardize, unstandardize
 def _standardize_inputs() -> list[torch.Tensor]:
     generator = torch.Generator().manual_seed(SEED_STANDARDIZE)
     scale = torch.tensor([0.5, 3.0, 20.0], dtype=torch.float64)

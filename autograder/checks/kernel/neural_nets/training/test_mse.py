@@ -1,4 +1,5 @@
-"""Kernel side of `test_mse` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`test_mse` (03_training.ipynb): the trained network's MSE on the held-out test rows, below the item's
+threshold; reads it with neural_net's parameters and the data."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from autograder.checks.kernel.api import need, plain
 from autograder.checks.kernel.neural_nets.training._shared import _number
 
 
-# ============================================================================ test_mse, regression_plot
 def observe(ns):
     net = need(ns, "neural_net", torch.nn.Module)
     obs = {"state": plain(net.state_dict())}

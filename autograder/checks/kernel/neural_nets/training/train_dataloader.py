@@ -1,4 +1,5 @@
-"""Kernel side of `train_dataloader` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`train_dataloader` (03_training.ipynb): a shuffling DataLoader of batch size 100 over NeuralNetData(X, Y);
+observes its settings and first rows."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Kernel side of `type_errors` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`type_errors` (03_training.ipynb): standardize and unstandardize raise TypeError on data that is not a tensor;
+observes what they raise on a list, a tuple and a number."""
 
 from __future__ import annotations
 

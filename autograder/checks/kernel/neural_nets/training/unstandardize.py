@@ -1,4 +1,4 @@
-"""Kernel side of `unstandardize` (03_training.ipynb): runs in the student's kernel, returns plain data."""
+"""`unstandardize` (03_training.ipynb): data_stand * column_sigma + column_mu; observes it on hidden data."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import torch
 
 from autograder.checks.kernel.api import call, expect, need, plain
 from autograder.checks.kernel.neural_nets.training._shared import _is_tensor
-
 
 SEED_UNSTANDARDIZE = 30_103
 
