@@ -101,10 +101,17 @@ def solution_lines(assignment: str) -> set[str]:
     return lines
 
 
+# The grader side of the checks holds the grader's own references (a verdict compares against what
+# the grader computes: e.g. the lecture's NeuralNet, which the training checks train themselves) and
+# hints its messages show students ("call torch.nn.init.kaiming_uniform_(m.weight, ...)"): by design,
+# not a copy of the solution notebooks. Everything else in a bundle is scanned.
+GRADER_REFERENCES = "autograder/checks/grader/"
+
+
 def leaks(zip_path: Path, lines: set[str]) -> list[tuple[str, str]]:
     with zipfile.ZipFile(zip_path) as archive:
         texts = {info.filename: archive.read(info).decode("utf-8", "replace") for info in archive.infolist()
-                 if not info.is_dir()}
+                 if not info.is_dir() and not info.filename.startswith(GRADER_REFERENCES)}
     # notebooks are JSON: compare with their cells' text, not with escaped strings
     for name in [n for n in texts if n.endswith(".ipynb")]:
         texts[name] = "\n".join(c.source for c in nbformat.reads(texts[name], as_version=4).cells)
