@@ -15,7 +15,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 ## demo: set up, prepare data, regenerate release/ and solutions/ if source/ changed, grade a sample class
 demo: release
-	$(BIN)/python -m autograder demo
+	$(BIN)/python -m autograder demo neural_nets
 
 ## test: the whole test suite (what CI runs)
 test: data browser

@@ -12,6 +12,9 @@ c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 # Files next to the notebooks that students receive: none besides the notebooks; data lives in data/.
 c.CourseDirectory.include = ["*.ipynb"]
+# generate_assignment copies every other file of source/<assignment>/ to release/ unless ignored:
+# assignment.toml (the grader's limits) stays with the instructor.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "assignment.toml"]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

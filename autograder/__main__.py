@@ -14,7 +14,7 @@ def _default(function, name):
 
 
 def parser() -> argparse.ArgumentParser:
-    from . import check, data, demo, grade, release
+    from . import check, data, demo, grade, new, release
     from .outputs import report
     from .gradescope import build as gradescope_build
 
@@ -60,6 +60,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="regenerate even when source/ did not change")
     r.set_defaults(run=lambda a: release.main(a.assignments or None, a.force))
 
+    n = verbs.add_parser("new", help="instructors: scaffold a new assignment (source/ASSIGNMENT/, its checks, a test)")
+    n.add_argument("assignment", help="the new assignment's name: letters, digits and underscores")
+    n.set_defaults(run=lambda a: new.main(a.assignment))
+
     s = verbs.add_parser("gradescope", help="instructors: build an assignment's Gradescope autograder (a zip)")
     s.add_argument("assignment", help="an assignment: a folder of source/ with an assignment.toml")
     s.add_argument("--out", type=Path, required=True, help="where ASSIGNMENT-gradescope.zip goes")
@@ -71,9 +75,10 @@ def parser() -> argparse.ArgumentParser:
     d = verbs.add_parser("data", help="make the regression data and fetch MNIST into data/")
     d.set_defaults(run=lambda a: data.main())
 
-    m = verbs.add_parser("demo", help="grade a small sample class and print its score table")
+    m = verbs.add_parser("demo", help="grade a small sample class of an assignment and print its score table")
+    m.add_argument("assignment", help="an assignment: a folder of source/ with an assignment.toml")
     m.add_argument("--jobs", type=int, default=_default(demo.main, "jobs"))
-    m.set_defaults(run=lambda a: demo.main(a.jobs))
+    m.set_defaults(run=lambda a: demo.main(a.assignment, a.jobs))
     return p
 
 

@@ -1,15 +1,16 @@
-"""`python -m autograder demo`: build a small sample class from source/ and release/, grade it,
+"""`python -m autograder demo ASSIGNMENT`: build a small sample class from source/ and release/, grade it,
 and print the score table. The same builders make the crafted submissions of the test suite."""
 
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
 
-from . import grade
-from .course import notebooks
+from . import course, grade
+from .course import UsageError, notebooks
 from .paths import RELEASE, SOURCE, WORK
 
 
@@ -48,7 +49,7 @@ def write_student(folder: Path, notebooks_by_name: dict[str, nbformat.NotebookNo
 
 
 # The sample class: one student per behaviour a TA meets every term.
-def sample_class(root: Path, assignment: str = "neural_nets") -> Path:
+def sample_class(root: Path, assignment: str) -> Path:
     names = sorted(p.name for p in (RELEASE / assignment).glob("*.ipynb"))
     first = names[0]
     shutil.rmtree(root, ignore_errors=True)
@@ -62,8 +63,13 @@ def sample_class(root: Path, assignment: str = "neural_nets") -> Path:
     return root
 
 
-def main(jobs: int | None = None) -> int:
-    submissions = sample_class(WORK / "demo" / "submissions")
+def main(assignment: str, jobs: int | None = None) -> int:
+    try:
+        course.load(assignment)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    submissions = sample_class(WORK / "demo" / "submissions", assignment)
     print(f"sample class in {submissions}: ada (reference answers), blaise (blank release), "
           "carl (first notebook blank), dora (broken file), emmy (submitted nothing)")
-    return grade.main("neural_nets", submissions, WORK / "demo" / "graded", jobs=jobs, force=True)
+    return grade.main(assignment, submissions, WORK / "demo" / "graded", jobs=jobs, force=True)

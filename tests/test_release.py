@@ -45,6 +45,8 @@ def test_release_is_what_nbgrader_makes_from_source(assignment, tmp_path):
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
     subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
                     "--log-level=ERROR"], cwd=tmp_path, env=release.nbgrader_env(), check=True)
+    # Students get the notebooks only (not assignment.toml: nbgrader_config.py ignores it).
+    assert sorted(p.name for p in (tmp_path / "release" / assignment).iterdir()) == [p.name for p in released(assignment)]
     for committed in released(assignment):
         fresh = notebooks.read(tmp_path / "release" / assignment / committed.name)
         assert notebooks.read(committed) == fresh, (

@@ -128,7 +128,8 @@ def engine_files(assignment: str) -> list[Path]:
         parts = path.relative_to(ENGINE).parts
         if parts[0] in STAFF_ONLY:
             continue
-        if parts[0] == "checks" and len(parts) > 2 and parts[1] in ("kernel", "grader") and parts[2] != assignment:
+        # checks/<side>/<other assignment>/... (not checks/<side>/api.py, which every check needs)
+        if parts[0] == "checks" and len(parts) > 3 and parts[1] in ("kernel", "grader") and parts[2] != assignment:
             continue
         files.append(path)
     return files
@@ -144,20 +145,21 @@ def data_files(assignment: str) -> list[Path]:
 
 
 def prepare_data(assignment: str) -> None:
-    """Make the assignment's data here, as `python -m autograder data` does, and verify it."""
+    """Make the assignment's data here, as `python -m autograder data` does (the recipes of
+    data/make_data.py, for the data files that have one), and check that every file is there."""
     from .. import data
 
     recipes = data.recipes()
-    if assignment == "neural_nets":
-        recipes.write_regression()
-    if assignment == "mnist_quiz":
+    names = course.settings(assignment).limits.data_files
+    for recipe in dict.fromkeys(recipes.RECIPES[name] for name in names if name in recipes.RECIPES):
         try:
-            recipes.ensure_mnist()
+            recipe()
         except recipes.DataError as err:
             raise BuildError(str(err)) from None
-    missing = [str(p) for p in map(DATA.joinpath, course.settings(assignment).limits.data_files) if not p.exists()]
+    missing = [str(p) for p in map(DATA.joinpath, names) if not p.exists()]
     if missing:
-        raise BuildError(f"data files missing: {', '.join(missing)}; run `python -m autograder data`")
+        raise BuildError(f"data files missing: {', '.join(missing)}; run `python -m autograder data`, or put "
+                         f"them under data/ (source/{assignment}/{CONFIG} names them in [limits] data_files)")
 
 
 def sha256(path: Path) -> str:

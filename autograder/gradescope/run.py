@@ -8,8 +8,8 @@
    (``submission.grade_submission``: the sandbox, the assignment's limits, the same points).
 3. Write /autograder/results/results.json in Gradescope's format, from the engine's results
    (``results.results_json``): one test per graded item, the manually graded answers as 0-point
-   entries, a markdown summary, and for the quiz a leaderboard of the test accuracy the grader
-   measured (``checks.MEASURES``).
+   entries, a markdown summary, and the leaderboard the assignment's assignment.toml declares, of
+   figures the grader measured (an item's ``MEASURES``).
 
 Whatever happens, results.json is written and says what went wrong: no notebook found (and what
 was expected), an invalid notebook, a sandbox that cannot start here (and what course staff can
@@ -48,7 +48,6 @@ from . import BUNDLE_CONFIG
 AUTOGRADER = Path("/autograder")
 PR_SET_CHILD_SUBREAPER = 36
 IGNORED = ("__MACOSX", ".ipynb_checkpoints")  # folders whose notebooks are never the submission
-# Gradescope leaderboards, per assignment: (column, metric measured by the grader, scale, order).
 STAFF = "Course staff"
 
 

@@ -19,7 +19,7 @@ SCORES = "() => Array.from(document.querySelectorAll('#students tbody tr'), r =>
 @pytest.fixture(scope="module")
 def demo_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
-    submissions = demo.sample_class(root / "submissions")
+    submissions = demo.sample_class(root / "submissions", "neural_nets")
     assert grade.main("neural_nets", submissions, root / "graded", progress=False) == 0
     return root / "graded"
 

@@ -174,6 +174,8 @@ def test_the_zip_holds_what_gradescope_needs_and_nothing_else(bundles, assignmen
     engine = {p.relative_to(ROOT).as_posix() for p in build.engine_files(assignment)}
     assert engine == {n for n in names if n.startswith("autograder/") and not n.endswith("/")}
     assert f"autograder/checks/grader/{assignment}/__init__.py" in names
+    assert {f"autograder/checks/{side}/{name}" for side in ("kernel", "grader") for name in ("__init__.py", "api.py")
+            } <= names  # the checks' shared vocabulary
     config = json.loads(read(bundles[assignment], "gradescope.json"))
     assert config["assignment"] == assignment and config["sandbox"] is True
     assert set(config["data_sha256"]) == {n for n in names if n.startswith("data/") and not n.endswith("/")}
