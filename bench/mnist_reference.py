@@ -18,9 +18,9 @@ import contextlib
 import io
 import sys
 
-from autograder.course import notebooks
 from autograder.checks.grader.mnist_quiz.quiz import accuracy_from
 from autograder.checks.kernel.mnist_quiz.quiz import observe_mnist_accuracy_97
+from autograder.course import notebooks
 from autograder.paths import SOURCE
 
 NOTEBOOK = SOURCE / "mnist_quiz" / "01_quiz.ipynb"

@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import dask
-from filelock import FileLock, Timeout
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 from distributed.scheduler import KilledWorker
+from filelock import FileLock, Timeout
 
 from .. import course, sandbox
 from ..course import Assignment, UsageError
@@ -245,7 +245,8 @@ def run_jobs(client: Client, todo: list[Job], progress: bool):
 
 
 def submit(client: Client, job: Job, batch: str):
-    return client.submit(grade_task, job, pack(job), batch, pure=False, key=f"grade-{job.student_id}-{uuid.uuid4().hex[:8]}")
+    key = f"grade-{job.student_id}-{uuid.uuid4().hex[:8]}"
+    return client.submit(grade_task, job, pack(job), batch, pure=False, key=key)
 
 
 def starts(client: Client, batch: str, student: str) -> int:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import notebooks
 from autograder.checks import judge
+from autograder.course import notebooks
 from autograder.paths import SOURCE
 
 

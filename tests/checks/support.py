@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.course import notebooks
 from autograder.checks import judge
+from autograder.course import notebooks
 
 
 def verdict_upto(path: Path, assignment: str, grade_id: str,

@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from autograder.checks import COULD_NOT_JUDGE, Item, items, module_source, verdict
-from autograder.course import names as assignment_names
 from autograder.checks.grader.api import CheckFailed, decode
 from autograder.checks.kernel import api as kernel_api
 from autograder.checks.kernel.api import encode
+from autograder.course import names as assignment_names
 
 
 class Sneaky(torch.Tensor):

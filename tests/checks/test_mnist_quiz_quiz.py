@@ -13,11 +13,11 @@ import pytest
 import torch
 import torchvision
 
-from autograder.course import notebooks
 from autograder.checks import judge
 from autograder.checks.grader.api import CheckFailed
 from autograder.checks.grader.mnist_quiz import quiz as grader
 from autograder.checks.kernel.mnist_quiz import quiz as kernel
+from autograder.course import notebooks
 from autograder.paths import DATA, SOURCE
 
 ASSIGNMENT = "mnist_quiz"

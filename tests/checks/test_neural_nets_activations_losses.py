@@ -15,9 +15,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autograder.course import notebooks
 from autograder.checks import items, judge
 from autograder.checks.grader.neural_nets import activations_losses as grader
+from autograder.course import notebooks
 from autograder.paths import SOURCE
 
 from . import support
@@ -113,15 +113,18 @@ def test_the_visible_rule_and_the_hidden_rule_forbid_the_same_functions():
     ("relu", function("relu", "return torch.relu(x)"), "relu"),
     ("relu", function("relu", "return torch.nn.functional.hardtanh(x, 0.0, 3e38)"), "hardtanh"),
     ("leaky_relu", function("leaky_relu", "return torch.nn.functional.leaky_relu(x, m)", "x, m=0.01"), "leaky_relu"),
-    ("prelu", {"answer_prelu": PRELU_TEMPLATE.format(init="self.m = torch.nn.Parameter(torch.tensor(0.25))",
-                                                      forward="return torch.nn.functional.prelu(x, self.m.reshape(1))")},
+    ("prelu", {"answer_prelu": PRELU_TEMPLATE.format(
+        init="self.m = torch.nn.Parameter(torch.tensor(0.25))",
+        forward="return torch.nn.functional.prelu(x, self.m.reshape(1))")},
      "prelu"),
     ("mse", function("mse", "return torch.nn.functional.mse_loss(y_pred, y)", "y_pred, y"), "mse_loss"),
-    ("bce", function("bce", "return torch.nn.MSELoss()(p, p) + torch.nn.BCELoss()(p, y)", "p, y"), "binary_cross_entropy"),
+    ("bce", function("bce", "return torch.nn.MSELoss()(p, p) + torch.nn.BCELoss()(p, y)", "p, y"),
+     "binary_cross_entropy"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_a_visible_assert_names_each_not_allowed_call(grade_id, replace, used):
     message = visible(grade_id, replace)
-    assert message is not None and f"{grade_id if grade_id != 'prelu' else 'PReLU'} calls" in message and used in message
+    name = "PReLU" if grade_id == "prelu" else grade_id
+    assert message is not None and f"{name} calls" in message and used in message
     assert not verdict(grade_id, replace)[0]  # and the hidden check agrees
 
 
@@ -447,7 +450,8 @@ def test_activation_grad_is_not_judged_on_a_wrong_own_activation():
 
 
 def test_sigmoid_grad_max_as_a_tensor():
-    assert_rejected("sigmoid_grad_max", {"answer_sigmoid_grad_max": "sigmoid_grad_max = activation_grad(sigmoid, X).max()"},
+    assert_rejected("sigmoid_grad_max",
+                    {"answer_sigmoid_grad_max": "sigmoid_grad_max = activation_grad(sigmoid, X).max()"},
                     "Python number", "Tensor")
 
 
@@ -523,8 +527,8 @@ def test_loss_choice_multi_label_as_mse():
 
 
 def test_loss_choice_unanswered():
-    assert_rejected("loss_choice", {"answer_loss_choice": f"loss_choice = {dict(CHOICE, **{'spam or not spam': None})!r}"},
-                    "not answered yet")
+    unanswered = dict(CHOICE, **{"spam or not spam": None})
+    assert_rejected("loss_choice", {"answer_loss_choice": f"loss_choice = {unanswered!r}"}, "not answered yet")
 
 
 def test_loss_choice_case_and_spaces_pass():

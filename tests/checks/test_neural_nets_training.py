@@ -13,9 +13,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autograder.course import notebooks
 from autograder.checks import judge, module_source
 from autograder.checks.kernel.neural_nets import training as kernel
+from autograder.course import notebooks
 from autograder.paths import SOURCE
 
 NOTEBOOK = SOURCE / "neural_nets" / "03_training.ipynb"
@@ -71,7 +71,8 @@ def test_points_and_ids():
     nb = notebooks.read(NOTEBOOK)
     points = {notebooks.grade_id(c): notebooks.points(c) for c in notebooks.test_cells(nb)}
     assert points == {"NeuralNet": 2, "standardize": 2, "unstandardize": 1, "type_errors": 1, "X_all": 1,
-                      "split": 2, "NeuralNetData": 1, "baseline_mse": 2, "train_dataloader": 1, "init_weights": 1, "one_epoch": 3,
+                      "split": 2, "NeuralNetData": 1, "baseline_mse": 2, "train_dataloader": 1, "init_weights": 1,
+                      "one_epoch": 3,
                       "one_epoch_no_globals": 1, "keep_best": 2, "best_state": 1, "test_mse": 3,
                       "regression_plot": 1}
     # the values carry most of the points; a style rule is an item of its own, worth 1
@@ -80,7 +81,8 @@ def test_points_and_ids():
     for cell in notebooks.test_cells(nb):
         gid = notebooks.grade_id(cell)
         assert f'run("neural_nets", "{gid}", globals())' in notebooks.hidden_part(cell.source)
-        notebooks.cell(nb, {**RULE_ITEMS, "best_state": "answer_keep_best"}.get(gid, f"answer_{gid}"))  # every item has its solution cell
+        # every item has its solution cell
+        notebooks.cell(nb, {**RULE_ITEMS, "best_state": "answer_keep_best"}.get(gid, f"answer_{gid}"))
         assert f"`{gid}`" in nb.cells[0].source  # and a line in the table of points
 
 
@@ -173,7 +175,8 @@ def test_type_check_of_lists_only_fails():
     source = STANDARDIZE.format(sigma="data.std(dim=0)").replace("not isinstance(data, torch.Tensor)",
                                                                  "isinstance(data, list)")
     results = judge_upto("answer_unstandardize", ["type_errors"], {"answer_standardize": source})
-    fails(results["type_errors"], "standardize raised AttributeError when given a tuple", "isinstance(data, torch.Tensor)")
+    fails(results["type_errors"], "standardize raised AttributeError when given a tuple",
+          "isinstance(data, torch.Tensor)")
 
 
 def test_unstandardize_in_wrong_order_fails():
@@ -371,7 +374,8 @@ def one_epoch(train_dataloader, X_valid, Y_valid, model, optim, Losses, Losses_v
 def judge_no_globals(source: str, before: str = ""):
     replace = {"answer_one_epoch": source}
     if before:
-        replace["answer_train_dataloader"] = notebooks.cell(notebooks.read(NOTEBOOK), "answer_train_dataloader").source + before
+        dataloader = notebooks.cell(notebooks.read(NOTEBOOK), "answer_train_dataloader").source
+        replace["answer_train_dataloader"] = dataloader + before
     return judge_upto("answer_one_epoch", ["one_epoch", "one_epoch_no_globals"], replace)
 
 
@@ -410,7 +414,8 @@ def test_one_epoch_reading_a_global_fails_no_globals_only():
 
 def test_one_epoch_using_a_helper_function_passes():
     source = "def mse(a, b):\n    return torch.nn.functional.mse_loss(a, b)\n\n" + one_epoch_source(
-        **{"loss_valid = torch.nn.functional.mse_loss(pred_y_valid, Y_valid)": "loss_valid = mse(pred_y_valid, Y_valid)"})
+        **{"loss_valid = torch.nn.functional.mse_loss(pred_y_valid, Y_valid)":
+           "loss_valid = mse(pred_y_valid, Y_valid)"})
     assert judge_no_globals(source) == {"one_epoch": (True, ""), "one_epoch_no_globals": (True, "")}
 
 
@@ -550,7 +555,8 @@ def test_neuralnet_reusing_layers_made_outside_fails_visibly_and_hidden():
      "one_epoch", ["should return the validation loss"]),
     ({"answer_standardize": STANDARDIZE.format(sigma="data.std(dim=0)").replace(
         "    return (data - column_mu) / column_sigma, column_mu, column_sigma",
-        "    data -= column_mu  # in place: changes the caller's tensor\n    return data / column_sigma, column_mu, column_sigma")},
+        "    data -= column_mu  # in place: changes the caller's tensor\n"
+        "    return data / column_sigma, column_mu, column_sigma")},
      "standardize", ["standardize changed data in place"]),
     ({"answer_X_all": "X_all, x_mu, x_sigma = standardize(torch.tensor(df['y'].values))\n"
                       "Y_all, y_mu, y_sigma = standardize(torch.tensor(df['x'].values))\n"},
@@ -560,7 +566,8 @@ def test_neuralnet_reusing_layers_made_outside_fails_visibly_and_hidden():
     ({"answer_split": SPLIT_SOURCE.replace("train_proportion = 0.7", "train_proportion = 0.8")
       .replace("valid_proportion = 0.15", "valid_proportion = 0.1")}, "split", ["70% training data"]),
     ({"answer_split": SPLIT_SOURCE.replace("X_test = X_all[test_indices]", "X_test = X_all[valid_indices]")
-      .replace("Y_test = Y_all[test_indices]", "Y_test = Y_all[valid_indices]")}, "split", ["every row of X_all, once"]),
+      .replace("Y_test = Y_all[test_indices]", "Y_test = Y_all[valid_indices]")},
+     "split", ["every row of X_all, once"]),
     ({"answer_NeuralNetData": DATASET_SOURCE.replace("return self.X[idx].float(), self.Y[idx].float()",
                                                      "return self.X[0].float(), self.Y[0].float()")},
      "NeuralNetData", ["(X[idx], Y[idx])"]),
@@ -686,4 +693,5 @@ def test_reference_baseline_passes_its_visible_check():
 
 
 def test_best_state_without_a_finished_training_loop_says_so(untrained):
-    assert "training loop (which calls keep_best) did not run to its end" in visible_verdict(dict(untrained), "best_state")
+    message = visible_verdict(dict(untrained), "best_state")
+    assert "training loop (which calls keep_best) did not run to its end" in message

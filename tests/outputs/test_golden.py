@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder.outputs import report, results
-from autograder.vocabulary import CRASHED, ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, SubmissionResult
+from autograder.vocabulary import CRASHED, ERROR, INVALID, MISSING, TIMEOUT, ItemResult, SubmissionResult
 
 GOLDEN = Path(__file__).with_name("golden")
 NASTY = """<script>alert("x")</script> & 'single' "double" &amp; `a<b>` ``"""
@@ -57,7 +57,8 @@ def write_class(out: Path, batch: dict | None) -> None:
                                            item("C", NB, 2.5, "", points=2.5),
                                            item("D", NB, n / 4, "partial & `half", points=2)]))
     cls.append(SubmissionResult("zoe", "neural_nets", status=MISSING, reason=f"{NB} not submitted",
-                                timing={"01.ipynb": {}}, items=[item("A", "01.ipynb", 1), item("D", NB, 0, "gone"), item("E", "03.ipynb", 0, "never ran")]))
+                                timing={"01.ipynb": {}}, items=[item("A", "01.ipynb", 1), item("D", NB, 0, "gone"),
+                                                                item("E", "03.ipynb", 0, "never ran")]))
     cls.append(SubmissionResult("yan", "other <assignment>", status="<new status>", execution_time=0.25))
     for r in cls:
         results.write_student(out, r)

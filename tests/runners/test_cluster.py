@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from autograder import course, demo, grade
+from autograder.paths import ROOT
 from autograder.runners import cluster
 from autograder.submission import Job
-from autograder.paths import ROOT
 from tests.conftest import ctrl_c_after_first_result, grade_corpus
-from tests.sandbox.test_sandbox import NOBODY, as_user
 from tests.corpus import ASSIGNMENT, NOTEBOOKS, kill_workers_grading, marked, perfect, with_layers
+from tests.sandbox.test_sandbox import NOBODY, as_user
 
 
 # ----------------------------------------------------------------------------- grading slots per host
@@ -236,8 +236,9 @@ def test_an_existing_scheduler_and_worker_started_by_hand(tmp_path):
     demo.write_student(submissions / "s1", perfect())
     demo.write_student(submissions / "s2", {n: demo.blank(ASSIGNMENT, n) for n in NOTEBOOKS})
     sched = shared / "sched.json"
-    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--scheduler-file", str(sched),
-                                  "--port", "0", "--dashboard-address", ":0"], stderr=subprocess.DEVNULL)
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
+                                  "--scheduler-file", str(sched), "--port", "0", "--dashboard-address", ":0"],
+                                 stderr=subprocess.DEVNULL)
     worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(sched),
                                "--nthreads", "1", "--nworkers", "1"], cwd=ROOT, stderr=subprocess.DEVNULL,
                               env={**os.environ, "HOME": str(home)}, preexec_fn=as_user(NOBODY) if root else None)

@@ -6,7 +6,6 @@ import torch
 
 from autograder.checks.kernel.api import call, need, plain
 
-
 LOG_REG_SEED = 20240403
 
 

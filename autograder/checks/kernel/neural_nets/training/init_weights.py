@@ -6,7 +6,6 @@ import torch
 
 from autograder.checks.kernel.api import call, expect, need, plain
 
-
 SEED_INIT = 30_105
 
 
