@@ -10,6 +10,7 @@ from autograder.checks.grader.api import expect
 from autograder.checks.kernel.mnist_quiz.quiz import _shared as kernel
 from autograder.paths import DATA
 
+
 COURSE_RAW = DATA / "MNIST" / "raw"  # the grader's own copy of the MNIST files
 
 

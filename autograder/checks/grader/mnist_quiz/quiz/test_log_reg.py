@@ -7,6 +7,7 @@ import torch
 from autograder.checks.grader.api import close, expect
 from autograder.checks.kernel.mnist_quiz.quiz import log_reg as kernel
 
+
 LOG_REG_TOLERANCE = 1e-6  # stated in the notebook
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from autograder.checks.grader.api import expect
-from autograder.checks.grader.mnist_quiz.quiz._shared import _judge_scores
 from autograder.checks.kernel.mnist_quiz.quiz import mnist_model as kernel
+from autograder.checks.grader.mnist_quiz.quiz._shared import _judge_scores
 
 
 def test_mnist_model(obs):

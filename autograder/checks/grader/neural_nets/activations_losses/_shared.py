@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from autograder.checks.grader.api import close, expect
 from autograder.checks.kernel.neural_nets.activations_losses import _shared as kernel
 
+
 ATOL, RTOL = 1e-6, 1e-5     # the tolerance the notebook states
 
 

@@ -6,8 +6,9 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.grader.neural_nets.activations_losses._shared import ATOL, RTOL, TOLERANCE
 from autograder.checks.kernel.neural_nets.activations_losses import activation_grad as kernel
+from autograder.checks.grader.neural_nets.activations_losses._shared import ATOL, RTOL, TOLERANCE
+
 
 AUTOGRAD = frozenset({"grad", "backward"})   # torch.autograd.grad (also inside torch.func), .backward()
 

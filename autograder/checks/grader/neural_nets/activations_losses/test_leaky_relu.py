@@ -6,8 +6,8 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.grader.neural_nets.activations_losses._shared import ATOL, RTOL, _judge_tensor, _no_torch_version
 from autograder.checks.kernel.neural_nets.activations_losses import leaky_relu as kernel
+from autograder.checks.grader.neural_nets.activations_losses._shared import ATOL, RTOL, _judge_tensor, _no_torch_version
 
 
 def test_leaky_relu(obs: dict) -> None:

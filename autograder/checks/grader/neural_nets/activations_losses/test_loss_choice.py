@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from autograder.checks.grader.api import expect
 
+
 LOSS_CHOICE = {
     "house price in dollars": "mse",
     "spam or not spam": "bce",

@@ -6,14 +6,9 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.grader.neural_nets.activations_losses._shared import (
-    ATOL,
-    GRAD_ATOL,
-    RTOL,
-    _judge_tensor,
-    _no_torch_version,
-)
 from autograder.checks.kernel.neural_nets.activations_losses import prelu as kernel
+from autograder.checks.grader.neural_nets.activations_losses._shared import ATOL, GRAD_ATOL, RTOL, _judge_tensor, _no_torch_version
+
 
 PRELU_INITIAL = 0.25        # torch.nn.PReLU's initial slope
 

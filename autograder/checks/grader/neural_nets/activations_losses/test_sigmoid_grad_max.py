@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from autograder.checks.grader.api import expect
 
+
 SIGMOID_GRAD_MAX = 0.25     # σ'(0) = σ(0)(1 − σ(0))
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.grader.neural_nets.activations_losses._shared import _judge_tensor, _no_torch_version
 from autograder.checks.kernel.neural_nets.activations_losses import tanh as kernel
+from autograder.checks.grader.neural_nets.activations_losses._shared import _judge_tensor, _no_torch_version
 
 
 def test_tanh(obs: dict) -> None:

@@ -7,6 +7,7 @@ import torch
 from autograder.checks.grader.api import close, expect
 from autograder.checks.kernel.neural_nets.layers import _shared as kernel
 
+
 ATOL = 1e-6                 # tolerance stated in the notebook for computed values
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.grader.neural_nets.layers._shared import ATOL, LAYERS, _shape
 from autograder.checks.kernel.neural_nets.layers import ExampleNN as kernel
+from autograder.checks.grader.neural_nets.layers._shared import ATOL, LAYERS, _shape
 
 
 def _reference_example_nn() -> torch.nn.Module:

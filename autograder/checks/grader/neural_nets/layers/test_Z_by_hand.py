@@ -5,8 +5,9 @@ from __future__ import annotations
 import torch
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.grader.neural_nets.layers._shared import ATOL, BY_HAND, _shape, _sigmoid_layer
 from autograder.checks.kernel.neural_nets.layers import Z_by_hand as kernel
+from autograder.checks.grader.neural_nets.layers._shared import ATOL, BY_HAND, _shape, _sigmoid_layer
+
 
 # Torch functions (as the kernel side records their calls) of a ready-made linear layer: layer1(X)
 # and torch.nn.Linear run "linear"; and the ways to build the all-ones J.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from autograder.checks.grader.api import expect
 from autograder.checks.grader.neural_nets.layers._shared import BY_HAND
 
+
 ONES = frozenset({"ones", "ones_like", "new_ones"})
 
 

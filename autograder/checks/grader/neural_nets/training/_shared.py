@@ -9,6 +9,7 @@ import torch
 
 from autograder.checks.grader.api import close, expect
 
+
 TOL = 1e-5  # the tolerance the notebook states for values
 
 

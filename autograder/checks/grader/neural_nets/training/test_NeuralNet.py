@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from autograder.checks.grader.api import expect
-from autograder.checks.grader.neural_nets.training._shared import TOL, _close, _predict
 from autograder.checks.kernel.neural_nets.training import NeuralNet as kernel
+from autograder.checks.grader.neural_nets.training._shared import TOL, _close, _predict
+
 
 LAYER_SHAPES = {"layer1": (1, 3), "layer2": (3, 2), "layer_output": (2, 1)}  # (in, out) features
 

@@ -7,8 +7,8 @@ import math
 import torch
 
 from autograder.checks.grader.api import expect
-from autograder.checks.grader.neural_nets.training._shared import _close
 from autograder.checks.kernel.neural_nets.training import NeuralNetData as kernel
+from autograder.checks.grader.neural_nets.training._shared import _close
 
 
 # ============================================================================ NeuralNetData

@@ -7,8 +7,9 @@ import math
 import torch
 
 from autograder.checks.grader.api import CheckFailed, expect
-from autograder.checks.grader.neural_nets.training._shared import _course_data
 from autograder.checks.kernel.neural_nets.training import baseline_mse as kernel
+from autograder.checks.grader.neural_nets.training._shared import _course_data
+
 
 # ============================================================================ baseline_mse
 BASELINE_TOL = 1e-3  # relative: "to within 0.1%" in the notebook

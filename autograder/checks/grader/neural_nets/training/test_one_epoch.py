@@ -7,8 +7,8 @@ import math
 import torch
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.grader.neural_nets.training._shared import TOL, _close
 from autograder.checks.kernel.neural_nets.training import one_epoch as kernel
+from autograder.checks.grader.neural_nets.training._shared import TOL, _close
 
 
 # ============================================================================ one_epoch

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from autograder.checks.grader.api import CheckFailed, expect
-from autograder.checks.grader.neural_nets.training._shared import _match_rows, _split_sizes
 from autograder.checks.kernel.neural_nets.training import split as kernel
+from autograder.checks.grader.neural_nets.training._shared import _match_rows, _split_sizes
 
 
 # ============================================================================ split

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from autograder.checks.grader.api import CheckFailed, close, expect
-from autograder.checks.grader.neural_nets.training._shared import TOL, _close
 from autograder.checks.kernel.neural_nets.training import standardize as kernel
+from autograder.checks.grader.neural_nets.training._shared import TOL, _close
 
 
 # ============================================================================ standardize

@@ -7,8 +7,8 @@ import math
 import torch
 
 from autograder.checks.grader.api import expect
-from autograder.checks.grader.neural_nets.training._shared import _course_data, _match_rows, _predict, _split_sizes
 from autograder.checks.kernel.neural_nets.training import test_mse as kernel
+from autograder.checks.grader.neural_nets.training._shared import _course_data, _match_rows, _predict, _split_sizes
 
 
 # ============================================================================ test_mse

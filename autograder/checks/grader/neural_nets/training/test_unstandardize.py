@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from autograder.checks.grader.api import expect
-from autograder.checks.grader.neural_nets.training._shared import TOL, _close, _is_tensor
 from autograder.checks.kernel.neural_nets.training import unstandardize as kernel
+from autograder.checks.grader.neural_nets.training._shared import TOL, _close, _is_tensor
 
 
 # ============================================================================ unstandardize

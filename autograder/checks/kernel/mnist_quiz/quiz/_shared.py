@@ -11,6 +11,7 @@ import torch
 
 from autograder.checks.kernel.api import CheckFailed, StudentCodeError, call, need
 
+
 MNIST_RAW = Path("data") / "MNIST" / "raw"
 
 

@@ -6,6 +6,7 @@ import torch
 
 from autograder.checks.kernel.api import call, need, plain
 
+
 LOG_REG_SEED = 20240403
 
 

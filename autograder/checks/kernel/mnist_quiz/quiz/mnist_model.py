@@ -7,6 +7,7 @@ import torch
 from autograder.checks.kernel.api import need
 from autograder.checks.kernel.mnist_quiz.quiz._shared import _describe, _is_scores, _scores
 
+
 SHAPE_SEED = 1729
 
 

@@ -7,6 +7,7 @@ import torch
 from autograder.checks.kernel.api import TorchCalls, call, call_recording, expect, need
 from autograder.checks.kernel.neural_nets.activations_losses._shared import _result
 
+
 # Element-wise functions the student has not seen, whose derivatives activation_grad must find.
 UNSEEN = {
     "x ** 3": lambda x: x ** 3,

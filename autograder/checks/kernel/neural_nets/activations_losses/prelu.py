@@ -7,6 +7,7 @@ import torch
 from autograder.checks.kernel.api import TorchCalls, call, call_recording, expect, need, plain
 from autograder.checks.kernel.neural_nets.activations_losses._shared import _result, activation_inputs
 
+
 PRELU_CHANGED = 0.1         # the observer sets PReLU's m to this, to see that forward follows m
 
 

@@ -7,6 +7,7 @@ import torch
 from autograder.checks.kernel.api import StudentCodeError, call, expect, need, plain
 from autograder.checks.kernel.neural_nets.layers._shared import IN_FEATURES, _tensor_or_type, hidden_inputs
 
+
 SEED_EXAMPLE_NN = 20240     # seed the ExampleNN observer creates its instance with (fork_rng)
 
 
@@ -33,8 +34,7 @@ def observe(ns: dict) -> dict:
     with torch.no_grad():
         for i, (name, n_in) in enumerate(IN_FEATURES.items()):
             if obs["attributes"][name]:
-                obs["layers"][name] = _attempt(f"ExampleNN.{name}", getattr(model, name),
-                                               hidden_inputs(31 + i, 6, n_in))
+                obs["layers"][name] = _attempt(f"ExampleNN.{name}", getattr(model, name), hidden_inputs(31 + i, 6, n_in))
         obs["forward"] = _attempt("ExampleNN.forward", model, hidden_inputs(30, 9, 3))
     return obs
 

@@ -5,14 +5,7 @@ from __future__ import annotations
 import torch
 
 from autograder.checks.kernel.api import TorchCalls, call, call_recording, global_names
-from autograder.checks.kernel.neural_nets.layers._shared import (
-    BY_HAND,
-    BY_HAND_CASES,
-    _by_hand_function,
-    _tensor_or_type,
-    by_hand_case,
-    hidden_inputs,
-)
+from autograder.checks.kernel.neural_nets.layers._shared import BY_HAND, BY_HAND_CASES, _by_hand_function, _tensor_or_type, by_hand_case, hidden_inputs
 
 
 def _shape(t) -> tuple:

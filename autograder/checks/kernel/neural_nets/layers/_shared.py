@@ -7,6 +7,7 @@ import torch
 
 from autograder.checks.kernel.api import call, expect, need, plain
 
+
 IN_FEATURES = {"layer1": 3, "layer2": 2, "layer_output": 3}  # input width of each layer's hidden inputs
 
 

@@ -7,6 +7,7 @@ import torch
 from autograder.checks.kernel.api import call, expect, need, plain
 from autograder.checks.kernel.neural_nets.training._shared import _is_tensor
 
+
 LAYER_NAMES = ("layer1", "layer2", "layer_output")  # the attributes the notebook asks NeuralNet for
 
 

@@ -7,6 +7,7 @@ import torch
 from autograder.checks.kernel.api import call, need
 from autograder.checks.kernel.neural_nets.training._shared import _pair
 
+
 SEED_DATASET = 30_104
 
 

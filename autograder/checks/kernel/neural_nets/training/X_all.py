@@ -6,6 +6,7 @@ import torch
 
 from autograder.checks.kernel.api import need, plain
 
+
 # ============================================================================ X_all, split
 STANDARDIZED_NAMES = ("X_all", "x_mu", "x_sigma", "Y_all", "y_mu", "y_sigma")
 

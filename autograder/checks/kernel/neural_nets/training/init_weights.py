@@ -6,6 +6,7 @@ import torch
 
 from autograder.checks.kernel.api import call, expect, need, plain
 
+
 SEED_INIT = 30_105
 
 

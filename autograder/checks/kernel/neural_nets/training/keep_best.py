@@ -7,6 +7,7 @@ import torch
 from autograder.checks.kernel.api import call, expect, need, plain
 from autograder.checks.kernel.neural_nets.training._shared import _is_tensor, _number
 
+
 # ============================================================================ keep_best, best_state
 SEED_BEST = 30_107
 

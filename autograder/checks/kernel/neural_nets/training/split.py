@@ -7,6 +7,7 @@ import torch
 from autograder.checks.kernel.api import expect, need, plain
 from autograder.checks.kernel.neural_nets.training._shared import _column
 
+
 PARTS = (("X", "Y", "training"), ("X_valid", "Y_valid", "validation"), ("X_test", "Y_test", "test"))
 
 
