@@ -17,8 +17,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 demo: release
 	$(BIN)/python -m autograder demo neural_nets
 
-## test: the whole test suite (what CI runs)
+## test: the linter, then the whole test suite (what CI runs)
 test: data browser
+	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
 
 ## test-fast: the suite without the tests marked slow

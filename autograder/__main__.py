@@ -15,8 +15,8 @@ def _default(function, name):
 
 def parser() -> argparse.ArgumentParser:
     from . import check, data, demo, grade, new, release
-    from .outputs import report
     from .gradescope import build as gradescope_build
+    from .outputs import report
 
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
     verbs = p.add_subparsers(dest="verb", required=True)
@@ -30,12 +30,13 @@ def parser() -> argparse.ArgumentParser:
                    help="submissions graded at once (default: as many as the machine's cores allow, "
                         "at the cores per notebook the assignment states in source/ASSIGNMENT/assignment.toml)")
     g.add_argument("--timeout", type=float, default=None,
-                   help="seconds a whole submission may run (default: the assignment's, in source/ASSIGNMENT/assignment.toml)")
+                   help="seconds a whole submission may run (default: the assignment's, in "
+                        "source/ASSIGNMENT/assignment.toml)")
     g.add_argument("--cell-timeout", type=float, default=None, help="seconds one cell may run")
     g.add_argument("--force", action="store_true", help="grade again what is already graded")
     g.add_argument("--dask", metavar="ADDRESS", default=None,
-                   help="grade on a Dask cluster: a scheduler's address (tcp://host:8786) or scheduler file (.json), or local[:N] for "
-                        "N worker processes on this machine (needs pip install -e '.[cluster]')")
+                   help="grade on a Dask cluster: a scheduler's address (tcp://host:8786) or scheduler file (.json), "
+                        "or local[:N] for N worker processes on this machine (needs pip install -e '.[cluster]')")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run student code without isolation (only where no sandbox can be built, for trusted code)")
     g.add_argument("--gradebook", type=Path, metavar="COURSE_DIR",

@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 
 from .course import notebooks
+from .course.items import source_tests
 from .paths import RELEASE
 from .submission.execute import local_kernel_manager, run_plan
-from .submission.plan import Context, InvalidNotebook, build, read_submission, source_tests
+from .submission.plan import Context, InvalidNotebook, build, read_submission
 from .vocabulary import GRADED
 
 

@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=20)
     parser.add_argument("--quiz-students", type=int, default=len(quiz_slots.ORDER))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="for the neural_nets class")
-    parser.add_argument("--dask-workers", type=int, default=2, help="LocalCluster workers, compared with --jobs of the same")
+    parser.add_argument("--dask-workers", type=int, default=2,
+                        help="LocalCluster workers, compared with --jobs of the same")
     args = parser.parse_args(argv)
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
@@ -35,10 +36,12 @@ def main(argv: list[str] | None = None) -> int:
           f"(jobs={grading['jobs']}), nbgrader autograde {grading['nbgrader_seconds']:.1f} s")
     print(f"notebooks' own execution: {grading['own_seconds_per_submission']:.1f} s per submission; "
           f"our overhead beyond it: {grading['overhead_seconds_per_submission']:.1f} s per submission")
-    print(f"peak memory: ours {grading['ours_peak_mb']:.0f} MB, nbgrader {grading['nbgrader_peak_mb']:.0f} MB", flush=True)
+    print(f"peak memory: ours {grading['ours_peak_mb']:.0f} MB, nbgrader {grading['nbgrader_peak_mb']:.0f} MB",
+          flush=True)
     quiz = quiz_slots.run(args.quiz_students)
     plan = quiz["plan"]
-    print(f"grading {args.quiz_students} mnist_quiz submissions with the defaults ({plan.jobs} at a time, {plan.cores} cores each): "
+    print(f"grading {args.quiz_students} mnist_quiz submissions with the defaults ({plan.jobs} at a time, "
+          f"{plan.cores} cores each): "
           + ", ".join(f"{s} {t:.1f} s" for s, t in quiz["defaults"]["seconds"].items())
           + f"; wall {quiz['defaults']['wall']:.1f} s")
     print("the same with --jobs 1: " + ", ".join(f"{s} {t:.1f} s" for s, t in quiz["jobs1"]["seconds"].items())
@@ -49,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{dask['jobs_seconds']:.1f} s, --dask local:{dask['workers']} {dask['dask_seconds']:.1f} s "
           f"(same grades.csv: {dask['same_grades']})")
     print(f"dask: cluster start with checked slots and zygotes {dask['connect_seconds']:.1f} s; overhead per task "
-          f"{dask['overhead_seconds_per_task']:.2f} s; a trivial 100 KB task {dask['task_round_trip_seconds'] * 1000:.1f} ms; "
+          f"{dask['overhead_seconds_per_task']:.2f} s; a trivial 100 KB task "
+          f"{dask['task_round_trip_seconds'] * 1000:.1f} ms; "
           f"result {dask['result_kb']:.0f} KB per submission; peak per worker {dask['peak_mb_per_worker']:.0f} MB")
     for subs, workers in ((1000, 10), (10000, 100)):
         hours = cluster.projection(dask["worker_seconds_per_submission"], dask["connect_seconds"], subs, workers) / 3600

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from autograder import course, demo, grade
-from autograder.formgrader import gradebook
 from autograder.course import notebooks
+from autograder.formgrader import gradebook
 from autograder.outputs import results
 from autograder.paths import ROOT
 
@@ -26,9 +26,9 @@ CHEAP = {"answer_mnist_model": "mnist_model = torch.nn.Sequential(torch.nn.Flatt
 def run(students: int = 6) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-gradebook-") as tmp:
         root = Path(tmp)
-        course, subs, out = root / "course", root / "submissions", root / "out"
-        course.mkdir()
-        shutil.copy(ROOT / "nbgrader_config.py", course)
+        folder, subs, out = root / "course", root / "submissions", root / "out"
+        folder.mkdir()
+        shutil.copy(ROOT / "nbgrader_config.py", folder)
         for n in range(students):
             demo.write_student(subs / f"s{n:02d}", {NOTEBOOK: demo.answered(ASSIGNMENT, NOTEBOOK, CHEAP)})
         if grade.main(ASSIGNMENT, subs, out, progress=False) != 0:
@@ -36,14 +36,14 @@ def run(students: int = 6) -> dict:
         spec = course.load(ASSIGNMENT)
         graded = [results.read_student(out, s) for s in sorted(p.name for p in subs.iterdir())]
         started = time.perf_counter()
-        gradebook.prepare(course, ASSIGNMENT)
+        gradebook.prepare(folder, ASSIGNMENT)
         prepared = time.perf_counter()
-        gradebook.record(course, graded, out, spec.sources)
+        gradebook.record(folder, graded, out, spec.sources)
         recorded = time.perf_counter()
-        gradebook.record(course, graded, out, spec.sources)
+        gradebook.record(folder, graded, out, spec.sources)
         again = time.perf_counter()
         figures = sum(1 for s in graded for c in notebooks.read(
-            course / "autograded" / s.student_id / ASSIGNMENT / NOTEBOOK).cells if c.cell_type == "code"
+            folder / "autograded" / s.student_id / ASSIGNMENT / NOTEBOOK).cells if c.cell_type == "code"
             for o in c.outputs if "image/png" in o.get("data", {}))
     return {"students": students, "figures": figures, "prepare_seconds": prepared - started,
             "record_seconds": recorded - prepared, "rerun_seconds": again - recorded}

@@ -30,8 +30,8 @@ import psutil
 
 from autograder import demo
 from autograder.course import names as assignment_names
-from autograder.paths import RELEASE
 from autograder.gradescope import build
+from autograder.paths import RELEASE
 
 MiB = 2**20
 

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 from autograder import demo, grade
-from autograder.sandbox import slots
 from autograder.course import settings  # limits: settings(name).limits
+from autograder.sandbox import slots
 
 ASSIGNMENT = "mnist_quiz"
 NOTEBOOK = "01_quiz.ipynb"

@@ -12,8 +12,8 @@ import io
 import sys
 
 from autograder.course import notebooks
-from autograder.paths import SOURCE
 from autograder.data import recipes
+from autograder.paths import SOURCE
 
 NOTEBOOK = SOURCE / "neural_nets" / "03_training.ipynb"
 

@@ -19,8 +19,8 @@ import nbformat
 import psutil
 
 from autograder import demo, grade
-from autograder.paths import DATA, RELEASE, ROOT, SOURCE
 from autograder.course.notebooks import nbgrader_env
+from autograder.paths import DATA, RELEASE, ROOT, SOURCE
 
 ASSIGNMENT = "neural_nets"
 

@@ -225,10 +225,12 @@ def sigmoid(x):
     return 1 / (1 + torch.exp(-x))
 """
 
-# Messages that nbclient would trip on, sent the way ipykernel sends its own.
+# Messages that nbclient would trip on, sent the way ipykernel sends its own (the backslash joins
+# two lines here: the cell has the `for` on one line).
 MALFORMED_MESSAGES = """\
 kernel = get_ipython().kernel
-for content in ({"name": "stdout", "text": 5}, {"data": [], "metadata": {}}, {"ename": "E", "evalue": "v", "traceback": 5}):
+for content in ({"name": "stdout", "text": 5}, {"data": [], "metadata": {}},\
+ {"ename": "E", "evalue": "v", "traceback": 5}):
     kind = "stream" if "name" in content else "display_data" if "data" in content else "error"
     kernel.session.send(kernel.iopub_socket, kind, content, parent=kernel.get_parent("shell"))
 print("SENT")

@@ -46,7 +46,8 @@ def test_a_broken_rule_is_named_before_submission(tmp_path, capsys):
     assert "FAIL  Z_by_hand_ones (1 pt): The visible checks failed" in out and "build J with torch.ones" in out
     relu = "def relu(x):\n    return torch.relu(x)\n"
     activations = "02_activations_losses.ipynb"
-    assert check.main(write(tmp_path, demo.answered("neural_nets", activations, {"answer_relu": relu}), activations)) == 1
+    answered = demo.answered("neural_nets", activations, {"answer_relu": relu})
+    assert check.main(write(tmp_path, answered, activations)) == 1
     out = capsys.readouterr().out
     assert "FAIL  relu (1 pt): The visible checks failed" in out and "relu calls {'relu'}" in out
     assert "PASS  leaky_relu" in out
@@ -65,9 +66,11 @@ def test_a_broken_rule_the_text_states_is_named_before_submission(tmp_path, caps
     standardize = notebooks.without_solution_markers(notebooks.cell(source, "answer_standardize").source)
     one_epoch = notebooks.without_solution_markers(notebooks.cell(source, "answer_one_epoch").source)
     assert "raise TypeError(" in standardize and "    for X_batch" in one_epoch
-    standardize = standardize.replace("    if not isinstance(data, torch.Tensor):\n        raise TypeError(",
-                                      "    assert isinstance(data, torch.Tensor)\n    if False:\n        raise TypeError(")
-    one_epoch = "epoch = 1\n" + one_epoch.replace("    for X_batch", "    global epoch\n    epoch += 1\n    for X_batch")
+    standardize = standardize.replace(
+        "    if not isinstance(data, torch.Tensor):\n        raise TypeError(",
+        "    assert isinstance(data, torch.Tensor)\n    if False:\n        raise TypeError(")
+    one_epoch = "epoch = 1\n" + one_epoch.replace("    for X_batch",
+                                                  "    global epoch\n    epoch += 1\n    for X_batch")
     nb = demo.answered("neural_nets", name, {"answer_standardize": standardize, "answer_one_epoch": one_epoch})
     assert check.main(write(tmp_path, nb, name)) == 1
     out = capsys.readouterr().out

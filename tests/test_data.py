@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import torch
 
-from autograder.paths import DATA, ROOT
 from autograder.data import recipes
+from autograder.paths import DATA, ROOT
 
 make_data = recipes()
 

@@ -13,12 +13,24 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 from autograder import course, demo, grade
-from autograder.submission import execute, scrub
-from autograder.sandbox import slots
 from autograder.paths import ENGINE, ROOT
+from autograder.sandbox import slots
+from autograder.submission import execute, scrub
 from tests.conftest import ctrl_c_after_first_result
-from tests.corpus import (ASSIGNMENT, CELL_TIMEOUT, CLASS, FORGED_PROBE, LAYERS, LINKED, NOTEBOOKS, TRAINING, VICTIM,
-                          kill_workers_grading, perfect, with_layers)
+from tests.corpus import (
+    ASSIGNMENT,
+    CELL_TIMEOUT,
+    CLASS,
+    FORGED_PROBE,
+    LAYERS,
+    LINKED,
+    NOTEBOOKS,
+    TRAINING,
+    VICTIM,
+    kill_workers_grading,
+    perfect,
+    with_layers,
+)
 
 pytestmark = pytest.mark.slow
 

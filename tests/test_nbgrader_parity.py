@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from autograder import demo, grade
-from autograder.paths import DATA, RELEASE, ROOT, SOURCE
 from autograder.course.notebooks import nbgrader_env
+from autograder.paths import DATA, RELEASE, ROOT, SOURCE
 
 pytestmark = pytest.mark.slow
 

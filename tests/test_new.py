@@ -10,8 +10,8 @@ import pytest
 
 from autograder import course, new
 from autograder.course import notebooks
+from autograder.course.items import source_tests
 from autograder.paths import ROOT
-from autograder.submission.plan import source_tests
 
 if sys.version_info >= (3, 11):
     import tomllib

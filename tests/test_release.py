@@ -11,9 +11,9 @@ import nbformat
 import pytest
 
 from autograder import release
-from autograder.course import notebooks
 from autograder.checks import items
 from autograder.course import names as assignment_names
+from autograder.course import notebooks
 from autograder.paths import RELEASE, ROOT, SOLUTIONS, SOURCE
 
 FORBIDDEN_IN_RELEASE = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",

@@ -9,8 +9,18 @@ import sys
 
 from autograder import vocabulary
 from autograder.paths import ROOT
-from autograder.vocabulary import (CRASHED, ERROR, GRADED, INVALID, MISSING, SEVERITY, TIMEOUT, ItemResult,
-                                   Outcome, SubmissionResult)
+from autograder.vocabulary import (
+    CRASHED,
+    ERROR,
+    GRADED,
+    INVALID,
+    MISSING,
+    SEVERITY,
+    TIMEOUT,
+    ItemResult,
+    Outcome,
+    SubmissionResult,
+)
 
 
 def test_statuses_go_from_best_to_worst_each_once():

@@ -6,7 +6,8 @@ An assignment named A is
 * ``autograder/checks/kernel/A/`` and ``autograder/checks/grader/A/``: its hidden checks.
 
 No assignment is named anywhere in the engine: adding one is adding those folders
-(``python -m autograder new A`` scaffolds them).
+(``python -m autograder new A`` scaffolds them). ``notebooks.py`` reads nbgrader's cell metadata,
+``items.py`` the graded items of a source notebook.
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ class Assignment:
 
     def tests(self) -> list:
         """The autograded items of every notebook, in order."""
-        from ..submission.plan import source_tests  # the plan reads notebooks: not for the CLI's start
+        from .items import source_tests  # reads notebooks (nbformat): not for the CLI's start
         return [t for nb, source in self.sources.items() for t in source_tests(source, nb)]
 
     @property

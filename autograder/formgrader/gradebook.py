@@ -31,9 +31,9 @@ from nbgrader.api import Gradebook
 
 from ..course import notebooks
 from ..course.notebooks import nbgrader_env
+from ..outputs import results
 from ..paths import ROOT, SOURCE
 from ..vocabulary import SubmissionResult
-from ..outputs import results
 from .pictures import PLOTLY, Renderer
 
 # What nbconvert's HTML exporter (formgrader's view) shows without running anything a student

@@ -23,7 +23,8 @@ SIZE = (700, 500)        # pixels, when the figure states no size
 LARGEST = (1600, 1600)   # a figure may not ask for a larger picture than this
 SECONDS = 30             # per figure
 INSTALL = ("no Chromium for kaleido to draw plotly figures with: install it (Debian/Ubuntu: "
-           "`apt-get install chromium`; elsewhere `.venv/bin/kaleido_get_chrome`, which downloads Chrome), then grade again")
+           "`apt-get install chromium`; elsewhere `.venv/bin/kaleido_get_chrome`, which downloads Chrome), "
+           "then grade again")
 
 
 class Renderer:
@@ -38,7 +39,7 @@ class Renderer:
         self.broken = ""   # set once the browser cannot start: every later figure gets the reason
         self.loop = self.thread = self.kaleido = None
 
-    def __enter__(self) -> "Renderer":
+    def __enter__(self) -> Renderer:
         return self
 
     def __exit__(self, *exc) -> None:

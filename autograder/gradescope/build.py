@@ -39,8 +39,8 @@ from packaging.utils import canonicalize_name
 
 from .. import course, release
 from ..course import CONFIG, UsageError, notebooks
+from ..course.items import answer_names
 from ..paths import DATA, ENGINE, ROOT
-from ..submission.plan import answer_names
 from . import BUNDLE_CONFIG
 
 TEMPLATES = Path(__file__).resolve().parent

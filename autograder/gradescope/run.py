@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import course, sandbox
-from ..paths import ROOT
 from ..course import Assignment, UsageError
 from ..outputs import results
+from ..paths import ROOT
 from ..sandbox import slots
 from ..submission import Job, grade_submission
 from ..vocabulary import GRADED, SubmissionResult
@@ -68,7 +68,7 @@ class Bundle:
     data_sha256: dict
 
     @classmethod
-    def read(cls) -> "Bundle":
+    def read(cls) -> Bundle:
         data = json.loads((ROOT / BUNDLE_CONFIG).read_text())
         return cls(data["assignment"], tuple(data["notebooks"]), bool(data["sandbox"]), data["data_sha256"])
 

@@ -4,8 +4,7 @@ discrimination), computed over the notebooks that ran."""
 
 from __future__ import annotations
 
-import math
-import statistics as stdlib_statistics
+import statistics
 from dataclasses import dataclass
 
 from ..vocabulary import GRADED, SEVERITY, SubmissionResult
@@ -60,18 +59,17 @@ class Timing:
 def score_summary(results: list[SubmissionResult]) -> ScoreSummary:
     scores = tuple(r.score for r in results)
     return ScoreSummary(scores, max((r.max_score for r in results), default=0.0),
-                        stdlib_statistics.fmean(scores) if scores else None,
-                        stdlib_statistics.median(scores) if scores else None)
+                        statistics.fmean(scores) if scores else None,
+                        statistics.median(scores) if scores else None)
 
 
 def pearson(xs: list[float], ys: list[float]) -> float | None:
     """The correlation of xs and ys; None when either has no variance (or fewer than 2 values)."""
-    if len(xs) < 2 or len(set(xs)) < 2 or len(set(ys)) < 2:
+    try:
+        r = statistics.correlation(xs, ys)
+    except statistics.StatisticsError:  # fewer than 2 values, or a constant input
         return None
-    mx, my = stdlib_statistics.fmean(xs), stdlib_statistics.fmean(ys)
-    cov = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
-    var = sum((x - mx) ** 2 for x in xs) * sum((y - my) ** 2 for y in ys)
-    return max(-1.0, min(1.0, cov / math.sqrt(var)))
+    return max(-1.0, min(1.0, r))  # rounding can step just outside
 
 
 def item_order(results: list[SubmissionResult]) -> list[tuple[str, str, float]]:
@@ -119,7 +117,7 @@ def item_stats(results: list[SubmissionResult]) -> list[ItemStats]:
         stats.append(ItemStats(
             grade_id, notebook, points, len(rows),
             sum(full) / len(rows) if rows else None,
-            stdlib_statistics.fmean(scores) if rows else None,
+            statistics.fmean(scores) if rows else None,
             discrimination, why, tuple(flags), tuple(failures[:TOP_MESSAGES]),
             sum(len(g.students) for g in failures[TOP_MESSAGES:])))
     return hardest_first(stats)
@@ -147,7 +145,7 @@ def status_groups(results: list[SubmissionResult]) -> dict[str, tuple[str, ...]]
 def timing(results: list[SubmissionResult]) -> Timing:
     seconds = tuple(r.execution_time for r in results)
     slowest = max(results, key=lambda r: r.execution_time, default=None)
-    return Timing(seconds, stdlib_statistics.median(seconds) if seconds else None,
+    return Timing(seconds, statistics.median(seconds) if seconds else None,
                   (slowest.student_id, slowest.execution_time) if slowest else None, sum(seconds))
 
 

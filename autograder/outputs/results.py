@@ -5,7 +5,6 @@ interrupted run never leaves a half-written result."""
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import os
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from ..course import NEAR_LIMIT
 from ..vocabulary import CRASHED, ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, Outcome, SubmissionResult
+from .pages import render
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -90,74 +90,14 @@ def status_words(status: str, reason: str) -> str:
     return words.format(reason=reason or "no reason recorded")
 
 
-FEEDBACK = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Feedback: {assignment} ({student})</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 1rem auto; padding: 0 1rem;
-       line-height: 1.4; }}
-h1 {{ font-size: 1.5rem; }} h2 {{ font-size: 1.15rem; margin-top: 1.5rem; }}
-.status {{ padding: .6rem .8rem; border-left: .3rem solid #176317; background: #f3f8f3;
-           overflow-wrap: anywhere; }}
-.status.bad {{ border-color: #a11; background: #fbf1f1; }}
-table {{ border-collapse: collapse; width: 100%; }}
-td, th {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left; vertical-align: top; }}
-th, td:not(:last-child) {{ white-space: nowrap; }} td:last-child {{ overflow-wrap: anywhere; width: 100%; }}
-.passed {{ color: #176317; }} .failed {{ color: #a11; }} .manual {{ color: #555; }}
-code {{ background: #f2f2f2; padding: 0 .2rem; }}
-@media (max-width: 40rem) {{
-  thead {{ display: none; }}
-  tr {{ display: block; border-bottom: 1px solid #ddd; padding: .4rem 0; }}
-  td {{ display: inline-block; border: none; padding: .1rem .6rem .1rem 0; }}
-  td:first-child {{ font-weight: 600; }} td:last-child {{ display: block; padding-right: 0; }}
-}}
-</style></head><body>
-<h1>{assignment}: {score:g} / {max_score:g}</h1>
-<p class="status{bad}">{status}</p>
-{sections}
-</body></html>
-"""
-
-SECTION = """<h2>{notebook}: {points}</h2>
-<table><thead><tr><th>Item</th><th>Result</th><th>Points</th><th>What to do</th></tr></thead>
-<tbody>
-{rows}
-</tbody></table>"""
-
-
-def with_code(text: str) -> str:
-    """Escaped text, with `backquoted` parts shown as code."""
-    parts = html.escape(text).split("`")
-    if len(parts) % 2 == 0:  # an odd number of backquotes: show them as they are
-        return html.escape(text)
-    return "".join(f"<code>{part}</code>" if i % 2 else part for i, part in enumerate(parts))
-
-
 def feedback_html(result: SubmissionResult) -> str:
     """The status and its reason first; then, per notebook with its subtotal, per item: passed or
-    not, points, and what to do first; nothing hidden."""
-    e = html.escape
+    not, points, and what to do first; nothing hidden (templates/feedback.html.j2)."""
     notebooks: dict[str, list[ItemResult]] = {}
     for item in result.items:
         notebooks.setdefault(item.notebook, []).append(item)
-    sections = []
-    for notebook, items in notebooks.items():
-        rows = [f'<tr><td>{e(i.grade_id)}</td>'
-                f'<td class="{"passed" if i.passed else "failed"}">{"passed" if i.passed else "not passed"}</td>'
-                f'<td>{i.score:g} / {i.max_score:g}</td>'
-                f'<td>{with_code(i.message)}</td></tr>' for i in items]
-        points = f"{sum(i.score for i in items):g} / {sum(i.max_score for i in items):g}"
-        sections.append(SECTION.format(notebook=e(notebook), points=points, rows="\n".join(rows)))
-    if result.manual:
-        rows = [f'<tr><td>{e(gid)}</td><td class="manual">graded by a TA</td><td>? / {pts:g}</td><td></td></tr>'
-                for gid, pts in result.manual.items()]
-        sections.append(SECTION.format(notebook="Graded by a TA", points=f"? / {sum(result.manual.values()):g}",
-                                       rows="\n".join(rows)))
-    return FEEDBACK.format(assignment=e(result.assignment), student=e(result.student_id),
-                           score=result.score, max_score=result.max_score,
-                           status=e(status_words(result.status, result.reason)),
-                           bad="" if result.status == GRADED else " bad", sections="\n".join(sections))
+    return render("feedback.html.j2", result=result, notebooks=notebooks, graded=GRADED,
+                  status=status_words(result.status, result.reason))
 
 
 def write_student(out: Path, result: SubmissionResult) -> None:

@@ -15,8 +15,8 @@ crashed (see run_jobs).
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
+import stat
 import tempfile
 import threading
 import uuid
@@ -26,6 +26,7 @@ from pathlib import Path
 import dask
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 from distributed.scheduler import KilledWorker
+from filelock import FileLock, Timeout
 
 from .. import course, sandbox
 from ..course import Assignment, UsageError
@@ -87,22 +88,26 @@ class WorkerUnfit(RuntimeError):
     """This worker cannot grade (no sandbox, another version of the course); says what to do."""
 
 
-def claim_slot() -> tuple[int, int]:
+def claim_slot() -> tuple[int, FileLock]:
     """The lowest slot number no other grading worker of this user on this host holds, and the
-    open lock file that holds it until this process ends (a slot's cores, and as root its uid,
-    are per host)."""
+    lock that holds it until this process ends or releases it (a slot's cores, and as root its
+    uid, are per host). A lock file that is a link, or another user's, is never used."""
     for slot in range(1024):
         path = SLOT_LOCKS / f"nn-course-slot-{os.getuid()}-{slot}.lock"
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        except PermissionError:  # made by another user (or a link): not ours to use
-            continue
+            info = path.lstat()
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+                continue  # a link, or made by another user: not ours to use
+        except FileNotFoundError:
+            pass
+        lock = FileLock(path, mode=0o600, timeout=0, thread_local=False)  # setup and teardown: other threads
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+            lock.acquire()
+        except Timeout:  # held by another grading worker
             continue
-        return slot, fd
+        except PermissionError:  # made by another user (or a link) since we looked
+            continue
+        return slot, lock
     raise WorkerUnfit("more than 1024 grading workers on one host")
 
 
@@ -135,7 +140,7 @@ class GradingSlot(WorkerPlugin):
     def teardown(self, worker) -> None:
         sandbox.close_slot()
         if hasattr(self, "_held"):
-            os.close(self._held)
+            self._held.release()
 
 
 def grade_task(job: Job, submission: Submission, batch: str) -> Outcome:
@@ -240,7 +245,8 @@ def run_jobs(client: Client, todo: list[Job], progress: bool):
 
 
 def submit(client: Client, job: Job, batch: str):
-    return client.submit(grade_task, job, pack(job), batch, pure=False, key=f"grade-{job.student_id}-{uuid.uuid4().hex[:8]}")
+    key = f"grade-{job.student_id}-{uuid.uuid4().hex[:8]}"
+    return client.submit(grade_task, job, pack(job), batch, pure=False, key=key)
 
 
 def starts(client: Client, batch: str, student: str) -> int:

@@ -34,8 +34,8 @@ from pathlib import Path
 
 from jupyter_client import AsyncKernelManager
 
-from . import kernel_factory, slots
 from ..paths import DATA
+from . import kernel_factory, slots
 from .zygote import KernelRequest, Zygote, ZygoteError, ZygoteProvisioner
 
 SANDBOX_UID_BASE = 61000       # as root: slot i runs as uid SANDBOX_UID_BASE + i

@@ -22,7 +22,6 @@ from jupyter_client.provisioning import LocalProvisioner
 
 from .kernel_factory import KernelRequest
 
-
 REPLY_TIMEOUT = 60.0  # seconds the zygote may take to fork, or to clean its sandbox
 
 
@@ -177,7 +176,8 @@ class ZygoteProvisioner(LocalProvisioner):
         request = self.request
         if self.inside is not None:
             connection = {**self.connection_info, "ip": self.inside}
-            connection["key"] = connection["key"].decode() if isinstance(connection["key"], bytes) else connection["key"]
+            if isinstance(connection["key"], bytes):
+                connection["key"] = connection["key"].decode()
             request = replace(request, connection=connection)
         self.process = ForkedKernel(self.zygote.fork(request))
         self.pid = self.pgid = self.process.pid  # the child called setsid()

@@ -23,10 +23,11 @@ import nbformat
 
 from .. import course, sandbox
 from ..course import Assignment, Limits
+from ..course.items import source_tests
 from ..sandbox import slots
 from ..vocabulary import ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, Outcome, SubmissionResult
 from .execute import run_plan
-from .plan import Context, InvalidNotebook, build, read_submission, source_tests
+from .plan import Context, InvalidNotebook, build, read_submission
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,8 @@ def _grade_into(outcome: Outcome, job: Job, slot: int, cpus: list[int], log: lis
         tests = source_tests(source_nb, nb_name)
         result.manual.update(course.manual_items(source_nb))
 
-        def zero(message: str) -> list[ItemResult]:
-            return [ItemResult(t.grade_id, nb_name, t.points, message=message) for t in tests]
+        def zero(message: str) -> list[ItemResult]:  # called in this iteration only: B023 does not apply
+            return [ItemResult(t.grade_id, nb_name, t.points, message=message) for t in tests]  # noqa: B023
 
         path = job.folder / nb_name
         if not (path.is_file() or path.is_symlink()):

@@ -30,8 +30,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..course.items import TestCell
 from . import scrub
-from .plan import Plan, TestCell
+from .plan import Plan
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 NAME_ERROR = re.compile(r"name '([A-Za-z_][A-Za-z0-9_]*)' is not defined")

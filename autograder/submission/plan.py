@@ -2,14 +2,14 @@
 
 Small single-purpose steps, applied in the order of ``STEPS`` (see ``build``). The student's own
 cells run as they wrote them; every test cell, its code and its points come from source/, never
-from the submission. Which cell is a test cell is decided here, once, and kept in the plan
-(``Plan.test_at``): nothing a submission or an executed notebook says about a cell's role counts.
+from the submission. Which cell is a test cell is decided once, from source/ (course/items.py),
+and kept in the plan (``Plan.test_at``): nothing a submission or an executed notebook says about a
+cell's role counts.
 The hidden checks are not cells at all: they run as probes after each test cell (see probe.py).
 """
 
 from __future__ import annotations
 
-import ast
 import errno
 import json
 import os
@@ -21,27 +21,13 @@ import nbformat
 from nbformat.v4 import new_code_cell
 
 from ..course import notebooks
+from ..course.items import TestCell
 
 GRADER_KEYS = ("autograder", "autograder_probe")  # cell metadata the grader writes (and never reads)
 
 
 class InvalidNotebook(ValueError):
     """The submission is not a readable Jupyter notebook; the message says why."""
-
-
-@dataclass(frozen=True)
-class TestCell:
-    """A graded item as the instructor wrote it in source/."""
-
-    grade_id: str
-    points: float
-    visible: str          # the test cell's code without its hidden region
-    anchor: str | None    # grade_id of the solution cell it follows in source/
-    notebook: str         # file name, e.g. 01_layers.ipynb
-    before: tuple[str | None, str | None, str] = (None, None, "")  # the source cell right before
-    # it: (id, grade_id, code), to find the student's copy of that cell
-    names: tuple[str, ...] = ()  # the item's objects: what its answer cell defines and its
-    # visible test reads (e.g. ("w_weight",)); another item's NameError on one points here
 
 
 @dataclass(frozen=True)
@@ -107,53 +93,6 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
                 or not isinstance(nbgrader, dict) or not isinstance(nbgrader.get("grade_id", ""), str)):
             raise InvalidNotebook(f"{path.name}: cell {index + 1} is malformed")
     return nb
-
-
-def source_tests(source_nb, notebook: str) -> list[TestCell]:
-    """The graded items of a source notebook, in order, each with the solution cell it follows."""
-    tests, anchor, previous = [], None, None
-    for cell in source_nb.cells:
-        if notebooks.is_solution_cell(cell):
-            anchor = notebooks.grade_id(cell)
-        elif notebooks.is_test_cell(cell):
-            before = (None, None, "") if previous is None else (
-                previous.get("id"), notebooks.grade_id(previous), previous.source)
-            visible = notebooks.visible_part(cell.source)
-            names = item_names(previous.source, visible) if before[1] is not None and before[1] == anchor else ()
-            tests.append(TestCell(notebooks.grade_id(cell), notebooks.points(cell), visible, anchor, notebook,
-                                  before, names))
-        previous = cell
-    return tests
-
-
-def item_names(answer: str, visible: str) -> tuple[str, ...]:
-    """The names an answer cell defines at top level (assigned, def, class) or shows on its last
-    line (`print(w_bias)`, `layer1`), that the item's visible test also reads: names students see."""
-    try:
-        test_tree = ast.parse(visible)
-    except SyntaxError:
-        return ()
-    read = {n.id for n in ast.walk(test_tree) if isinstance(n, ast.Name)}
-    return tuple(name for name in answer_names(answer) if name in read)
-
-
-def answer_names(answer: str) -> tuple[str, ...]:
-    """The names an answer cell defines at top level (assigned, def, class) or shows on its last
-    line, in order, once each; () when it does not parse."""
-    try:
-        answer_tree = ast.parse(answer)
-    except SyntaxError:
-        return ()
-    defined: list[str] = []
-    for node in answer_tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            defined.append(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            defined += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
-    if answer_tree.body and isinstance(answer_tree.body[-1], ast.Expr):
-        defined += [n.id for n in ast.walk(answer_tree.body[-1]) if isinstance(n, ast.Name)]
-    return tuple(dict.fromkeys(defined))
 
 
 # ----------------------------------------------------------------------------- the steps

@@ -256,8 +256,8 @@ def snapshot(page) -> dict:
 def wait_until_rendered(page, notebook: dict, timeout: float = RENDER_TIMEOUT) -> dict:
     """Wait until the page shows the notebook's cells, each markdown cell rendered (not empty), and
     MathJax has typeset what it will: every formula of the source typeset, or (a formula that is
-    broken never becomes one) the count of typeset formulas unchanged for STABLE_FOR seconds. Return the last snapshot; the checks that
-    follow say what is wrong, including a page that never rendered."""
+    broken never becomes one) the count of typeset formulas unchanged for STABLE_FOR seconds. Return
+    the last snapshot; the checks that follow say what is wrong, including a page that never rendered."""
     expected = [formulas_in_source(source_text(c)) if c["cell_type"] == "markdown" else 0
                 for c in notebook["cells"]]
     deadline = time.monotonic() + timeout

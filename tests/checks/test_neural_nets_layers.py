@@ -73,7 +73,8 @@ def test_layer1_sizes_swapped():
 
 def test_layer1_random_draw_after_the_seed():
     assert_rejected("layer1", {"answer_layer1": "torch.manual_seed(0)\nnoise = torch.randn(3)\n"
-                                                "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())"},
+                                                "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), "
+                                                "torch.nn.Sigmoid())"},
                     "torch.manual_seed(0)")
 
 
@@ -176,7 +177,8 @@ def test_Z_by_hand_ignores_its_weights():
 
 # ----------------------------------------------------------------------------- layer2, layer_output
 def test_layer2_sizes_swapped():
-    assert_rejected("layer2", {"answer_layer2": "layer2 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())"},
+    assert_rejected("layer2", {"answer_layer2": "layer2 = torch.nn.Sequential(torch.nn.Linear(3, 2), "
+                                                "torch.nn.Sigmoid())"},
                     "should map 2 → 3")
 
 
@@ -366,12 +368,14 @@ def test_visible_asserts_state_the_rules_of_Z_by_hand(grade_id, body, words):
     ("layer1", {"answer_layer1": "torch.manual_seed(0)\nnoise = torch.randn(3)\n"
                                  "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())"},
      "right after torch.manual_seed(0)"),
-    ("layer1", {"answer_layer1": "torch.manual_seed(0)\nlayer1 = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid())"},
+    ("layer1", {"answer_layer1": "torch.manual_seed(0)\n"
+                                 "layer1 = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid())"},
      "in_features=3"),
     ("w_bias", {"answer_w_bias": "w_bias = torch.zeros(2)"}, "bias of layer1's Linear"),
     ("w_weight", {"answer_w_weight": "w_weight = torch.nn.Linear(3, 2).weight.data"}, "weights of layer1's Linear"),
     ("W", {"answer_W": "W = w_weight.reshape(3, 2)"}, "from input i to node j"),
-    ("layer_output", {"answer_layer_output": "layer_output = torch.nn.Sequential(torch.nn.Sigmoid(), torch.nn.Linear(3, 2))"},
+    ("layer_output", {"answer_layer_output": "layer_output = torch.nn.Sequential(torch.nn.Sigmoid(), "
+                                             "torch.nn.Linear(3, 2))"},
      "a Linear, then a Sigmoid"),
     ("ExampleNN", {"answer_ExampleNN": REUSES_GLOBALS}, "two ExampleNN() share layers"),
     ("ExampleNN", {"answer_ExampleNN": SHARED_ON_THE_CLASS}, "build new layers in __init__"),

@@ -15,12 +15,12 @@ import nbformat
 import pytest
 
 from autograder import demo, grade
-from autograder.formgrader import gradebook, pictures
 from autograder.course import notebooks
+from autograder.course.notebooks import nbgrader_env
+from autograder.formgrader import gradebook, pictures
 from autograder.outputs import results
 from autograder.paths import ROOT
 from autograder.vocabulary import ItemResult
-from autograder.course.notebooks import nbgrader_env
 
 QUIZ = "mnist_quiz"
 NB = "01_quiz.ipynb"
@@ -130,7 +130,8 @@ def graded(tmp_path_factory):
     course, subs, out = root / "course", root / "submissions", root / "out"
     course.mkdir()
     shutil.copy(ROOT / "nbgrader_config.py", course)
-    drawing = notebooks.without_solution_markers(notebooks.cell(demo.answered(QUIZ, NB), "answer_log_reg_diagram").source)
+    solution = notebooks.cell(demo.answered(QUIZ, NB), "answer_log_reg_diagram").source
+    drawing = notebooks.without_solution_markers(solution)
     demo.write_student(subs / "ann", {NB: quiz(answer="4 inputs x1..x4, weights w1..w4, bias b, sigmoid output.",
                                                attachment=True)})
     demo.write_student(subs / "bob", {NB: quiz(diagram_code=drawing)})  # answered only in code

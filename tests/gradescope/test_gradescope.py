@@ -28,12 +28,12 @@ import pytest
 from packaging.requirements import Requirement
 
 from autograder import course, demo, grade, sandbox
+from autograder.course import items, notebooks
+from autograder.course import names as assignment_names
+from autograder.gradescope import build, run
 from autograder.outputs import results
-from autograder.course import names as assignment_names, notebooks
-from autograder.submission import plan
 from autograder.paths import RELEASE, ROOT, SOURCE
 from autograder.vocabulary import ItemResult
-from autograder.gradescope import build, run
 
 # ----------------------------------------------------------------------------- Gradescope's format
 # https://gradescope-autograders.readthedocs.io/en/latest/specs/ (results.json)
@@ -131,16 +131,18 @@ def test_no_solution_line_ships_in_any_bundle(bundles, assignment, tmp_path):
     assert leaks(planted, lines) == [("source/x.py", sorted(lines)[0])]
 
 
+def engine_view(nb, name: str) -> list:
+    """All the engine reads of a notebook's test cells, and of the cell before each: its id and
+    grade_id (to find the student's copy), and its code only where it is not an answer."""
+    return [replace(t, before=t.before[:2] + ((t.before[2],) if t.before[1] is None else ()))
+            for t in items.source_tests(nb, name)]
+
+
 def test_without_solutions_keeps_what_the_engine_reads_of_a_source_notebook():
     for name in NN:
         source = notebooks.read(SOURCE / "neural_nets" / name)
         stripped = build.without_solutions(source)
-        # All the engine reads of a test cell, and of the cell before it: its id and grade_id (to find
-        # the student's copy), and its code only where it is not an answer (given code stays).
-        def read(nb):
-            return [replace(t, before=t.before[:2] + ((t.before[2],) if t.before[1] is None else ()))
-                    for t in plan.source_tests(nb, name)]
-        assert read(stripped) == read(source)
+        assert engine_view(stripped, name) == engine_view(source, name)
         assert course.manual_items(stripped) == course.manual_items(source)
 
 
@@ -169,8 +171,9 @@ def test_the_zip_holds_what_gradescope_needs_and_nothing_else(bundles, assignmen
     assert not [n for n in names if other in n or n.startswith(("solutions", "tests", "bench"))
                 or "__pycache__" in n or n.endswith(".pyc")]
     notebooks = sorted(p.name for p in (RELEASE / assignment).glob("*.ipynb"))
-    assert sorted(n.split("/")[-1] for n in names if n.startswith(f"source/{assignment}/") and n.endswith(".ipynb")) == notebooks
-    assert sorted(n.split("/")[-1] for n in names if n.startswith(f"release/{assignment}/") and n.endswith(".ipynb")) == notebooks
+    for folder in ("source", "release"):
+        inside = [n for n in names if n.startswith(f"{folder}/{assignment}/") and n.endswith(".ipynb")]
+        assert sorted(n.split("/")[-1] for n in inside) == notebooks, folder
     engine = {p.relative_to(ROOT).as_posix() for p in build.engine_files(assignment)}
     assert engine == {n for n in names if n.startswith("autograder/") and not n.endswith("/")}
     assert f"autograder/checks/grader/{assignment}/__init__.py" in names
@@ -273,8 +276,8 @@ def test_notebooks_are_found_wherever_they_sit(tmp_path):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text("{}")
     found = run.find_notebooks(tmp_path, names)
-    assert {n: found.relative(n) for n in found.notebooks} == {"01_layers.ipynb": "01_layers.ipynb",
-                                                              "02_activations_losses.ipynb": "a/02_activations_losses.ipynb"}
+    assert {n: found.relative(n) for n in found.notebooks} == {
+        "01_layers.ipynb": "01_layers.ipynb", "02_activations_losses.ipynb": "a/02_activations_losses.ipynb"}
     assert found.others == ["b/01_layers (1).ipynb", "notes.ipynb"]
     assert len(found.notes) == 1 and "2 files are named `01_layers.ipynb`" in found.notes[0]
 
@@ -307,7 +310,8 @@ def test_the_engine_results_become_gradescope_results(tmp_path):
     result = quiz_result()
     data = run.to_gradescope(result, found, bundle, {"id": 7})
     assert_gradescope_results(data)
-    assert data["score"] == 6 and data["leaderboard"] == [{"name": "Test accuracy (%)", "value": 98.12, "order": "desc"}]
+    assert data["score"] == 6
+    assert data["leaderboard"] == [{"name": "Test accuracy (%)", "value": 98.12, "order": "desc"}]
     graded = [t for t in data["tests"] if t["max_score"] > 0]
     assert [(t["name"], t["number"], t["score"], t["status"]) for t in graded] == [
         ("log_reg", "1.1", 2, "passed"), ("mnist_model", "1.2", 0, "failed"),

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograder.outputs import classstats as statistics
-from autograder.vocabulary import CRASHED, GRADED, MISSING, SEVERITY, TIMEOUT, ItemResult
-from autograder.vocabulary import SubmissionResult
+from autograder.vocabulary import CRASHED, GRADED, MISSING, SEVERITY, TIMEOUT, ItemResult, SubmissionResult
 
 NB = "01.ipynb"
 
@@ -15,7 +14,8 @@ def student(sid: str, scores: dict[str, float], status: str = GRADED, seconds: f
             ran: bool = True, messages: dict[str, str] | None = None) -> SubmissionResult:
     """Items worth 1 point each unless the score says more; an item below its points failed."""
     messages = messages or {}
-    items = [ItemResult(gid, NB, max(1.0, s), s, s >= max(1.0, s), "" if s >= max(1.0, s) else messages.get(gid, "wrong"))
+    items = [ItemResult(gid, NB, max(1.0, s), s, s >= max(1.0, s),
+                        "" if s >= max(1.0, s) else messages.get(gid, "wrong"))
              for gid, s in scores.items()]
     return SubmissionResult(sid, "a", status=status, execution_time=seconds, items=items,
                             timing={NB: {"seconds": seconds}} if ran else {})

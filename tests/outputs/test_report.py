@@ -11,8 +11,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from autograder.outputs import report, results
 from autograder.__main__ import main as cli
+from autograder.outputs import report, results
 from autograder.vocabulary import CRASHED, GRADED, INVALID, MISSING, SEVERITY, TIMEOUT, ItemResult
 
 HOSTILE = '<img src=x onerror="alert(1)">&amp;'
@@ -71,8 +71,9 @@ def item(gid, score, message=""):
 def write_class(out, with_batch=True):
     cls = [results.SubmissionResult("ann", "neural_nets", items=[item("A", 1), item("B", 1)], execution_time=3,
                                     timing={"01.ipynb": {"seconds": 3}}),
-           results.SubmissionResult(HOSTILE, "neural_nets", items=[item("A", 0, f"wrong: {HOSTILE}"), item("B", 0, "x")],
-                                    execution_time=2, timing={"01.ipynb": {"seconds": 2}}, reason="<b>bold</b>"),
+           results.SubmissionResult(HOSTILE, "neural_nets",
+                                    items=[item("A", 0, f"wrong: {HOSTILE}"), item("B", 0, "x")], execution_time=2,
+                                    timing={"01.ipynb": {"seconds": 2}}, reason="<b>bold</b>"),
            results.SubmissionResult("cid", "neural_nets", status=MISSING, reason="01.ipynb not submitted",
                                     items=[item("A", 0, "01.ipynb was not submitted."), item("B", 0, "z")])]
     for r in cls:

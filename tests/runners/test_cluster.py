@@ -17,12 +17,44 @@ from pathlib import Path
 import pytest
 
 from autograder import course, demo, grade
+from autograder.paths import ROOT
 from autograder.runners import cluster
 from autograder.submission import Job
-from autograder.paths import ROOT
 from tests.conftest import ctrl_c_after_first_result, grade_corpus
-from tests.sandbox.test_sandbox import NOBODY, as_user
 from tests.corpus import ASSIGNMENT, NOTEBOOKS, kill_workers_grading, marked, perfect, with_layers
+from tests.sandbox.test_sandbox import NOBODY, as_user
+
+
+# ----------------------------------------------------------------------------- grading slots per host
+def slot_lock(slot: int) -> str:
+    return f"nn-course-slot-{os.getuid()}-{slot}.lock"
+
+
+def test_a_worker_claims_the_lowest_free_slot_and_holds_it_until_it_releases(tmp_path, monkeypatch):
+    monkeypatch.setattr(cluster, "SLOT_LOCKS", tmp_path)
+    (first, held), (second, other) = cluster.claim_slot(), cluster.claim_slot()
+    assert (first, second) == (0, 1) and held.is_locked and other.is_locked
+    assert (tmp_path / slot_lock(0)).stat().st_mode & 0o777 == 0o600
+    held.release()
+    again, _ = cluster.claim_slot()
+    assert again == 0
+    with pytest.raises(cluster.Timeout):  # as another worker finds it
+        cluster.FileLock(tmp_path / slot_lock(1), timeout=0).acquire()
+
+
+def test_a_slot_lock_that_is_a_link_or_another_users_is_left_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(cluster, "SLOT_LOCKS", tmp_path)
+    target = tmp_path / "precious"
+    target.write_text("keep me")
+    (tmp_path / slot_lock(0)).symlink_to(target)
+    (tmp_path / slot_lock(1)).symlink_to(tmp_path / "nowhere")
+    expected = 2
+    if os.geteuid() == 0:
+        (tmp_path / slot_lock(2)).write_text("")
+        os.chown(tmp_path / slot_lock(2), NOBODY, NOBODY)
+        expected = 3
+    slot, _ = cluster.claim_slot()
+    assert slot == expected and target.read_text() == "keep me" and not (tmp_path / "nowhere").exists()
 
 
 # ----------------------------------------------------------------------------- submissions as bytes
@@ -204,8 +236,9 @@ def test_an_existing_scheduler_and_worker_started_by_hand(tmp_path):
     demo.write_student(submissions / "s1", perfect())
     demo.write_student(submissions / "s2", {n: demo.blank(ASSIGNMENT, n) for n in NOTEBOOKS})
     sched = shared / "sched.json"
-    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--scheduler-file", str(sched),
-                                  "--port", "0", "--dashboard-address", ":0"], stderr=subprocess.DEVNULL)
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
+                                  "--scheduler-file", str(sched), "--port", "0", "--dashboard-address", ":0"],
+                                 stderr=subprocess.DEVNULL)
     worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(sched),
                                "--nthreads", "1", "--nworkers", "1"], cwd=ROOT, stderr=subprocess.DEVNULL,
                               env={**os.environ, "HOME": str(home)}, preexec_fn=as_user(NOBODY) if root else None)

@@ -215,15 +215,18 @@ def grade_corpus(root: Path, uid: int | None, course_files: Path) -> dict:
     listener.close()
     assert run.returncode == 0, run.stderr[-3000:]
     rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
-    broken = {s: (out / s / "grading.log").read_text()[-2000:] for s, r in rows.items() if r["status"] == "grader error"}
+    broken = {s: (out / s / "grading.log").read_text()[-2000:]
+              for s, r in rows.items() if r["status"] == "grader error"}
     assert not broken, broken
     printed = {}
     for student in corpus:
-        printed[student] = {nb: "".join(o.get("text", "") for c in nbformat.read(str(out / student / "executed" / nb), 4).cells
+        printed[student] = {nb: "".join(o.get("text", "")
+                                        for c in nbformat.read(str(out / student / "executed" / nb), 4).cells
                                         for o in c.get("outputs", []))
                             for nb in (LAYERS, ACTIVATIONS)}
     return {"rows": rows, "printed": printed, "out": out, "stdout": run.stdout, "modes": (before, repository_modes()),
-            "processes": [p for p in Path("/proc").glob("[0-9]*") if MARK in _cmdline(p) or "kernel_factory" in _cmdline(p)]}
+            "processes": [p for p in Path("/proc").glob("[0-9]*")
+                          if MARK in _cmdline(p) or "kernel_factory" in _cmdline(p)]}
 
 
 def _cmdline(proc: Path) -> str:

@@ -14,9 +14,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder import sandbox
+from autograder.paths import ROOT
 from autograder.sandbox import zygote as zygotes
 from autograder.sandbox.zygote import ForkedKernel, Zygote, ZygoteError, host_pid
-from autograder.paths import ROOT
 from autograder.submission import execute
 from tests.sandbox.test_kernel_factory import light_zygote
 

@@ -10,12 +10,13 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder import demo, grade
-from autograder import vocabulary
-from autograder.submission import cause, execute, judge, plan as merge, scrub
+from autograder import demo, grade, vocabulary
 from autograder.course import notebooks
+from autograder.course.items import item_names, source_tests
 from autograder.outputs import results
 from autograder.paths import SOURCE as SOURCE_DIR
+from autograder.submission import cause, judge, scrub
+from autograder.submission import plan as merge
 from autograder.vocabulary import GRADED, MISSING, TIMEOUT, ItemResult
 from tests.corpus import ASSIGNMENT, CELL_TIMEOUT, LAYERS
 from tests.submission.test_plan import graded_cell, solution
@@ -50,7 +51,7 @@ def submission(**code):
 
 
 def plan_for(student) -> merge.Plan:
-    return merge.build(merge.Context("toy", merge.source_tests(SOURCE, "toy.ipynb"), probes=False),
+    return merge.build(merge.Context("toy", source_tests(SOURCE, "toy.ipynb"), probes=False),
                        student, "toy.ipynb")
 
 
@@ -96,12 +97,12 @@ def blank_run():
 
 # ----------------------------------------------------------------------------- the plan
 def test_an_items_names_are_what_its_answer_defines_and_its_visible_test_reads():
-    names = {t.grade_id: t.names for t in merge.source_tests(SOURCE, "toy.ipynb")}
+    names = {t.grade_id: t.names for t in source_tests(SOURCE, "toy.ipynb")}
     assert names == {"layer": ("layer",), "w_weight": ("w_weight",), "W": ("W",), "by_hand": ("by_hand",)}
     # a release stub shows its object on the last line; a helper the test does not read is no name
-    assert merge.item_names(STUBS["answer_w_weight"], "assert w_weight.shape") == ("w_weight",)
-    assert merge.item_names("helper = 3\nW = 1", "assert W == 1") == ("W",)
-    assert merge.item_names("%time x = 1", "assert x") == ()
+    assert item_names(STUBS["answer_w_weight"], "assert w_weight.shape") == ("w_weight",)
+    assert item_names("helper = 3\nW = 1", "assert W == 1") == ("W",)
+    assert item_names("%time x = 1", "assert x") == ()
 
 
 def test_answer_cells_are_known_by_position_in_the_plan():
@@ -111,7 +112,7 @@ def test_answer_cells_are_known_by_position_in_the_plan():
         assert plan.nb.cells[index - 1].source == STUBS[f"answer_{test.grade_id}"]
     # a test whose cell before it in source/ is not its solution cell has no answer cell
     source = new_notebook(cells=[solution("answer_a", "a = 1"), new_code_cell("x = 2"), graded_cell("a", "a")])
-    plan = merge.build(merge.Context("toy", merge.source_tests(source, "t.ipynb"), probes=False),
+    plan = merge.build(merge.Context("toy", source_tests(source, "t.ipynb"), probes=False),
                        nbformat.from_dict(source), "t.ipynb")
     assert plan.answer_at == {}
 
@@ -319,7 +320,7 @@ def test_a_rule_item_without_an_answer_cell_names_the_answer_cell_its_checks_cal
     has no answer cell: its message names the answer cell whose code raised."""
     source = nbformat.from_dict(SOURCE)
     source.cells.append(graded_cell("by_hand_rule", "assert by_hand(torch.ones(2, 3)).shape == (2, 2)"))
-    context = merge.Context("toy", merge.source_tests(source, "toy.ipynb"), probes=False)
+    context = merge.Context("toy", source_tests(source, "toy.ipynb"), probes=False)
     plan = merge.build(context, submission(answer_layer="layer = [torch.ones(2, 3)]",
                                            answer_w_weight="w_weight = layer[0]", answer_W="W = w_weight.T"),
                        "toy.ipynb")

@@ -12,7 +12,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder.submission import execute, plan as merge
+from autograder.submission import execute
+from autograder.submission import plan as merge
 from autograder.vocabulary import CRASHED, GRADED, TIMEOUT
 from tests.submission.test_plan import graded_cell, solution
 

@@ -13,7 +13,8 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from autograder.checks import COULD_NOT_JUDGE, encode, items, observe
 from autograder.checks.grader.mnist_quiz.quiz import _shared as quiz_grader
 from autograder.checks.kernel.mnist_quiz.quiz import _shared as quiz_kernel
-from autograder.submission import judge, plan as merge
+from autograder.submission import judge
+from autograder.submission import plan as merge
 from autograder.submission.probe import ProbeResult
 from tests.submission.test_plan import graded_cell, solution
 

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from autograder.course.items import source_tests
 from autograder.submission import plan as merge
 
 
@@ -31,7 +32,7 @@ SOURCE = new_notebook(cells=[
 
 
 def plan_for(student, probes=False):
-    ctx = merge.Context("toy", merge.source_tests(SOURCE, "toy.ipynb"), probes=probes)
+    ctx = merge.Context("toy", source_tests(SOURCE, "toy.ipynb"), probes=probes)
     return merge.build(ctx, student, "toy.ipynb")
 
 
@@ -40,7 +41,7 @@ def code_of(plan):
 
 
 def test_source_tests_carry_points_anchor_and_only_the_visible_code():
-    a, b = merge.source_tests(SOURCE, "toy.ipynb")
+    a, b = source_tests(SOURCE, "toy.ipynb")
     assert (a.grade_id, a.points, a.anchor, b.anchor) == ("a", 2.0, "answer_a", "answer_b")
     assert "secret" not in a.visible and "assert a == 1" in a.visible
 
@@ -167,6 +168,6 @@ def test_a_given_cell_between_solution_and_test_runs_before_the_test_even_withou
     student = new_notebook(cells=[solution("answer_a", "a = 1"), new_code_cell("given = a + 1")])
     for cell in student.cells:
         cell.pop("id", None)  # as in an nbformat 4.4 file
-    ctx = merge.Context("toy", merge.source_tests(source, "toy.ipynb"), probes=False)
+    ctx = merge.Context("toy", source_tests(source, "toy.ipynb"), probes=False)
     plan = merge.build(ctx, student, "toy.ipynb")
     assert [c.source for c in plan.nb.cells] == ["a = 1", "given = a + 1", "assert given == 2"]

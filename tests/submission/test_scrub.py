@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from autograder.course import notebooks
-from autograder.submission import scrub
 from autograder.checks import items, module_source
+from autograder.course import notebooks
 from autograder.paths import RELEASE
+from autograder.submission import scrub
 
 
 def test_text_of_the_hidden_checks_is_withheld_wherever_it_sits():
