@@ -146,8 +146,9 @@ def main(out: Path, assignment: str | None = None) -> int:
 def saved_cases(path: Path) -> dict[tuple[str, str], list[tuple[str, object]]]:
     """For plain pytest (checks/grader/conftest.py): {(grader module, test name): [(student, data)]}
     of the observations that reach their test, from OUT/STUDENT or from every student of OUT."""
+    path = Path(path).resolve()
     folders = [path] if (path / results.OBSERVATIONS).is_dir() else sorted(
-        p for p in Path(path).iterdir() if (p / results.OBSERVATIONS).is_dir())
+        p for p in path.iterdir() if (p / results.OBSERVATIONS).is_dir())
     cases: dict[tuple[str, str], list[tuple[str, object]]] = {}
     for folder in folders:
         for name, data in results.read_observations(folder.parent, folder.name).items():

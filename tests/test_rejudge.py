@@ -280,25 +280,36 @@ def test_plain_pytest_judges_the_saved_observations(out):
     assert one.returncode == 0 and "[wrong_W]" not in one.stdout, one.stdout
     none = subprocess.run(command[:-1], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert none.returncode == 4 and "--observations OUT/STUDENT" in none.stderr
+    nowhere = subprocess.run([*command, str(out / "nobody")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert nowhere.returncode == 4 and "not a folder" in nowhere.stderr
 
 
 # ----------------------------------------------------------------------------- the crafted class
 @pytest.mark.slow
 def test_rejudging_the_crafted_class(graded, tmp_path, monkeypatch):
-    """Judged again from its saved observations, the crafted class gets the full run's files;
-    with one check changed, only that item's grades change."""
+    """Judged again from its saved observations, the crafted class gets the full run's files, and
+    so it does with the plain loop of verdicts instead of pytest; with one check changed, only that
+    item's grades change."""
     _, rows, full = graded
     out = tmp_path / "out"
     shutil.copytree(full, out)
     assert rejudge.main(out) == 0
     kept = {s for s in rows if not (out / s / "observations").is_dir()}
     assert kept >= {"invalid_json", "no_notebooks", "symlinked"}
-    assert (out / "grades.csv").read_bytes() == (full / "grades.csv").read_bytes()
-    for student in rows:
-        for name in STUDENT_FILES:
-            assert (out / student / name).read_bytes() == (full / student / name).read_bytes(), (student, name)
-        log = (out / student / "grading.log").read_text()
-        assert ("re-judged " in log) == (student not in kept), student
+
+    def same_as_the_full_run():
+        assert (out / "grades.csv").read_bytes() == (full / "grades.csv").read_bytes()
+        for student in rows:
+            for name in STUDENT_FILES:
+                assert (out / student / name).read_bytes() == (full / student / name).read_bytes(), (student, name)
+            log = (out / student / "grading.log").read_text()
+            assert ("re-judged " in log) == (student not in kept), student
+
+    same_as_the_full_run()
+    with monkeypatch.context() as patch:  # the plain loop, as before pytest ran the tests
+        patch.setattr(runner, "verdicts", lambda cases: {k: verdict(*case) for k, case in cases.items()})
+        assert rejudge.main(out) == 0
+    same_as_the_full_run()
 
     def changed(obs):
         raise CheckFailed("mse changed by the test")

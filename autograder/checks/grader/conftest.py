@@ -21,12 +21,18 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     from autograder.checks.runner import ObservationPlugin
     from autograder.rejudge import saved_cases
+    from autograder.submission.saved import UnreadableObservations
 
     path = config.getoption("observations")
     if path is None:
         raise pytest.UsageError("the grader-side tests judge saved observations: give --observations OUT/STUDENT "
                                 "(or OUT), the --out folder of `python -m autograder grade`")
-    cases = saved_cases(path)
+    if not path.is_dir():
+        raise pytest.UsageError(f"--observations {path}: not a folder; give OUT/STUDENT or OUT")
+    try:
+        cases = saved_cases(path)
+    except UnreadableObservations as err:
+        raise pytest.UsageError(str(err)) from None
     if not cases:
         raise pytest.UsageError(f"{path} holds no saved observations (no observations/*.pt in it or in its "
                                 "folders): grade the class first, or give OUT/STUDENT")
