@@ -14,7 +14,7 @@ def _default(function, name):
 
 
 def parser() -> argparse.ArgumentParser:
-    from . import check, data, demo, grade, new, release
+    from . import check, data, demo, grade, new, rejudge, release
     from .gradescope import build as gradescope_build
     from .outputs import report
 
@@ -50,6 +50,12 @@ def parser() -> argparse.ArgumentParser:
     o = verbs.add_parser("report", help="TAs: write the class report OUT/report.html from a graded OUT")
     o.add_argument("out", type=Path, help="the --out folder of a grade run")
     o.set_defaults(run=lambda a: report.main(a.out))
+
+    j = verbs.add_parser("rejudge", help="TAs: judge a graded OUT again from its saved observations, after a "
+                         "grader-side check was fixed (no notebook runs)")
+    j.add_argument("out", type=Path, help="the --out folder of a grade run")
+    j.add_argument("--assignment", default=None, help="the assignment to re-judge (default: the one OUT holds)")
+    j.set_defaults(run=lambda a: rejudge.main(a.out, a.assignment))
 
     c = verbs.add_parser("check", help="students: run the visible checks on your notebook")
     c.add_argument("notebook", type=Path)

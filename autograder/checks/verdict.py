@@ -44,22 +44,37 @@ def measure(item: Item, data) -> tuple[dict[str, float], str]:
     return figures, log
 
 
+def unobserved(observation: dict) -> Verdict | None:
+    """The verdict on an observation the kernel side could not make (the observer failed), if so."""
+    if observation.get("ok"):
+        return None
+    return Verdict(False, str(observation.get("message", "The check could not observe your objects.")))
+
+
+def conclude(item: Item, raised: BaseException | None, trace: str, metrics: dict, log: str) -> Verdict:
+    """The verdict once the item's test ran: it passed (`raised` None), failed its check (the
+    student sees the CheckFailed's message), or raised anything else (a bug of ours, or an
+    observation no check foresaw: the traceback `trace` goes to grading.log)."""
+    if raised is None:
+        return Verdict(True, "", log, metrics)
+    if isinstance(raised, CheckFailed):
+        return Verdict(False, str(raised), log, metrics)
+    return Verdict(False, COULD_NOT_JUDGE, log + f"{item.grade_id}: the check raised\n{trace}", metrics)
+
+
 def verdict(item: Item, observation: dict) -> Verdict:
-    """Judge one observation. A failing check is a verdict; any other exception is a bug of ours
-    (or an observation no check foresaw) and costs this item only, never the submission."""
-    if not observation.get("ok"):
-        return Verdict(False, str(observation.get("message", "The check could not observe your objects.")))
+    """Judge one observation by calling the item's test (nbgrader's route, and the tests of the
+    checks; the grading engine runs the tests with pytest, checks/runner.py). A failing check is a
+    verdict; any other exception costs this item only, never the submission."""
+    early = unobserved(observation)
+    if early is not None:
+        return early
     metrics, log = measure(item, observation["data"])
     try:
         with warnings.catch_warnings():  # the checks' own warnings are not the student's business
             warnings.simplefilter("ignore")
             item.test(observation["data"])
-    except CheckFailed as failure:
-        return Verdict(False, str(failure), log, metrics)
     # The item boundary: whatever else the judge raised is logged in full for course staff.
-    except Exception:  # noqa: BLE001
-        return Verdict(False, COULD_NOT_JUDGE, log + f"{item.grade_id}: the check raised\n{traceback.format_exc()}",
-                       metrics)
-    return Verdict(True, "", log, metrics)
-
-
+    except Exception as err:  # noqa: BLE001
+        return conclude(item, err, traceback.format_exc(), metrics, log)
+    return conclude(item, None, "", metrics, log)

@@ -108,13 +108,42 @@ def write_student(out: Path, result: SubmissionResult) -> None:
 
 
 def write_outcome(out: Path, outcome: Outcome) -> None:
-    """All of one student's files: executed notebooks and grading.log (staff only), then
+    """All of one student's files: executed notebooks, saved observations and grading.log (staff only), then
     feedback.html, and results.json last (its presence marks the student as graded)."""
     folder = out / outcome.result.student_id
     for notebook, text in outcome.executed.items():
         write_atomic(folder / "executed" / notebook, text)
+    write_observations(folder, outcome.observations)
     write_atomic(folder / "grading.log", outcome.log)
     write_student(out, outcome.result)
+
+
+OBSERVATIONS, OBSERVED = "observations", ".pt"  # <student>/observations/<notebook stem>.pt, staff only
+
+
+def write_observations(folder: Path, observations: dict[str, bytes]) -> None:
+    """A student's saved observations (submission/saved.py), one file per notebook; those of an
+    earlier grading that this one has not (a notebook no longer run) are removed."""
+    keep = {Path(notebook).stem + OBSERVED for notebook in observations}
+    for old in (folder / OBSERVATIONS).glob(f"*{OBSERVED}"):
+        if old.name not in keep:
+            old.unlink()
+    for notebook, data in observations.items():
+        path = folder / OBSERVATIONS / (Path(notebook).stem + OBSERVED)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:  # as write_atomic: never a half-written file
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def read_observations(out: Path, student_id: str) -> dict[str, bytes]:
+    """{file name: bytes} of a student's saved observations ({} when grading saved none)."""
+    return {p.name: p.read_bytes() for p in sorted((out / student_id / OBSERVATIONS).glob(f"*{OBSERVED}"))}
 
 
 def read_student(out: Path, student_id: str) -> SubmissionResult | None:

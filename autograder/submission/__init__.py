@@ -4,6 +4,7 @@
     execute.py   runs the plan in a sandboxed kernel (sandbox/), a probe after each test cell
     probe.py     what the grader sends into the kernel: one item's observer, then it cleans up
     judge.py     the verdicts, in the grader's process, from the observations (checks/)
+    saved.py     what judging read, saved for re-judging without a kernel (rejudge.py)
     cause.py     failed items point at the first thing to fix
     scrub.py     student text shown back is bounded and never quotes the hidden checks
 
@@ -26,6 +27,7 @@ from ..course import Assignment, Limits
 from ..course.items import source_tests
 from ..sandbox import slots
 from ..vocabulary import ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, Outcome, SubmissionResult
+from . import saved
 from .execute import run_plan
 from .plan import Context, InvalidNotebook, build, read_submission
 
@@ -122,3 +124,5 @@ def _grade_into(outcome: Outcome, job: Job, slot: int, cpus: list[int], log: lis
                    f"({run.slowest_seconds:.1f} s)" + (f" ({run.reason})" if run.reason else ""))
         log += [f"  {i.grade_id}: {i.score:g}/{i.max_score:g} {i.message}" for i in run.items]
         outcome.executed[nb_name] = nbformat.writes(run.executed)
+        if plan.probes:  # for `rejudge`: the items judged again without a kernel (saved.py)
+            outcome.observations[nb_name] = saved.dump(plan, run.probes, run.reason, job.digest)

@@ -1,12 +1,15 @@
 """Judge one notebook's items in the grader's process, from what ran: the test cell's outcome and
-the probe's observation, decoded as plain data and handed to the item's grader-side test."""
+the probe's observation, decoded as plain data and handed to the item's grader-side test, which
+pytest runs (checks/runner.py: one session per notebook, or per class when re-judging)."""
 
 from __future__ import annotations
 
-from ..checks import items
+from dataclasses import dataclass, field
+
+from ..checks import items, runner
 from ..checks.grader.api import decode
 from ..checks.kernel.api import CheckFailed
-from ..checks.verdict import verdict
+from ..checks.verdict import Verdict
 from ..vocabulary import ItemResult
 from . import cause, scrub
 from .plan import Plan
@@ -17,46 +20,69 @@ def first_error(cell) -> dict | None:
     return next((o for o in cell.get("outputs", []) if o.output_type == "error"), None)
 
 
-def judge_item(test, test_cell, probe: ProbeResult | None, catalog, hidden: bool = True,
-               stopped: str = "") -> tuple[bool, str, str, dict]:
-    """(passed, message for the student, log line for course staff, figures the grader measured)
-    of one item; `stopped`: why the notebook stopped early, if it did."""
+@dataclass
+class Observed:
+    """One notebook's items before their grader-side tests ran."""
+
+    plan: Plan
+    decided: dict[str, tuple[bool, str]] = field(default_factory=dict)  # grade_id -> (passed, message)
+    observations: dict[str, dict] = field(default_factory=dict)         # grade_id -> decoded, for its test
+
+
+def before_test(test_cell, probe: ProbeResult | None, hidden: bool = True,
+                stopped: str = "") -> tuple[bool, str] | dict:
+    """(passed, message for the student) of an item decided before its test runs; else its decoded
+    observation. `stopped`: why the notebook stopped early, if it did."""
     if test_cell is None or test_cell.get("execution_count") is None:
         return False, ("Not run: the notebook stopped before this item "
-                       + (f"({stopped})." if stopped else "(see the submission's status).")), "", {}
+                       + (f"({stopped})." if stopped else "(see the submission's status)."))
     error = first_error(test_cell)
     if error is not None:
         return False, (f"The visible checks failed: {scrub.quote(error.get('ename', ''))}: "
-                       f"{scrub.quote(error.get('evalue', ''))}").strip(), "", {}
+                       f"{scrub.quote(error.get('evalue', ''))}").strip()
     if not hidden:
-        return True, "The visible checks pass (the hidden checks decide the points).", "", {}
+        return True, "The visible checks pass (the hidden checks decide the points)."
     if probe is None:
-        return False, "Not run: the notebook stopped before this item's hidden check.", "", {}
+        return False, "Not run: the notebook stopped before this item's hidden check."
     if len(probe.payloads) > 1:
         return False, ("Your code published output in the format of the hidden check's observations "
-                       "while the check ran: the check cannot tell its own from yours."), "", {}
+                       "while the check ran: the check cannot tell its own from yours.")
     if probe.payload is None:
         return False, ("The hidden check could not run after your code"
                        + (f" ({scrub.quote(probe.error)})" if probe.error else "")
-                       + ": did your code replace or delete parts of Python, IPython or torch?"), "", {}
+                       + ": did your code replace or delete parts of Python, IPython or torch?")
     try:
-        observed = decode(probe.payload)
+        return decode(probe.payload)
     except CheckFailed as failure:
-        return False, str(failure), "", {}
-    result = verdict(catalog[test.grade_id], observed)
-    return result.passed, result.message, result.log, result.metrics
+        return False, str(failure)
 
 
-def judge(plan: Plan, probes: dict[str, ProbeResult], stopped: str, log: list[str]) -> list[ItemResult]:
-    """Each item's verdict; then each failed item's message says what to fix first (cause.py)."""
-    catalog = items(plan.assignment) if plan.probes else {}
+def observed(plan: Plan, probes: dict[str, ProbeResult], stopped: str) -> Observed:
+    """What each item's test cell and probe left: a decision, or an observation for its test."""
     cells = {test.grade_id: plan.nb.cells[index] for index, test in plan.test_at.items()}
-    results = []
+    found = Observed(plan)
     for test in plan.tests:
-        passed, message, line, metrics = judge_item(test, cells.get(test.grade_id), probes.get(test.grade_id),
-                                                    catalog, hidden=plan.probes, stopped=stopped)
-        if line:
-            log.append(line)
+        outcome = before_test(cells.get(test.grade_id), probes.get(test.grade_id), plan.probes, stopped)
+        if isinstance(outcome, tuple):
+            found.decided[test.grade_id] = outcome
+        else:
+            found.observations[test.grade_id] = outcome
+    return found
+
+
+def judged(found: Observed, verdicts: dict[str, Verdict], log: list[str]) -> list[ItemResult]:
+    """Each item's result from its decision or its test's verdict; then each failed item's message
+    says what to fix first (cause.py). Verdicts' lines for course staff go to `log`."""
+    plan, results = found.plan, []
+    for test in plan.tests:
+        metrics = {}
+        if test.grade_id in found.decided:
+            passed, message = found.decided[test.grade_id]
+        else:
+            result = verdicts[test.grade_id]
+            passed, message, metrics = result.passed, result.message, result.metrics
+            if result.log:
+                log.append(result.log)
         results.append(ItemResult(test.grade_id, plan.notebook, test.points,
                                   test.points if passed else 0.0, passed, scrub.bounded(message), metrics))
     better = cause.explain(plan, {r.grade_id: r.passed for r in results}, {r.grade_id: r.message for r in results})
@@ -65,3 +91,13 @@ def judge(plan: Plan, probes: dict[str, ProbeResult], stopped: str, log: list[st
     return results
 
 
+def tests_of(found: Observed) -> dict[str, tuple]:
+    """grade_id -> (item, observation): what the notebook's grader-side tests judge."""
+    catalog = items(found.plan.assignment) if found.observations else {}
+    return {gid: (catalog[gid], observation) for gid, observation in found.observations.items()}
+
+
+def judge(plan: Plan, probes: dict[str, ProbeResult], stopped: str, log: list[str]) -> list[ItemResult]:
+    """Each item's verdict, the notebook's tests run in one pytest session."""
+    found = observed(plan, probes, stopped)
+    return judged(found, runner.verdicts(tests_of(found)), log)
