@@ -25,10 +25,11 @@ from autograder.checks import COULD_NOT_JUDGE, items, runner, verdict
 from autograder.checks.grader.api import MAX_PAYLOAD_CHARS, decode
 from autograder.checks.kernel.api import CheckFailed, encode, observe
 from autograder.course import notebooks
+from autograder.course.items import source_tests
 from autograder.outputs import report, results
 from autograder.paths import ROOT, SOURCE
 from autograder.submission import judge, saved
-from autograder.submission.plan import Context, build, source_tests
+from autograder.submission.plan import Context, build
 from autograder.submission.probe import ProbeResult
 from autograder.vocabulary import INVALID, ItemResult, Outcome, SubmissionResult
 
@@ -160,7 +161,7 @@ def test_the_pytest_runner_gives_the_plain_loops_verdicts(namespace, monkeypatch
         return obs["a key no observation has"]
 
     def warning(obs):
-        warnings.warn("a check's own warning", UserWarning)
+        warnings.warn("a check's own warning", UserWarning, stacklevel=2)
 
     def unknown_fixture(obs, nope):
         pass

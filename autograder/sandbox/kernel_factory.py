@@ -46,8 +46,8 @@ class KernelRequest:
     log: str                               # the kernel's own stdout/stderr (not cell outputs)
     limits: dict = field(default_factory=dict)  # RLIMIT name -> value (e.g. {"RLIMIT_AS": ...})
     cpus: tuple[int, ...] = ()             # the slot's cores: the kernel and all it starts stay on them
-    pin: bool = True                       # False under a CPU quota (slots.pinning): threads only
     connection: dict | None = None         # when set, the kernel writes it to connection_file itself
+    pin: bool = True                       # False under a CPU quota (slots.pinning): threads only
 
 
 def _prctl(option: int, value: int) -> None:

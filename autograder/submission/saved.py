@@ -17,7 +17,8 @@ import nbformat
 import torch
 
 from ..checks.grader.api import MAX_PAYLOAD_CHARS
-from .plan import Plan, TestCell
+from ..course.items import TestCell
+from .plan import Plan
 from .probe import ProbeResult
 
 FORMAT = 1

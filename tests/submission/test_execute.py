@@ -12,6 +12,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
+from autograder.course.items import source_tests
 from autograder.submission import execute
 from autograder.submission import plan as merge
 from autograder.vocabulary import CRASHED, GRADED, TIMEOUT
@@ -26,7 +27,7 @@ W_SOURCE = new_notebook(cells=[solution("answer_W", "W = layer1[0].weight.T"),
 def plan_of(*cells, source=SOURCE, assignment="toy", probes=False) -> merge.Plan:
     """The plan of a student notebook made of `cells` (code, or cells made with solution())."""
     student = new_notebook(cells=[c if isinstance(c, dict) else new_code_cell(c) for c in cells])
-    return merge.build(merge.Context(assignment, merge.source_tests(source, "toy.ipynb"), probes=probes),
+    return merge.build(merge.Context(assignment, source_tests(source, "toy.ipynb"), probes=probes),
                        student, "toy.ipynb")
 
 

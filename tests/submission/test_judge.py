@@ -10,9 +10,11 @@ import pytest
 import torch
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder.checks import COULD_NOT_JUDGE, encode, items, observe
+from autograder.checks import COULD_NOT_JUDGE, encode, items, observe, runner
 from autograder.checks.grader.mnist_quiz.quiz import _shared as quiz_grader
 from autograder.checks.kernel.mnist_quiz.quiz import _shared as quiz_kernel
+from autograder.checks.kernel.mnist_quiz.quiz import mnist_accuracy_90 as accuracy_90
+from autograder.course.items import source_tests
 from autograder.submission import judge
 from autograder.submission import plan as merge
 from autograder.submission.probe import ProbeResult
@@ -43,9 +45,19 @@ def ran(*outputs):
     return cell
 
 
+def judge_item(test, cell, probe: ProbeResult | None, catalog, hidden: bool = True, stopped: str = ""):
+    """(passed, message, staff log, figures) of one item: decided before its test, or its test's
+    verdict from one pytest session (checks/runner.py), as judge.judge does per notebook."""
+    outcome = judge.before_test(cell, probe, hidden, stopped)
+    if isinstance(outcome, tuple):
+        return (*outcome, "", {})
+    result = runner.verdicts({test.grade_id: (catalog[test.grade_id], outcome)})[test.grade_id]
+    return result.passed, result.message, result.log, result.metrics
+
+
 def verdict(probe: ProbeResult | None, cell=None, **options):
-    test = next(t for t in merge.source_tests(SOURCE, "toy.ipynb") if t.grade_id == "W")
-    return judge.judge_item(test, ran() if cell is None else cell, probe, LAYERS, **options)
+    test = next(t for t in source_tests(SOURCE, "toy.ipynb") if t.grade_id == "W")
+    return judge_item(test, ran() if cell is None else cell, probe, LAYERS, **options)
 
 
 # ----------------------------------------------------------------------------- one item
@@ -107,16 +119,16 @@ def test_a_test_cell_that_never_ran_is_not_judged_from_an_observation():
 def test_the_figures_the_grader_measures_come_with_the_verdict():
     quiz = items("mnist_quiz")
     labels, _ = quiz_kernel.read_idx(quiz_grader.COURSE_RAW / quiz_grader.TEST_LABELS)
-    images = hashlib.md5((quiz_grader.COURSE_RAW / quiz_kernel.TEST_IMAGES).read_bytes()).hexdigest()
+    images = hashlib.md5((quiz_grader.COURSE_RAW / accuracy_90.TEST_IMAGES).read_bytes()).hexdigest()
     observation = {"images_md5": images, "predictions": labels.to(torch.int64)}
-    test = merge.source_tests(new_notebook(cells=[graded_cell("mnist_accuracy_90", "pass")]), "q.ipynb")[0]
+    test = source_tests(new_notebook(cells=[graded_cell("mnist_accuracy_90", "pass")]), "q.ipynb")[0]
     probe = ProbeResult([encode({"ok": True, "data": observation})])
-    assert judge.judge_item(test, ran(), probe, quiz) == (True, "", "", {"test_accuracy": 1.0})
+    assert judge_item(test, ran(), probe, quiz) == (True, "", "", {"test_accuracy": 1.0})
 
 
 # ----------------------------------------------------------------------------- a notebook
 def test_judge_gives_points_per_item_and_collects_the_staff_log():
-    plan = merge.build(merge.Context("neural_nets", merge.source_tests(SOURCE, "toy.ipynb")),
+    plan = merge.build(merge.Context("neural_nets", source_tests(SOURCE, "toy.ipynb")),
                        new_notebook(cells=[solution("answer_W", "W = ..."), solution("answer_w_bias", "...")]),
                        "toy.ipynb")
     for cell in plan.nb.cells:
