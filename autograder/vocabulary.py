@@ -21,6 +21,7 @@ class ItemResult:
     passed: bool = False
     message: str = ""
     metrics: dict[str, float] = field(default_factory=dict)  # figures the grader measured (an item's MEASURES)
+    visible: bool | None = None  # its visible checks passed (None: not run); Gradescope shows it apart
 
 
 @dataclass

@@ -58,10 +58,25 @@ class Board:
     order: str = "desc"
 
 
+VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's words
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """When Gradescope shows students each part of a result (``[gradescope]`` of assignment.toml):
+    the visible checks at once, the hidden checks' points and messages after the due date, as
+    courses use it. ``results`` is results.json's top-level visibility (its total score)."""
+
+    visible_checks: str = "visible"
+    hidden_checks: str = "after_due_date"
+    results: str = "after_due_date"
+
+
 @dataclass(frozen=True)
 class Settings:
     limits: Limits
     leaderboard: tuple[Board, ...] = ()
+    gradescope: Visibility = Visibility()
 
 
 def names() -> tuple[str, ...]:
@@ -91,15 +106,17 @@ def settings(name: str) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise UsageError(f"{path} is not valid TOML ({err}): fix it") from None
-    unknown = set(data) - {"limits", "leaderboard"}
+    unknown = set(data) - {"limits", "leaderboard", "gradescope"}
     if unknown:
-        raise UsageError(f"{path}: unknown section(s) {sorted(unknown)}; known: [limits], [[leaderboard]]")
+        raise UsageError(f"{path}: unknown section(s) {sorted(unknown)}; known: [limits], [[leaderboard]], "
+                         "[gradescope]")
     try:
         raw = dict(data.get("limits", {}))
         if "data_files" in raw:
             raw["data_files"] = tuple(raw["data_files"])
         limits = Limits(**raw)
         board = tuple(Board(**column) for column in data.get("leaderboard", []))
+        shown = Visibility(**data.get("gradescope", {}))
     except TypeError as err:
         raise UsageError(f"{path}: {err}; see docs/instructors.md for the keys") from None
     for key, value in vars(limits).items():
@@ -111,7 +128,10 @@ def settings(name: str) -> Settings:
             kind = {tuple: "a list of paths under data/", float: "a number of seconds above 0",
                     int: "a whole number above 0"}[wanted]
             raise UsageError(f"{path}: [limits] {key} = {value!r} should be {kind}")
-    return Settings(limits, board)
+    for key, value in vars(shown).items():
+        if value not in VISIBILITY:
+            raise UsageError(f"{path}: [gradescope] {key} = {value!r} should be one of {', '.join(VISIBILITY)}")
+    return Settings(limits, board, shown)
 
 
 @dataclass(frozen=True)

@@ -216,6 +216,7 @@ def contents(assignment: str, sandboxed: bool = True) -> dict[str, tuple[bytes, 
         "sandbox": sandboxed,
         "python": python,
         "data_sha256": data,
+        "visibility": vars(course.settings(assignment).gradescope),
         "built_with": {name: version[name] for name in TORCH},
     }
     files[BUNDLE_CONFIG] = ((json.dumps(config, indent=2) + "\n").encode(), FILE)

@@ -26,64 +26,27 @@ import ctypes
 import hashlib
 import json
 import os
-import re
 import shutil
 import signal
 import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import course, sandbox
-from ..course import Assignment, UsageError
 from ..outputs import results
 from ..paths import ROOT
 from ..sandbox import slots
 from ..submission import Job, grade_submission
-from ..vocabulary import GRADED, SubmissionResult
-from . import BUNDLE_CONFIG
+from ..vocabulary import SubmissionResult
+from .bundle import Bundle, Found, NotGraded
+from .results import code, not_graded, to_gradescope
 
 AUTOGRADER = Path("/autograder")
 PR_SET_CHILD_SUBREAPER = 36
 IGNORED = ("__MACOSX", ".ipynb_checkpoints")  # folders whose notebooks are never the submission
 STAFF = "Course staff"
-
-
-class NotGraded(Exception):
-    """The submission cannot be graded here. `student` is shown to the student; `staff` (details,
-    what to do) goes to stdout, which only course staff see."""
-
-    def __init__(self, student: str, staff: str = ""):
-        super().__init__(student)
-        self.student, self.staff = student, staff
-
-
-@dataclass(frozen=True)
-class Bundle:
-    assignment: str
-    notebooks: tuple[str, ...]
-    sandbox: bool
-    data_sha256: dict
-
-    @classmethod
-    def read(cls) -> Bundle:
-        data = json.loads((ROOT / BUNDLE_CONFIG).read_text())
-        return cls(data["assignment"], tuple(data["notebooks"]), bool(data["sandbox"]), data["data_sha256"])
-
-
-@dataclass
-class Found:
-    """What the submission folder holds."""
-
-    submission: Path
-    notebooks: dict[str, Path]   # release name -> the file graded
-    notes: list[str]             # for the summary (duplicates)
-    others: list[str]            # other notebooks in the submission, relative paths
-
-    def relative(self, name: str) -> str:
-        return self.notebooks[name].relative_to(self.submission).as_posix()
 
 
 # ----------------------------------------------------------------------------- the submission
@@ -173,104 +136,6 @@ def grade_one(bundle: Bundle, root: Path, student: str, work: Path) -> tuple[Sub
     job = Job(spec, student, folder, spec.limits, digest="", cores=plan.cores, isolated=bundle.sandbox)
     outcome = grade_submission(job, slot=0)
     return outcome.result, found, (f"note: {plan.note}\n" if plan.note else "") + outcome.log
-
-
-def manual_notebooks(spec: Assignment) -> dict[str, str]:
-    """grade_id of each manually graded answer -> its notebook."""
-    return {gid: nb for nb, source in spec.sources.items() for gid in course.manual_items(source)}
-
-
-def to_gradescope(result: SubmissionResult, found: Found, bundle: Bundle, metadata: dict) -> dict:
-    """Gradescope's results.json from the engine's (results.results_json): its tests numbered by
-    notebook and item, in markdown, the manual answers as 0-point entries, a summary, and the
-    leaderboard."""
-    ours = results.results_json(result)
-    spec = course.load(bundle.assignment)
-    position = {nb: i + 1 for i, nb in enumerate(spec.notebooks)}
-    counters = {nb: 0 for nb in spec.notebooks}
-
-    def number(notebook: str) -> str:
-        counters[notebook] += 1
-        return f"{position[notebook]}.{counters[notebook]}"
-
-    tests = []
-    for entry, item in zip(ours["tests"], result.items):
-        tests.append({"name": item.grade_id, "number": number(item.notebook),
-                      "score": entry["score"], "max_score": entry["max_score"], "status": entry["status"],
-                      "output": entry["output"], "output_format": "text", "visibility": "visible"})
-    where = manual_notebooks(spec)
-    for gid, points in result.manual.items():
-        tests.append({"name": gid, "number": number(where[gid]), "score": 0, "max_score": 0,
-                      "output": f"Graded by a TA, not by the autograder: worth {points:g} point"
-                                f"{'s' if points != 1 else ''}, added to your score once a TA has graded it.",
-                      "output_format": "text", "visibility": "visible"})
-    leaderboard = []
-    for column in spec.leaderboard:
-        values = [i.metrics[column.measure] for i in result.items if column.measure in i.metrics]
-        if values:
-            leaderboard.append({"name": column.name, "value": round(values[0] * column.scale, 2),
-                                "order": column.order})
-    extra = ours["extra_data"]
-    extra["gradescope"] = {"submission_id": metadata.get("id"), "sandbox": bundle.sandbox,
-                           "graded_files": {name: found.relative(name) for name in found.notebooks},
-                           "other_notebooks": found.others}
-    return {"score": result.score, "execution_time": 0.0, "output": summary(result, found, bundle, leaderboard),
-            "output_format": "md", "stdout_visibility": "hidden", "tests": tests,
-            **({"leaderboard": leaderboard} if leaderboard else {}), "extra_data": extra}
-
-
-def md(text: str) -> str:
-    """Text (which may quote the student: file names, the engine's reasons) as literal markdown:
-    markdown's punctuation escaped, HTML's as entities, on one line."""
-    text = " ".join(str(text).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", text)
-
-
-def code(name: str) -> str:
-    """A file name in a code span (no backtick can end it early), at most 80 characters."""
-    name = " ".join(str(name).replace("`", "'").split())
-    return f"`{name[:80]}`"
-
-
-def summary(result: SubmissionResult, found: Found, bundle: Bundle, leaderboard: list[dict]) -> str:
-    """The markdown summary at the top of the results: points, status, what was graded."""
-    manual = sum(result.manual.values())
-    lines = [f"**{result.score:g} / {result.max_score:g} points** from the autograder"
-             + (f"; {manual:g} more point{'s' if manual != 1 else ''} graded by a TA later." if manual else ".")]
-    if result.status != GRADED:
-        lines.append(f"**Status: {md(result.status)}**: {md(result.reason)}")
-    if not found.notebooks:
-        expected = ", ".join(code(n) for n in bundle.notebooks)
-        lines.append(f"None of this assignment's notebooks was found in your submission. Expected: {expected} "
-                     "(the file names you were given)."
-                     + (f" Found instead: {', '.join(code(o) for o in found.others[:10])}." if found.others else ""))
-    else:
-        missing = [n for n in bundle.notebooks if n not in found.notebooks]
-        lines.append("Graded: " + ", ".join(code(n) for n in found.notebooks) + "."
-                     + (f" Not found: {', '.join(code(n) for n in missing)}." if missing else ""))
-    lines += found.notes
-    for entry in leaderboard:
-        lines.append(f"{entry['name']}: {entry['value']:g} (measured by the grader; shown on the leaderboard).")
-    return "\n\n".join(lines)
-
-
-def not_graded(failure: NotGraded, bundle: Bundle | None) -> dict:
-    """results.json when the submission could not be graded: 0 points, and why."""
-    tests = []
-    if bundle is not None:
-        try:
-            spec = course.load(bundle.assignment)
-            tests = [{"name": t.grade_id, "score": 0, "max_score": t.points, "status": "failed",
-                      "output": "Not graded (see the summary above).", "output_format": "text",
-                      "visibility": "visible"} for t in spec.tests()]
-        except (UsageError, OSError, ValueError):  # the bundle itself is damaged: the message
-            tests = []                                       # matters more than the item list
-    return {"score": 0, "execution_time": 0.0,
-            "output": f"**Not graded**: {failure.student} This is a problem of the autograder, not of your "
-                      "submission: course staff will grade it again once it is fixed.",
-            "output_format": "md", "stdout_visibility": "hidden", "tests": tests,
-            "extra_data": {"not_graded": failure.student, "staff": failure.staff}}
 
 
 # ----------------------------------------------------------------------------- processes

@@ -27,6 +27,7 @@ class Observed:
     plan: Plan
     decided: dict[str, tuple[bool, str]] = field(default_factory=dict)  # grade_id -> (passed, message)
     observations: dict[str, dict] = field(default_factory=dict)         # grade_id -> decoded, for its test
+    visible: dict[str, bool | None] = field(default_factory=dict)      # grade_id -> its visible checks passed
 
 
 def before_test(test_cell, probe: ProbeResult | None, hidden: bool = True,
@@ -62,7 +63,10 @@ def observed(plan: Plan, probes: dict[str, ProbeResult], stopped: str) -> Observ
     cells = {test.grade_id: plan.nb.cells[index] for index, test in plan.test_at.items()}
     found = Observed(plan)
     for test in plan.tests:
-        outcome = before_test(cells.get(test.grade_id), probes.get(test.grade_id), plan.probes, stopped)
+        cell = cells.get(test.grade_id)
+        ran = cell is not None and cell.get("execution_count") is not None
+        found.visible[test.grade_id] = first_error(cell) is None if ran else None
+        outcome = before_test(cell, probes.get(test.grade_id), plan.probes, stopped)
         if isinstance(outcome, tuple):
             found.decided[test.grade_id] = outcome
         else:
@@ -83,8 +87,8 @@ def judged(found: Observed, verdicts: dict[str, Verdict], log: list[str]) -> lis
             passed, message, metrics = result.passed, result.message, result.metrics
             if result.log:
                 log.append(result.log)
-        results.append(ItemResult(test.grade_id, plan.notebook, test.points,
-                                  test.points if passed else 0.0, passed, scrub.bounded(message), metrics))
+        results.append(ItemResult(test.grade_id, plan.notebook, test.points, test.points if passed else 0.0,
+                                  passed, scrub.bounded(message), metrics, found.visible.get(test.grade_id)))
     better = cause.explain(plan, {r.grade_id: r.passed for r in results}, {r.grade_id: r.message for r in results})
     for result in results:
         result.message = better.get(result.grade_id, result.message)

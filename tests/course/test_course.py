@@ -171,3 +171,20 @@ def test_load_refuses_a_release_that_source_lacks(tree):
     with pytest.raises(UsageError, match=re.escape("release/a/ has notebooks that source/a/ lacks: "
                                                    "['02_gone.ipynb']; regenerate release/")):
         course.load("a")
+
+
+def test_gradescope_visibility_defaults_and_choices(tree):
+    """Hidden checks after the due date, visible checks at once, unless [gradescope] says otherwise."""
+    assignment(tree, "a", "")
+    assert course.settings("a").gradescope == course.Visibility("visible", "after_due_date", "after_due_date")
+    course.settings.cache_clear()
+    assignment(tree, "b", '[gradescope]\nhidden_checks = "visible"\nresults = "visible"\n')
+    assert course.settings("b").gradescope == course.Visibility("visible", "visible", "visible")
+
+
+def test_a_wrong_gradescope_visibility_is_a_usage_error(tree):
+    path = assignment(tree, "a", '[gradescope]\nhidden_checks = "later"\n')
+    with pytest.raises(UsageError) as raised:
+        course.settings("a")
+    assert str(raised.value) == (f"{path}: [gradescope] hidden_checks = 'later' should be one of visible, hidden, "
+                                 "after_due_date, after_published")

@@ -31,6 +31,8 @@ from autograder import course, demo, grade, sandbox
 from autograder.course import items, notebooks
 from autograder.course import names as assignment_names
 from autograder.gradescope import build, run
+from autograder.gradescope import bundle as bundle_module
+from autograder.gradescope import results as gs_results
 from autograder.outputs import results
 from autograder.paths import RELEASE, ROOT, SOURCE
 from autograder.vocabulary import ItemResult
@@ -287,17 +289,17 @@ def test_the_summary_quotes_what_students_name_literally(tmp_path):
     (tmp_path / "x`](http:evil)<img src=y>.ipynb").write_text("{}")
     bundle = run.Bundle("neural_nets", tuple(NN), True, {})
     result = results.SubmissionResult("s", "neural_nets", status="invalid notebook", reason="*bold* <b>[a](b)</b>")
-    text = run.summary(result, run.find_notebooks(tmp_path, bundle.notebooks), bundle, [])
+    text = gs_results.summary(result, run.find_notebooks(tmp_path, bundle.notebooks), bundle, [])
     assert "`x'](http:evil)<img src=y>.ipynb`" in text  # one code span: markdown and HTML stay literal
     assert r"\*bold\* &lt;b&gt;\[a\]\(b\)&lt;/b&gt;" in text
 
 
 def quiz_result() -> results.SubmissionResult:
     result = results.SubmissionResult("submission-7", "mnist_quiz")
-    result.items = [ItemResult("log_reg", "01_quiz.ipynb", 2, 2, True, ""),
-                    ItemResult("mnist_model", "01_quiz.ipynb", 1, 0, False, "`mnist_model` is not defined"),
-                    ItemResult("mnist_accuracy_90", "01_quiz.ipynb", 2, 2, True, "", {"test_accuracy": 0.98123}),
-                    ItemResult("mnist_accuracy_97", "01_quiz.ipynb", 2, 2, True, "", {})]
+    result.items = [ItemResult("log_reg", "01_quiz.ipynb", 2, 2, True, "", {}, True),
+                    ItemResult("mnist_model", "01_quiz.ipynb", 1, 0, False, "`mnist_model` is not defined", {}, False),
+                    ItemResult("mnist_accuracy_90", "01_quiz.ipynb", 2, 2, True, "", {"test_accuracy": 0.98123}, True),
+                    ItemResult("mnist_accuracy_97", "01_quiz.ipynb", 2, 2, True, "", {}, True)]
     result.manual = {gid: pts for source in course.load("mnist_quiz").sources.values()
                      for gid, pts in course.manual_items(source).items()}
     return result
@@ -308,7 +310,7 @@ def test_the_engine_results_become_gradescope_results(tmp_path):
     (tmp_path / "01_quiz.ipynb").write_text("{}")
     found = run.find_notebooks(tmp_path, bundle.notebooks)
     result = quiz_result()
-    data = run.to_gradescope(result, found, bundle, {"id": 7})
+    data = gs_results.to_gradescope(result, found, bundle, {"id": 7})
     assert_gradescope_results(data)
     assert data["score"] == 6
     assert data["leaderboard"] == [{"name": "Test accuracy (%)", "value": 98.12, "order": "desc"}]
@@ -316,15 +318,25 @@ def test_the_engine_results_become_gradescope_results(tmp_path):
     assert [(t["name"], t["number"], t["score"], t["status"]) for t in graded] == [
         ("log_reg", "1.1", 2, "passed"), ("mnist_model", "1.2", 0, "failed"),
         ("mnist_accuracy_90", "1.3", 2, "passed"), ("mnist_accuracy_97", "1.4", 2, "passed")]
-    assert all(t["output_format"] == "text" and t["visibility"] == "visible" for t in data["tests"])
-    assert data["output_format"] == "md"
-    (manual,) = [t for t in data["tests"] if t["max_score"] == 0]
+    # Each item's points (its hidden checks) show after the due date, its visible checks at once
+    # (assignment.toml's [gradescope] defaults); the total score with the hidden checks.
+    assert all(t["output_format"] == "text" and t["visibility"] == "after_due_date" for t in graded)
+    seen = [t for t in data["tests"] if t["name"].endswith(": visible checks")]
+    assert [(t["name"], t["number"], t["max_score"], t["status"], t["visibility"]) for t in seen] == [
+        ("log_reg: visible checks", "1.1", 0, "passed", "visible"),
+        ("mnist_model: visible checks", "1.2", 0, "failed", "visible"),
+        ("mnist_accuracy_90: visible checks", "1.3", 0, "passed", "visible"),
+        ("mnist_accuracy_97: visible checks", "1.4", 0, "passed", "visible")]
+    assert seen[1]["output"] == "`mnist_model` is not defined"
+    assert seen[0]["output"] == "The visible checks pass; the hidden checks decide the points."
+    assert data["visibility"] == "after_due_date" and data["output_format"] == "md"
+    (manual,) = [t for t in data["tests"] if t["max_score"] == 0 and t not in seen]
     assert manual["name"] in result.manual and manual["score"] == 0 and "Graded by a TA" in manual["output"]
     assert "status" not in manual
     assert "**6 / 7 points**" in data["output"] and "graded by a TA" in data["output"]
     # Our own fields stay under extra_data, and read back as the engine's result.
     back = results.from_results_json({**data, "tests": results.results_json(result)["tests"]})
-    assert back.items == result.items
+    assert back.items == [replace(i, visible=None) for i in result.items]  # kept in memory only
 
 
 def simulated_root(submission: dict[str, bytes] | None = None) -> Path:
@@ -493,7 +505,7 @@ def test_the_quiz_reference_gets_full_marks_and_a_leaderboard_entry(bundles, tmp
     accuracy = next(i.metrics["test_accuracy"] for i in expected.items if i.metrics)
     assert entry == {"name": "Test accuracy (%)", "value": round(100 * accuracy, 2), "order": "desc"}
     assert entry["value"] >= 97
-    manual = [t for t in data["tests"] if t["max_score"] == 0]
+    manual = [t for t in data["tests"] if t["max_score"] == 0 and not t["name"].endswith(": visible checks")]
     assert manual and all("Graded by a TA" in t["output"] for t in manual)
 
 
@@ -558,3 +570,12 @@ def test_the_bundle_builds_on_the_pythons_ubuntu_images_install(monkeypatch, tmp
     else:
         with pytest.raises(build.BuildError, match=f"runs Python {python}.*3.10, 3.11, 3.12"):
             build.build("neural_nets", tmp_path)
+
+
+def test_the_bundle_carries_the_assignments_visibility_and_run_reads_it(bundles, monkeypatch, tmp_path):
+    config = json.loads(read(bundles["neural_nets"], "gradescope.json"))
+    assert config["visibility"] == {"visible_checks": "visible", "hidden_checks": "after_due_date",
+                                    "results": "after_due_date"}
+    (tmp_path / "gradescope.json").write_text(json.dumps({**config, "visibility": {"hidden_checks": "visible"}}))
+    monkeypatch.setattr(bundle_module, "ROOT", tmp_path)
+    assert run.Bundle.read().visibility == course.Visibility(hidden_checks="visible")
