@@ -14,9 +14,8 @@ def _default(function, name):
 
 
 def parser() -> argparse.ArgumentParser:
-    from . import check, data, demo, grade, new, rejudge, release
+    from . import check, data, demo, grade, new, rejudge, release, report
     from .gradescope import build as gradescope_build
-    from .outputs import report
 
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
     verbs = p.add_subparsers(dest="verb", required=True)

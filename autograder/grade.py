@@ -19,9 +19,9 @@ from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
-from . import course, sandbox
+from . import course, report, sandbox
 from .course import NEAR_LIMIT, Assignment, Limits, UsageError
-from .outputs import report, results
+from .outputs import results
 from .runners import local
 from .sandbox import slots
 from .submission import Job

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import course
+from . import course, report
 from .checks import runner
 from .course import UsageError
-from .outputs import report, results
+from .outputs import results
 from .submission import judge, saved
 from .vocabulary import ItemResult, SubmissionResult
 

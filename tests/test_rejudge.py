@@ -20,13 +20,13 @@ import pytest
 import torch
 from nbformat.v4 import new_output
 
-from autograder import course, demo, rejudge
+from autograder import course, demo, rejudge, report
 from autograder.checks import COULD_NOT_JUDGE, items, runner, verdict
 from autograder.checks.grader.api import MAX_PAYLOAD_CHARS, decode
 from autograder.checks.kernel.api import CheckFailed, encode, observe
 from autograder.course import notebooks
 from autograder.course.items import source_tests
-from autograder.outputs import report, results
+from autograder.outputs import results
 from autograder.paths import ROOT, SOURCE
 from autograder.submission import judge, saved
 from autograder.submission.plan import Context, build

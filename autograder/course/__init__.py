@@ -27,9 +27,9 @@ else:  # Python 3.10 (Ubuntu 22.04, Gradescope's default image)
 
 CONFIG = "assignment.toml"
 NEAR_LIMIT = 0.8  # a submission that used more than this share of its time limit is reported
-# Folders (and files) of the engine whose code never changes a verdict or a feedback message:
-# editing them does not grade a class again (see Assignment.digest).
-AFTER_GRADING = ("outputs/report.py", "outputs/classstats.py", "outputs/templates/report.html.j2")
+# Folders of the engine whose code never changes a verdict or a feedback message (the class
+# report only reads results): editing them does not grade a class again (see Assignment.digest).
+AFTER_GRADING = ("report/",)
 
 
 class UsageError(Exception):
@@ -169,7 +169,7 @@ class Assignment:
         h = hashlib.sha256(source_digest(self.name).encode())
         for path in engine_files():
             relative = path.relative_to(ENGINE).as_posix()
-            if relative not in AFTER_GRADING:
+            if not relative.startswith(AFTER_GRADING):
                 h.update(relative.encode())
                 h.update(path.read_bytes())
         return h.hexdigest()

@@ -2,7 +2,6 @@
 
     results.py     per student: results.json (Gradescope's format), feedback.html, grading.log,
                    executed/ and observations/ (staff only); the class's grades.csv
-    report.py      the class report (report.html), with classstats.py for its numbers
     pages.py       renders the HTML pages from templates/ (Jinja2, autoescaping)
-    templates/     feedback.html.j2 and report.html.j2
+    templates/     feedback.html.j2 (the class report is its own folder: autograder/report/)
 """

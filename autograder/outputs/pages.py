@@ -1,10 +1,11 @@
-"""The HTML pages (feedback.html, report.html) from the Jinja2 templates in templates/. Everything
-a template prints is escaped, unless the grader built it as HTML itself and said so with Markup
-(`with_code`, plotly's figures)."""
+"""The HTML pages from Jinja2 templates: feedback.html (outputs/templates/), report.html
+(report/templates/). Everything a template prints is escaped, unless the grader built it as HTML
+itself and said so with Markup (`with_code`, plotly's figures)."""
 
 from __future__ import annotations
 
 import html
+from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -25,11 +26,17 @@ def with_code(text: str) -> Markup:
     return Markup("".join(f"<code>{part}</code>" if i % 2 else part for i, part in enumerate(parts)))
 
 
-ENV = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True,
-                  keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined,
-                  finalize=escape)
-ENV.filters.update(fmt=format, with_code=with_code)
+TEMPLATES = Path(__file__).with_name("templates")
 
 
-def render(template: str, **context) -> str:
-    return ENV.get_template(template).render(**context)
+@cache
+def environment(folder: Path) -> Environment:
+    """The one way pages are made, for the templates in `folder`."""
+    env = Environment(loader=FileSystemLoader(folder), autoescape=True, keep_trailing_newline=True,
+                      trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined, finalize=escape)
+    env.filters.update(fmt=format, with_code=with_code)
+    return env
+
+
+def render(template: str, folder: Path = TEMPLATES, **context) -> str:
+    return environment(folder).get_template(template).render(**context)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.outputs import report, results
+from autograder import report
+from autograder.outputs import results
 from autograder.vocabulary import CRASHED, ERROR, INVALID, MISSING, TIMEOUT, ItemResult, SubmissionResult
 
 GOLDEN = Path(__file__).with_name("golden")

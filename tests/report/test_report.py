@@ -11,8 +11,9 @@ from urllib.parse import unquote
 
 import pytest
 
+from autograder import report
 from autograder.__main__ import main as cli
-from autograder.outputs import report, results
+from autograder.outputs import results
 from autograder.vocabulary import CRASHED, GRADED, INVALID, MISSING, SEVERITY, TIMEOUT, ItemResult
 
 HOSTILE = '<img src=x onerror="alert(1)">&amp;'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.outputs import classstats as statistics
+from autograder.report import classstats as statistics
 from autograder.vocabulary import CRASHED, GRADED, MISSING, SEVERITY, TIMEOUT, ItemResult, SubmissionResult
 
 NB = "01.ipynb"

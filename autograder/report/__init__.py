@@ -1,9 +1,10 @@
-"""`python -m autograder report OUT`: the class report, OUT/report.html, from what a batch left in
+"""TAs: `python -m autograder report OUT`, the class report, OUT/report.html, from what a batch left in
 OUT (every <student>/results.json, and batch.json for the batch's wall time). Every batch writes
 it at its end too (grade._batch). One self-contained page that opens offline: plotly.js is
 embedded once, the table sorts with a few lines of inline script, nothing is fetched. The numbers
 come from classstats.py, the page from templates/report.html.j2, which escapes everything a
-student wrote (ids, messages, reasons)."""
+student wrote (ids, messages, reasons). This folder only reads what grading left behind: editing
+it never grades a class again (course.AFTER_GRADING)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from ..outputs.pages import render
+from ..outputs.results import read_student, write_atomic
 from ..vocabulary import GRADED, SEVERITY, SubmissionResult
 from . import classstats as stats
-from .pages import render
-from .results import read_student, write_atomic
+
+TEMPLATES = Path(__file__).with_name("templates")
 
 PAGE = "report.html"
 BATCH = "batch.json"
@@ -127,7 +130,7 @@ def page(out: Path, results: list[SubmissionResult], batch: dict | None = None, 
              ("graded in full", f"{len(groups.get(GRADED, ()))} / {len(results)}"),
              ("items to look at", len([s for s in items if s.flags]))]
     return render(
-        "report.html.j2", assignment=", ".join(sorted({r.assignment for r in results})),
+        "report.html.j2", TEMPLATES, assignment=", ".join(sorted({r.assignment for r in results})),
         written=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), cards=cards, unreadable=unreadable,
         results=results, summary=summary, items=items, statuses=groups, timing=timing, batch=batch,
         students=students, anchors={r.student_id: f"student-{n}" for n, r in enumerate(ordered)},
