@@ -133,16 +133,20 @@ def run_plan(plan: Plan, km: AsyncKernelManager, *, cwd: str, env: dict | None, 
 
     # env=None: the kernel inherits this process's environment (a student's own check).
     with kernel_session(client, cwd=cwd, **({} if env is None else {"env": env})):
-        run_silent(client, seed_code(), limit())
-        for index, cell in enumerate(plan.nb.cells):
-            if cell.cell_type != "code":
-                continue
-            if deadline - time.monotonic() <= 0:
-                run.status = TIMEOUT
-                run.reason = f"the submission's total time limit ran out before {where(plan, index)}"
-                break
-            test = plan.test_at.get(index)
-            try:
+        # One try for the whole run: the grader's seeding before the first cell counts against the
+        # same limits, and a kernel that cannot even be seeded is a timeout or a crash, never ours.
+        what = f"{plan.notebook}, before its first cell (the grader seeds the random generators)"
+        try:
+            client.timeout = limit()
+            run_silent(client, seed_code(), client.timeout)
+            for index, cell in enumerate(plan.nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                if deadline - time.monotonic() <= 0:
+                    run.status = TIMEOUT
+                    run.reason = f"the submission's total time limit ran out before {where(plan, index)}"
+                    break
+                test = plan.test_at.get(index)
                 client.timeout = limit()
                 what = where(plan, index)
                 with timed(run, what):
@@ -153,16 +157,14 @@ def run_plan(plan: Plan, km: AsyncKernelManager, *, cwd: str, env: dict | None, 
                     with timed(run, what):
                         run.probes[test.grade_id] = run_silent(client, probe_code(catalog[test.grade_id]),
                                                                client.timeout, test.grade_id)
-            except CellTimeoutError:
-                run.status = TIMEOUT
-                run.reason = (f"{what} was still running when the submission's total time limit ran out"
-                              if client.timeout < cell_timeout else
-                              f"{what} ran longer than the {cell_timeout:g} s a cell may run")
-                break
-            except DeadKernelError:
-                run.status = CRASHED
-                run.reason = f"the kernel died in {what} (exit(), os._exit(), a crash, or the memory limit)"
-                break
+        except CellTimeoutError:
+            run.status = TIMEOUT
+            run.reason = (f"{what} was still running when the submission's total time limit ran out"
+                          if client.timeout < cell_timeout else
+                          f"{what} ran longer than the {cell_timeout:g} s a cell may run")
+        except DeadKernelError:
+            run.status = CRASHED
+            run.reason = f"the kernel died in {what} (exit(), os._exit(), a crash, or the memory limit)"
     run.seconds = time.monotonic() - started
     run.items = judge(plan, run.probes, run.reason, run.log)
     run.executed = for_reading(plan.nb)

@@ -133,6 +133,21 @@ def test_output_is_bounded_per_cell_and_per_notebook_while_it_runs_and_errors_ar
 
 
 @pytest.mark.slow
+def test_a_seed_that_outlasts_the_cell_timeout_is_a_timeout_not_a_grader_error():
+    """The grader seeds the random generators (importing torch) before the first cell, under the same
+    limits: a kernel too slow for that ends the notebook as a timeout, saying where."""
+    cwd = Path(tempfile.mkdtemp(prefix="cwd-"))
+    (cwd / "torch.py").write_text("import time\ntime.sleep(60)\n")  # what the seed imports
+    km = execute.local_kernel_manager(tempfile.mkdtemp(prefix="execute-"))
+    result = execute.run_plan(plan_of("a = 1"), km, cwd=str(cwd), env=None, cell_timeout=3,
+                              deadline=time.monotonic() + 120)
+    assert result.status == TIMEOUT
+    assert result.reason == ("toy.ipynb, before its first cell (the grader seeds the random generators) ran "
+                             "longer than the 3 s a cell may run")
+    assert not any(i.passed for i in result.items)
+
+
+@pytest.mark.slow
 def test_display_updates_and_output_metadata_count_toward_the_bounds(monkeypatch):
     """Issue 21's red team grew an executed notebook to 150 MB through display updates and output
     metadata, which were not counted. Both are now."""
