@@ -531,14 +531,20 @@ def test_setup_fails_where_no_sandbox_can_start(monkeypatch, capsys):
     namespaces (as in a container with Docker's default seccomp profile): the instructor reads it
     in the build log at upload time."""
     monkeypatch.setattr(run.Bundle, "read", classmethod(lambda cls: cls("neural_nets", (), True, {})))
-    monkeypatch.setattr(sandbox, "check", lambda: "bwrap could not build a sandbox (No permissions to "
-                                                   "creating new namespace)")
+    monkeypatch.setenv(sandbox.CHOSEN, "")  # preflight sets it: undone after the test
+    monkeypatch.setattr(sandbox, "check_bubblewrap", lambda: "bwrap could not build a sandbox (No permissions to "
+                                                              "creating new namespace)")
+    monkeypatch.setattr(sandbox.landlock, "check", lambda uid, root: "this Linux kernel has no Landlock")
+    sandbox.tier.cache_clear()
     assert run.self_check() == 1
     err = capsys.readouterr().err
-    assert "No permissions to creating new namespace" in err and "setup fails here" in err
-    monkeypatch.setattr(sandbox, "check", lambda: "")
+    assert "No permissions to creating new namespace" in err and "no Landlock" in err and "setup fails here" in err
+    monkeypatch.setattr(sandbox.landlock, "check", lambda uid, root: "")
     monkeypatch.setattr(sandbox, "unreachable_interpreter", lambda: None)
+    sandbox.tier.cache_clear()
     assert run.self_check() == 0
+    assert "landlock works in this container" in capsys.readouterr().out
+    sandbox.tier.cache_clear()
 
 
 @pytest.mark.parametrize("python, builds", [("3.9", False), ("3.10", True), ("3.11", True), ("3.12", True),

@@ -314,7 +314,7 @@ def test_grading_changes_no_mode_or_owner_in_the_repository(graded):
 
 
 def test_without_a_sandbox_the_grader_refuses_unless_told(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sandbox, "check", lambda: "bwrap is not installed (for this test)")
+    monkeypatch.setattr(sandbox, "tier", lambda: (None, "bwrap is not installed (for this test)"))
     demo.write_student(tmp_path / "submissions" / "s1", perfect())
     assert grade.main(ASSIGNMENT, tmp_path / "submissions", tmp_path / "out", progress=False) == 2
     err = capsys.readouterr().err
