@@ -166,6 +166,15 @@ def confine(read: list[str], write: list[str]) -> None:
     seccomp()
 
 
+def without_tcp_pipe() -> None:
+    """ipykernel forwards what forked subprocesses print over TCP on 127.0.0.1, and libzmq aborts
+    the kernel when it cannot open that socket: confined kernels go without (what a forked
+    Python subprocess prints does not reach the notebook; the kernel's own output does)."""
+    from ipykernel import iostream
+
+    iostream.IOPubThread._setup_pipe_in = lambda thread: setattr(thread, "_pipe_flag", False)
+
+
 if __name__ == "__main__":
     if platform.system() != "Linux":
         sys.exit("the Landlock tier runs on Linux only")
@@ -174,6 +183,7 @@ if __name__ == "__main__":
     if sys.argv[2] == "-c":
         exec(compile(sys.argv[3], "<confined>", "exec"), {"__name__": "__main__"})
     else:
+        without_tcp_pipe()
         factory = sys.argv[2]
         sys.argv = sys.argv[2:]
         runpy.run_path(factory, run_name="__main__")
