@@ -119,8 +119,8 @@ def check(uid: int, root_user: bool) -> str:
         return "this Linux kernel has no Landlock (Linux 5.13 or later, with landlock among its LSMs)"
     folder = scratch(0, uid, "check", ())
     trial = command(folder, "check", ())
-    trial[-1:] = ["-c", "import socket, torch\ntry:\n    socket.socket(socket.AF_INET)\nexcept PermissionError:\n"
-                        "    print('confined')"]
+    probe = "import socket, torch\ntry:\n    socket.socket(socket.AF_INET)\nexcept PermissionError:\n    print('confined')"
+    trial[-1:] = ["-c", probe]
     try:
         run = subprocess.run(trial, capture_output=True, text=True, cwd=folder / "check", timeout=120,
                              preexec_fn=_as(uid))
