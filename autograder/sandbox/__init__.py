@@ -131,7 +131,7 @@ def tier() -> tuple[str | None, str]:
     bubblewrap = check_bubblewrap() if forced != LANDLOCK else f"{FORCE}=landlock"
     if not bubblewrap:
         return BUBBLEWRAP, ""
-    other = landlock.check(SANDBOX_UID_BASE, is_root()) if forced != BUBBLEWRAP else f"{FORCE}=bubblewrap"
+    other = landlock.check(is_root()) if forced != BUBBLEWRAP else f"{FORCE}=bubblewrap"
     if not other:
         return LANDLOCK, ""
     return None, f"{bubblewrap}; and {other}"
@@ -230,6 +230,7 @@ class Slot:
         self.uid = slot_uid(self.slot) if self.isolated else None
         self.tier = tier()[0] if self.isolated else None
         if self.tier == LANDLOCK:
+            self.uid, self.lock = landlock.claim_uid()
             self.work = landlock.scratch(self.slot, self.uid, self.assignment, self.data_files)
             argv = landlock.command(self.work, self.assignment, self.data_files)
         elif self.isolated:
@@ -313,10 +314,13 @@ class Slot:
         uid; '' or what would not stop."""
         self.zygote.close()
         shutil.rmtree(self.private, ignore_errors=True)
-        if self.tier != LANDLOCK:
+        if self.tier != LANDLOCK or self.lock is None:
             return ""
         left = landlock.kill_all(self.uid)
         shutil.rmtree(self.work, ignore_errors=True)
+        if not left:  # else the uid stays held: no other slot gets what is still running
+            os.close(self.lock)
+            self.lock = None
         return left
 
 

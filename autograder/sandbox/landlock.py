@@ -16,6 +16,7 @@ system). docs/security.md has the table.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -33,6 +34,24 @@ from ..paths import DATA
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc", "/sys/devices/system/cpu", "/proc")
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")  # read and written
 SCRATCH = ("home", "tmp", "run")  # with the assignment's folder: the slot uid's own, emptied between notebooks
+# A slot's uid: the first free one from here (not bubblewrap's 61000 + slot: kill(-1) as a uid
+# reaches that uid's processes in every sandbox of the machine, so no two slots share one).
+UID_BASE, UIDS = 62000, 1000
+
+
+def claim_uid() -> tuple[int, int]:
+    """(a uid no other slot of this machine holds, the lock that holds it until closed); what a
+    crashed grader left running as that uid is killed first."""
+    for uid in range(UID_BASE, UID_BASE + UIDS):
+        lock = os.open(f"/tmp/grade-landlock-{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(lock)
+            continue
+        kill_all(uid)
+        return uid, lock
+    raise OSError(f"all {UIDS} uids from {UID_BASE} are held by other grading slots of this machine")
 
 
 def scratch(slot: int, uid: int, assignment: str, data_files: tuple[str, ...]) -> Path:
@@ -110,13 +129,14 @@ def processes_of(uid: int) -> list[int]:
     return found
 
 
-def check(uid: int, root_user: bool) -> str:
-    """'' when this tier can run here (as uid `uid`), else why not."""
+def check(root_user: bool) -> str:
+    """'' when this tier can run here, else why not."""
     if not root_user:
         return "the Landlock tier runs each slot as an unprivileged uid of its own, which needs root"
     abi = confine.landlock_abi()
     if abi < 1:
         return "this Linux kernel has no Landlock (Linux 5.13 or later, with landlock among its LSMs)"
+    uid, lock = claim_uid()
     folder = scratch(0, uid, "check", ())
     trial = command(folder, "check", ())
     probe = "import socket, torch\ntry:\n    socket.socket(socket.AF_INET)\nexcept PermissionError:\n    print('confined')"
@@ -129,6 +149,7 @@ def check(uid: int, root_user: bool) -> str:
     finally:
         kill_all(uid)
         shutil.rmtree(folder, ignore_errors=True)
+        os.close(lock)
     if run.stdout.strip() != "confined":
         why = (run.stderr.strip().splitlines() or ["no message"])[-1]
         return f"the Landlock tier could not confine Python ({why})"

@@ -19,7 +19,15 @@ from autograder.sandbox import confine, landlock
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or confine.landlock_abi() < 1,
                                 reason="the Landlock tier needs root and a kernel with Landlock")
-UID = sandbox.SANDBOX_UID_BASE + 7  # a slot no test of the corpus uses
+
+
+@pytest.fixture
+def uid():
+    """A uid of the tier's own, held by this test."""
+    claimed, lock = landlock.claim_uid()
+    yield claimed
+    landlock.kill_all(claimed)
+    os.close(lock)
 
 PROBE = """
 import ctypes, os, socket
@@ -49,22 +57,22 @@ attempt("personality", lambda: call(libc.personality(0x0040000) < 0))
 """
 
 
-def test_confined_python_reads_the_allow_list_writes_only_its_scratch_and_has_no_network(tmp_path):
-    root = landlock.scratch(7, UID, "probe", ())
+def test_confined_python_reads_the_allow_list_writes_only_its_scratch_and_has_no_network(uid):
+    root = landlock.scratch(7, uid, "probe", ())
     try:
         spec = landlock.allowed(root, "probe", ())
         code = f"ROOT, SCRATCH = {str(ROOT)!r}, {str(root / 'probe')!r}\n" + PROBE
         modes = (root.stat().st_mode & 0o777, (root / "probe").stat().st_mode & 0o777, (root / "probe").stat().st_uid)
         run = subprocess.run([sys.executable, "-I", confine.__file__, json.dumps(spec), "-c", code],
                              capture_output=True, text=True, timeout=60, cwd=root / "probe",
-                             preexec_fn=landlock._as(UID))
+                             preexec_fn=landlock._as(uid))
     finally:
-        landlock.kill_all(UID)
+        landlock.kill_all(uid)
         shutil.rmtree(root)
         for leftover in Path("/tmp").glob("landlock-probe-*"):
             leftover.unlink()
     assert run.returncode == 0, run.stderr
-    assert modes == (0o711, 0o700, UID)
+    assert modes == (0o711, 0o700, uid)
     printed = run.stdout
     for allowed in ("read /etc/hostname", "write scratch", "write /dev/null", "unix socket"):
         assert f"ALLOWED {allowed}\n" in printed, printed
@@ -74,25 +82,25 @@ def test_confined_python_reads_the_allow_list_writes_only_its_scratch_and_has_no
 
 
 
-def test_kill_all_ends_every_process_of_the_uid_however_it_was_started():
+def test_kill_all_ends_every_process_of_the_uid_however_it_was_started(uid):
     script = "import os, subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\n" \
              "os.fork() == 0 and os.setsid() == None and os.execvp('sleep', ['sleep', '601'])\n"
-    subprocess.run([sys.executable, "-c", script], preexec_fn=landlock._as(UID), timeout=30, check=True)
+    subprocess.run([sys.executable, "-c", script], preexec_fn=landlock._as(uid), timeout=30, check=True)
     time.sleep(0.2)
-    assert len(landlock.processes_of(UID)) >= 2
-    assert landlock.kill_all(UID) == ""
-    assert landlock.processes_of(UID) == []
+    assert len(landlock.processes_of(uid)) >= 2
+    assert landlock.kill_all(uid) == ""
+    assert landlock.processes_of(uid) == []
 
 
 def test_the_tier_is_named_where_bubblewrap_cannot_start(monkeypatch):
     monkeypatch.delenv(sandbox.CHOSEN, raising=False)
     monkeypatch.setattr(sandbox, "check_bubblewrap", lambda: "bwrap: No permissions to creating new namespace")
-    monkeypatch.setattr(sandbox.landlock, "check", lambda uid, root: "")
+    monkeypatch.setattr(sandbox.landlock, "check", lambda root: "")
     sandbox.tier.cache_clear()
     try:
         assert sandbox.tier() == ("landlock", "")
         assert "Landlock tier" in sandbox.describe(True) and sandbox.tier_name(True) == "landlock"
-        monkeypatch.setattr(sandbox.landlock, "check", lambda uid, root: "needs root")
+        monkeypatch.setattr(sandbox.landlock, "check", lambda root: "needs root")
         sandbox.tier.cache_clear()
         assert sandbox.tier() == (None, "bwrap: No permissions to creating new namespace; and needs root")
     finally:

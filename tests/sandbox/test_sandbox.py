@@ -249,7 +249,7 @@ def _cmdline(proc: Path) -> str:
 
 
 USERS = ["this user", "an unprivileged user", "where no namespace can be made"]
-NO_NAMESPACES = (sys.executable, "-m", "tests.sandbox.no_namespaces")
+NO_NAMESPACES = (sys.executable, str(Path(__file__).with_name("no_namespaces.py")))
 
 
 @pytest.fixture(scope="module", params=USERS)
