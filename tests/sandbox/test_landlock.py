@@ -52,6 +52,12 @@ def call(result):
     if result != 0:
         raise OSError(ctypes.get_errno(), "")
 attempt("unshare user", lambda: call(libc.unshare(0x10000000)))
+def clone_user():
+    child = libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0)  # clone(CLONE_NEWUSER | SIGCHLD), as fork
+    if child == 0:
+        os._exit(0)
+    call(child < 0)
+attempt("clone user", clone_user)
 attempt("ptrace", lambda: call(libc.ptrace(0, 0, 0, 0)))  # PTRACE_TRACEME: only seccomp refuses it
 attempt("personality", lambda: call(libc.personality(0x0040000) < 0))
 """
@@ -77,7 +83,7 @@ def test_confined_python_reads_the_allow_list_writes_only_its_scratch_and_has_no
     for allowed in ("read /etc/hostname", "write scratch", "write /dev/null", "unix socket"):
         assert f"ALLOWED {allowed}\n" in printed, printed
     for denied in ("read repository", "list /root", "write /tmp", "inet socket", "inet6 socket", "netlink socket",
-                   "unshare user", "ptrace", "personality"):
+                   "unshare user", "clone user", "ptrace", "personality"):
         assert f"DENIED {denied} " in printed, printed
 
 
