@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .. import course
+from .. import course, sandbox
 from ..course import Assignment, UsageError
 from ..outputs import results
 from ..vocabulary import GRADED, ItemResult, SubmissionResult
@@ -56,6 +56,7 @@ def to_gradescope(result: SubmissionResult, found: Found, bundle: Bundle, metada
                                 "order": column.order})
     extra = ours["extra_data"]
     extra["gradescope"] = {"submission_id": metadata.get("id"), "sandbox": bundle.sandbox,
+                           "sandbox_tier": sandbox.tier_name(bundle.sandbox),
                            "graded_files": {name: found.relative(name) for name in found.notebooks},
                            "other_notebooks": found.others}
     return {"score": result.score, "execution_time": 0.0, "output": summary(result, found, bundle, leaderboard),

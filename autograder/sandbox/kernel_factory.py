@@ -14,8 +14,10 @@ its memory, and so cannot tamper with the kernels it forks for other students.
 
 Protocol on stdin/stdout: one JSON request per line, one JSON reply per line:
 ``{"fork": {KernelRequest}}`` -> ``{"pid": <pid in the sandbox>}``;
-``{"clean": {"folders": [...], "kill": true}}`` -> ``{"cleaned": <processes killed>}`` (``kill`` only
-inside a sandbox: outside, every process of the user would be "another process").
+``{"clean": {"folders": [...], "kill": true}}`` -> ``{"cleaned": <processes killed>}`` (``kill``: true
+in bubblewrap's PID namespace, every other process in it; "uid" in the Landlock tier, every other
+process of this slot's own uid; false without a sandbox, where every process of the user would be
+"another process").
 """
 
 from __future__ import annotations
@@ -124,26 +126,37 @@ def _empty(folder: str, mounts: set[str]) -> None:
             os.unlink(entry.path)
 
 
-def _others() -> list[int]:
-    """The sandbox's processes but its init (1) and this zygote."""
-    return [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) not in (1, os.getpid())]
+def _others(kill: bool | str = True) -> list[int]:
+    """The sandbox's processes but its init (1) and this zygote; with kill="uid" (no PID
+    namespace), those of this uid, not yet zombies."""
+    pids = [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) not in (1, os.getpid())]
+    return pids if kill != "uid" else [pid for pid in pids if _mine(pid)]
 
 
-def _clean(folders: list[str], kill: bool) -> int:
+def _mine(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat_file:
+            state = stat_file.read().rsplit(")", 1)[1].split()[0]
+        return os.stat(f"/proc/{pid}").st_uid == os.getuid() and state not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def _clean(folders: list[str], kill: bool | str) -> int:
     """Kill every other process of the sandbox (with `kill`) and wait until they are gone (a
     process killed but not yet reaped still counts against the next kernel's RLIMIT_NPROC),
     then empty `folders`."""
     killed = 0
     deadline = time.monotonic() + 30
-    while kill and _others():
-        for pid in _others():
+    while kill and _others(kill):
+        for pid in _others(kill):
             try:
                 os.kill(pid, signal.SIGKILL)
                 killed += 1
             except (ProcessLookupError, PermissionError):
                 pass
         if time.monotonic() > deadline:
-            raise OSError(f"{len(_others())} processes of the last notebook would not die")
+            raise OSError(f"{len(_others(kill))} processes of the last notebook would not die")
         time.sleep(0.01)
     mounts = _mount_points()
     for folder in folders:

@@ -33,8 +33,9 @@ class Zygote:
     """A running zygote, owned by one grading worker. `command` starts it (inside a sandbox, or
     not); `preexec` runs in the child before that (e.g. to drop root)."""
 
-    def __init__(self, command: list[str], env: dict[str, str], preexec=None, startup_timeout: float = 300.0):
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+    def __init__(self, command: list[str], env: dict[str, str], preexec=None, startup_timeout: float = 300.0,
+                 cwd: str | os.PathLike | None = None):
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=cwd,
                                         text=True, bufsize=1, preexec_fn=preexec, start_new_session=True)
         try:
             reply = self._reply(startup_timeout)
@@ -68,7 +69,7 @@ class Zygote:
         inner = self._ask({"fork": asdict(request)})["pid"]
         return host_pid(inner, self.process.pid)
 
-    def clean(self, folders: list[str], kill: bool) -> int:
+    def clean(self, folders: list[str], kill: bool | str) -> int:
         """Empty `folders` (as the zygote sees them) and, with `kill`, kill every process in the
         sandbox but the zygote; the number of processes killed."""
         reply = self._ask({"clean": {"folders": folders, "kill": kill}})
@@ -166,11 +167,13 @@ class ZygoteProvisioner(LocalProvisioner):
     """Launch the kernel by asking the zygote to fork one (set `zygote` and `request` first).
 
     With `inside` set (a sandbox), the kernel binds its sockets at that path in its own file
-    system, which only it can write, and the grader reaches them through /proc/<pid>/root."""
+    system, which only it can write, and the grader reaches them through /proc/<pid>/root
+    (`through_root`), or, in the Landlock tier, at that path itself (a folder of the slot uid's)."""
 
     zygote: Zygote | None = None
     request: KernelRequest | None = None
     inside: str | None = None   # the sockets' path prefix inside the sandbox
+    through_root: bool = True
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
         request = self.request
@@ -183,7 +186,8 @@ class ZygoteProvisioner(LocalProvisioner):
         self.pid = self.pgid = self.process.pid  # the child called setsid()
         self.cwd = request.cwd
         if self.inside is not None:
-            self.connection_info = {**self.connection_info, "ip": f"/proc/{self.pid}/root{self.inside}"}
+            ip = f"/proc/{self.pid}/root{self.inside}" if self.through_root else self.inside
+            self.connection_info = {**self.connection_info, "ip": ip}
             # The sockets' paths run through the student's file system: connect once, to the
             # sockets the kernel has just made (before any student code runs), and never follow a
             # path replaced later (a link there could lead anywhere on this machine).

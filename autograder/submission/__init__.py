@@ -62,6 +62,7 @@ def grade_submission(job: Job, slot: int) -> Outcome:
                                     "course staff will grade it again.")
                          for t in job.assignment.tests() if t.grade_id not in judged]
     result.execution_time = time.monotonic() - started
+    log.append(f"sandbox: {sandbox.tier_name(job.isolated)}")
     log.append(f"status: {result.status}; score {result.score:g}/{result.max_score:g}; "
                f"{result.execution_time:.1f} s")
     outcome.log = "\n".join(log) + "\n"

@@ -380,7 +380,8 @@ def results_of(root: Path) -> dict:
 
 def test_a_sandbox_that_cannot_start_is_said_and_nothing_is_graded(root, in_process, monkeypatch, capsys):
     monkeypatch.setattr(run.Bundle, "read", classmethod(lambda cls: run.Bundle("neural_nets", (), True, {})))
-    monkeypatch.setattr(sandbox, "check", lambda: "bwrap could not build a sandbox (Operation not permitted)")
+    monkeypatch.setattr(sandbox, "tier", lambda: (None, "bwrap could not build a sandbox (Operation not permitted); "
+                                                  "and this Linux kernel has no Landlock"))
     assert run.main(["--root", str(root)]) == 0
     data = results_of(root)
     assert data["score"] == 0 and data["output"].startswith("**Not graded**")
@@ -414,14 +415,14 @@ def test_without_its_environment_run_autograder_still_writes_results(bundles, ro
 
 
 # ----------------------------------------------------------------------------- simulated /autograder
-def run_autograder(bundle: Path, submission: dict[str, bytes]) -> tuple[dict, str]:
+def run_autograder(bundle: Path, submission: dict[str, bytes], launcher: tuple[str, ...] = ()) -> tuple[dict, str]:
     """Unpack the bundle as Gradescope does, place the submission, run run_autograder (copied to
-    the root, as Gradescope copies it); results.json and the stdout."""
+    the root, as Gradescope copies it; through `launcher`, if given); results.json and the stdout."""
     root = simulated_root(submission)
     try:
         unpack(bundle, root / "source")
         shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
-        done = subprocess.run([str(root / "run_autograder"), "--root", str(root)], cwd=root,
+        done = subprocess.run([*launcher, str(root / "run_autograder"), "--root", str(root)], cwd=root,
                               env={**os.environ, "NN_COURSE_PYTHON": sys.executable},
                               capture_output=True, text=True, timeout=1800)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -528,6 +529,25 @@ def test_a_bundle_built_without_sandbox_says_so_and_grades(tmp_path):
     assert "NOT isolated" in stdout
 
 
+NO_NAMESPACES = (sys.executable, str(ROOT / "tests" / "sandbox" / "no_namespaces.py"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="the Landlock tier needs root")
+def test_where_no_namespace_can_be_made_setup_passes_and_the_landlock_tier_grades(bundles, root):
+    """As in a Docker container with Docker's default seccomp profile: setup.sh's check says the
+    Landlock tier works, and run_autograder grades with it (full marks; the tier in results.json)."""
+    unpack(bundles["neural_nets"], root / "source")
+    done = subprocess.run([*NO_NAMESPACES, sys.executable, "-m", "autograder.gradescope.run", "--check"],
+                          cwd=root / "source", capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "landlock works in this container" in done.stdout
+    perfect = files({nb: demo.answered("neural_nets", nb) for nb in NN})
+    data, stdout = run_autograder(bundles["neural_nets"], perfect, launcher=NO_NAMESPACES)
+    assert data["score"] == sum(t["max_score"] for t in data["tests"]) > 0, stdout
+    assert data["extra_data"]["gradescope"]["sandbox_tier"] == "landlock" and "Landlock tier" in stdout
+
+
 @pytest.mark.slow
 def test_setup_checks_the_installation(bundles, root):
     """setup.sh's last step, in an unpacked bundle: engine, data and sandbox."""
@@ -547,14 +567,20 @@ def test_setup_fails_where_no_sandbox_can_start(monkeypatch, capsys):
     namespaces (as in a container with Docker's default seccomp profile): the instructor reads it
     in the build log at upload time."""
     monkeypatch.setattr(run.Bundle, "read", classmethod(lambda cls: cls("neural_nets", (), True, {})))
-    monkeypatch.setattr(sandbox, "check", lambda: "bwrap could not build a sandbox (No permissions to "
-                                                   "creating new namespace)")
+    monkeypatch.setenv(sandbox.CHOSEN, "")  # preflight sets it: undone after the test
+    monkeypatch.setattr(sandbox, "check_bubblewrap", lambda: "bwrap could not build a sandbox (No permissions to "
+                                                              "creating new namespace)")
+    monkeypatch.setattr(sandbox.landlock, "check", lambda root: "this Linux kernel has no Landlock")
+    sandbox.tier.cache_clear()
     assert run.self_check() == 1
     err = capsys.readouterr().err
-    assert "No permissions to creating new namespace" in err and "setup fails here" in err
-    monkeypatch.setattr(sandbox, "check", lambda: "")
+    assert "No permissions to creating new namespace" in err and "no Landlock" in err and "setup fails here" in err
+    monkeypatch.setattr(sandbox.landlock, "check", lambda root: "")
     monkeypatch.setattr(sandbox, "unreachable_interpreter", lambda: None)
+    sandbox.tier.cache_clear()
     assert run.self_check() == 0
+    assert "landlock works in this container" in capsys.readouterr().out
+    sandbox.tier.cache_clear()
 
 
 @pytest.mark.parametrize("python, builds", [("3.9", False), ("3.10", True), ("3.11", True), ("3.12", True),
