@@ -284,7 +284,8 @@ class Slot:
         km = AsyncKernelManager(transport="ipc", ip=str(folder / "kernel"), connection_file=str(folder / "kernel.json"))
         provisioner = ZygoteProvisioner(kernel_id=str(uuid.uuid4()), kernel_spec=km.kernel_spec, parent=km)
         provisioner.zygote = self.zygote
-        provisioner.inside = {BUBBLEWRAP: f"{SOCKETS}/kernel", LANDLOCK: str(self.work / "run" / "kernel")}.get(self.tier)
+        sockets = {BUBBLEWRAP: f"{SOCKETS}/kernel", LANDLOCK: str(self.work / "run" / "kernel")}
+        provisioner.inside = sockets.get(self.tier)
         provisioner.through_root = self.tier == BUBBLEWRAP
         provisioner.request = KernelRequest(cwd=str(self.cwd), env=self.env(), limits=self.limits(memory_mb),
                                             cpus=tuple(self.cpus), pin=slots.pinning(), **inside)

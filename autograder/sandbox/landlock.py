@@ -139,7 +139,8 @@ def check(root_user: bool) -> str:
     uid, lock = claim_uid()
     folder = scratch(0, uid, "check", ())
     trial = command(folder, "check", ())
-    probe = "import socket, torch\ntry:\n    socket.socket(socket.AF_INET)\nexcept PermissionError:\n    print('confined')"
+    probe = ("import socket, torch\ntry:\n    socket.socket(socket.AF_INET)\n"
+             "except PermissionError:\n    print('confined')")
     trial[-1:] = ["-c", probe]
     try:
         run = subprocess.run(trial, capture_output=True, text=True, cwd=folder / "check", timeout=120,
