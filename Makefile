@@ -17,9 +17,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 demo: release
 	$(BIN)/python -m autograder demo neural_nets
 
-## test: the linter, then the whole test suite (what CI runs)
+## test: the linter and the format check (ruff), then the whole test suite (what CI runs)
 test: data browser
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m pytest
 
 ## test-fast: the suite without the tests marked slow

@@ -2,6 +2,7 @@
 
 Instructors: edit source/ only, then run `make release` (it wraps `nbgrader generate_assignment`).
 """
+
 import os
 
 c = get_config()  # noqa: F821 (provided by nbgrader)

@@ -22,36 +22,69 @@ def parser() -> argparse.ArgumentParser:
 
     g = verbs.add_parser("grade", help="TAs: grade a whole class")
     g.add_argument("assignment", help="an assignment: a folder of source/ with an assignment.toml")
-    g.add_argument("submissions", type=Path, help="folder with one folder per student "
-                   "(or nbgrader's submitted/ folder)")
+    g.add_argument(
+        "submissions", type=Path, help="folder with one folder per student (or nbgrader's submitted/ folder)"
+    )
     g.add_argument("--out", type=Path, required=True, help="where grades.csv and per-student results go")
-    g.add_argument("--jobs", type=int, default=_default(grade.main, "jobs"),
-                   help="submissions graded at once (default: as many as the machine's cores allow, "
-                        "at the cores per notebook the assignment states in source/ASSIGNMENT/assignment.toml)")
-    g.add_argument("--timeout", type=float, default=None,
-                   help="seconds a whole submission may run (default: the assignment's, in "
-                        "source/ASSIGNMENT/assignment.toml)")
+    g.add_argument(
+        "--jobs",
+        type=int,
+        default=_default(grade.main, "jobs"),
+        help="submissions graded at once (default: as many as the machine's cores allow, "
+        "at the cores per notebook the assignment states in source/ASSIGNMENT/assignment.toml)",
+    )
+    g.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds a whole submission may run (default: the assignment's, in source/ASSIGNMENT/assignment.toml)",
+    )
     g.add_argument("--cell-timeout", type=float, default=None, help="seconds one cell may run")
     g.add_argument("--force", action="store_true", help="grade again what is already graded")
-    g.add_argument("--dask", metavar="ADDRESS", default=None,
-                   help="grade on a Dask cluster: a scheduler's address (tcp://host:8786) or scheduler file (.json), "
-                        "or local[:N] for N worker processes on this machine (needs pip install -e '.[cluster]')")
-    g.add_argument("--no-sandbox", action="store_true",
-                   help="run student code without isolation (only where no sandbox can be built, for trusted code)")
-    g.add_argument("--gradebook", type=Path, metavar="COURSE_DIR",
-                   help="also write the results into this nbgrader course's gradebook (autograded/ and "
-                        "gradebook.db), for grading the manual items in formgrader; grades.csv then holds "
-                        "the TAs' points too (this repository: --gradebook .)")
-    g.set_defaults(run=lambda a: grade.main(a.assignment, a.submissions, a.out, a.jobs, a.timeout,
-                                             a.cell_timeout, a.force, sandboxed=not a.no_sandbox,
-                                             dask=a.dask, gradebook=a.gradebook))
+    g.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="grade on a Dask cluster: a scheduler's address (tcp://host:8786) or scheduler file (.json), "
+        "or local[:N] for N worker processes on this machine (needs pip install -e '.[cluster]')",
+    )
+    g.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run student code without isolation (only where no sandbox can be built, for trusted code)",
+    )
+    g.add_argument(
+        "--gradebook",
+        type=Path,
+        metavar="COURSE_DIR",
+        help="also write the results into this nbgrader course's gradebook (autograded/ and "
+        "gradebook.db), for grading the manual items in formgrader; grades.csv then holds "
+        "the TAs' points too (this repository: --gradebook .)",
+    )
+    g.set_defaults(
+        run=lambda a: grade.main(
+            a.assignment,
+            a.submissions,
+            a.out,
+            a.jobs,
+            a.timeout,
+            a.cell_timeout,
+            a.force,
+            sandboxed=not a.no_sandbox,
+            dask=a.dask,
+            gradebook=a.gradebook,
+        )
+    )
 
     o = verbs.add_parser("report", help="TAs: write the class report OUT/report.html from a graded OUT")
     o.add_argument("out", type=Path, help="the --out folder of a grade run")
     o.set_defaults(run=lambda a: report.main(a.out))
 
-    j = verbs.add_parser("rejudge", help="TAs: judge a graded OUT again from its saved observations, after a "
-                         "grader-side check was fixed (no notebook runs)")
+    j = verbs.add_parser(
+        "rejudge",
+        help="TAs: judge a graded OUT again from its saved observations, after a "
+        "grader-side check was fixed (no notebook runs)",
+    )
     j.add_argument("out", type=Path, help="the --out folder of a grade run")
     j.add_argument("--assignment", default=None, help="the assignment to re-judge (default: the one OUT holds)")
     j.set_defaults(run=lambda a: rejudge.main(a.out, a.assignment))
@@ -73,9 +106,12 @@ def parser() -> argparse.ArgumentParser:
     s = verbs.add_parser("gradescope", help="instructors: build an assignment's Gradescope autograder (a zip)")
     s.add_argument("assignment", help="an assignment: a folder of source/ with an assignment.toml")
     s.add_argument("--out", type=Path, required=True, help="where ASSIGNMENT-gradescope.zip goes")
-    s.add_argument("--no-sandbox", action="store_true",
-                   help="grade on Gradescope without isolating student code (only where bubblewrap cannot "
-                        "run; see docs/gradescope.md)")
+    s.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="grade on Gradescope without isolating student code (only where bubblewrap cannot "
+        "run; see docs/gradescope.md)",
+    )
     s.set_defaults(run=lambda a: gradescope_build.main(a.assignment, a.out, sandboxed=not a.no_sandbox))
 
     d = verbs.add_parser("data", help="make the regression data and fetch MNIST into data/")

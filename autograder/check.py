@@ -30,8 +30,10 @@ def main(notebook: Path, timeout: float = 600.0) -> int:
     found = find_release(notebook)
     if not notebook.is_file() or found is None:
         names = ", ".join(sorted(p.name for p in RELEASE.glob("*/*.ipynb")))
-        print(f"error: {notebook} is not one of the course's notebooks ({names}); keep the file name "
-              "you were given", file=sys.stderr)
+        print(
+            f"error: {notebook} is not one of the course's notebooks ({names}); keep the file name you were given",
+            file=sys.stderr,
+        )
         return 2
     assignment, release_path = found
     try:
@@ -46,13 +48,21 @@ def main(notebook: Path, timeout: float = 600.0) -> int:
     with tempfile.TemporaryDirectory(prefix="check-") as sockets:
         # The student's own environment, without the notebooks' static pictures (see sandbox.base_env).
         env = {**os.environ, "NN_COURSE_PICTURES": "0"}
-        run = run_plan(plan, local_kernel_manager(sockets), cwd=str(notebook.resolve().parent), env=env,
-                       cell_timeout=timeout, deadline=started + timeout)
+        run = run_plan(
+            plan,
+            local_kernel_manager(sockets),
+            cwd=str(notebook.resolve().parent),
+            env=env,
+            cell_timeout=timeout,
+            deadline=started + timeout,
+        )
     for item in run.items:
         mark = "PASS" if item.passed else "FAIL"
         points = f"{item.max_score:g} pt" + ("s" if item.max_score != 1 else "")
         print(f"{mark}  {item.grade_id} ({points})" + ("" if item.passed else f": {item.message}"))
     passed = sum(i.passed for i in run.items)
-    print(f"{passed}/{len(run.items)} items pass their visible checks in {run.seconds:.0f} s"
-          + ("" if run.status == GRADED else f"; stopped: {run.reason}"))
+    print(
+        f"{passed}/{len(run.items)} items pass their visible checks in {run.seconds:.0f} s"
+        + ("" if run.status == GRADED else f"; stopped: {run.reason}")
+    )
     return 0 if passed == len(run.items) and run.status == GRADED else 1

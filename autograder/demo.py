@@ -70,6 +70,8 @@ def main(assignment: str, jobs: int | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     submissions = sample_class(WORK / "demo" / "submissions", assignment)
-    print(f"sample class in {submissions}: ada (reference answers), blaise (blank release), "
-          "carl (first notebook blank), dora (broken file), emmy (submitted nothing)")
+    print(
+        f"sample class in {submissions}: ada (reference answers), blaise (blank release), "
+        "carl (first notebook blank), dora (broken file), emmy (submitted nothing)"
+    )
     return grade.main(assignment, submissions, WORK / "demo" / "graded", jobs=jobs, force=True)

@@ -57,10 +57,19 @@ def submission_digest(assignment: Assignment, folder: Path, assignment_digest: s
     return h.hexdigest()
 
 
-def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
-         timeout: float | None = None, cell_timeout: float | None = None, force: bool = False,
-         progress: bool = True, sandboxed: bool = True, dask: str | None = None,
-         gradebook: Path | None = None) -> int:
+def main(
+    assignment: str,
+    submissions: Path,
+    out: Path,
+    jobs: int | None = None,
+    timeout: float | None = None,
+    cell_timeout: float | None = None,
+    force: bool = False,
+    progress: bool = True,
+    sandboxed: bool = True,
+    dask: str | None = None,
+    gradebook: Path | None = None,
+) -> int:
     """Grade every student folder in `submissions` into `out`, in local worker processes or, with
     `dask` (a scheduler's address, or local[:N]), as tasks of a Dask cluster (runners/cluster.py).
     With `gradebook` (an nbgrader course folder), also write the results into its gradebook for
@@ -71,13 +80,18 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
             spec = course.load(assignment)
             students = find_submissions(Path(submissions), assignment)
             limits = spec.limits
-            limits = replace(limits, total_timeout=timeout or limits.total_timeout,
-                             cell_timeout=min(cell_timeout or limits.cell_timeout, timeout or float("inf")))
+            limits = replace(
+                limits,
+                total_timeout=timeout or limits.total_timeout,
+                cell_timeout=min(cell_timeout or limits.cell_timeout, timeout or float("inf")),
+            )
             if jobs is not None and jobs < 1:
                 raise UsageError(f"--jobs {jobs}: grade at least one submission at a time")
             if dask is not None and jobs is not None:
-                raise UsageError("--jobs and --dask: with --dask the cluster's workers decide how many "
-                                 "submissions are graded at once; drop --jobs")
+                raise UsageError(
+                    "--jobs and --dask: with --dask the cluster's workers decide how many "
+                    "submissions are graded at once; drop --jobs"
+                )
             if gradebook is not None:
                 _prepare_gradebook(Path(gradebook), assignment)
             if dask is None:
@@ -102,17 +116,29 @@ def main(assignment: str, submissions: Path, out: Path, jobs: int | None = None,
 
 def _prepare_gradebook(course: Path, assignment: str) -> None:
     from .formgrader import gradebook  # nbgrader's database, kaleido: not in every worker
+
     try:
         gradebook.prepare(course, assignment)
     except gradebook.GradebookError as err:
         raise UsageError(str(err)) from None
 
 
-def _batch(spec: Assignment, students: dict[str, Path], out: Path, limits: Limits, plan: slots.SlotPlan,
-           run_jobs, force: bool, sandboxed: bool, gradebook: Path | None) -> int:
+def _batch(
+    spec: Assignment,
+    students: dict[str, Path],
+    out: Path,
+    limits: Limits,
+    plan: slots.SlotPlan,
+    run_jobs,
+    force: bool,
+    sandboxed: bool,
+    gradebook: Path | None,
+) -> int:
     where = f"{plan.jobs} at a time" if plan.jobs else "on the Dask cluster"
-    print(f"grading {len(students)} submission(s) of {spec.name}, {where}, "
-          f"{plan.cores} core(s) each; {sandbox.describe(sandboxed)}")
+    print(
+        f"grading {len(students)} submission(s) of {spec.name}, {where}, "
+        f"{plan.cores} core(s) each; {sandbox.describe(sandboxed)}"
+    )
     if plan.note:
         print(f"note: {plan.note}")
 
@@ -137,34 +163,45 @@ def _batch(spec: Assignment, students: dict[str, Path], out: Path, limits: Limit
             graded[outcome.result.student_id] = outcome.result
         completed = True
     except KeyboardInterrupt:
-        print("\ninterrupted: finished results are kept; run the same command again to go on",
-              file=sys.stderr)
+        print("\ninterrupted: finished results are kept; run the same command again to go on", file=sys.stderr)
         return 130
     finally:
         done = [r for s in students if (r := graded.get(s) or results.read_student(out, s))]
         results.write_atomic(out / "grades.csv", results.grades_csv(done, spec.item_ids))
         # The batch's wall time, then the class report: after a completed batch and after Ctrl-C
         # (then with what was graded by then, and saying so).
-        batch = {"assignment": spec.name, "started_at": started_at,
-                 "wall_seconds": round(time.monotonic() - started, 1),
-                 "runner": "local" if plan.jobs else "dask", "jobs": plan.jobs or None, "cores": plan.cores,
-                 "submissions": len(students), "skipped": skipped, "graded": len(graded) - skipped,
-                 "completed": completed}
+        batch = {
+            "assignment": spec.name,
+            "started_at": started_at,
+            "wall_seconds": round(time.monotonic() - started, 1),
+            "runner": "local" if plan.jobs else "dask",
+            "jobs": plan.jobs or None,
+            "cores": plan.cores,
+            "submissions": len(students),
+            "skipped": skipped,
+            "graded": len(graded) - skipped,
+            "completed": completed,
+        }
         report.write_batch(out, batch)
         page = report.write(out, done, batch) if done else None
         if page and not completed:
             print(f"class report so far: {page}", file=sys.stderr)
     if gradebook is not None:
         from .formgrader import gradebook as nbgradebook
+
         final = nbgradebook.record(Path(gradebook), done, out, spec.sources)
         results.write_atomic(out / "grades.csv", results.grades_csv(done, spec.item_ids, final))
-        print(f"wrote {len(done)} submission(s) into {nbgradebook.db_url(Path(gradebook))} and "
-              f"{Path(gradebook) / 'autograded'}: grade the manual items in formgrader")
+        print(
+            f"wrote {len(done)} submission(s) into {nbgradebook.db_url(Path(gradebook))} and "
+            f"{Path(gradebook) / 'autograded'}: grade the manual items in formgrader"
+        )
     print(results.score_table(list(graded.values())))
     near = results.near_limit(graded.values(), limits)
     if near:
-        print(f"{len(near)} submission(s) used more than {NEAR_LIMIT:.0%} of a time limit "
-              f"(see their grading.log): {', '.join(near)}")
+        print(
+            f"{len(near)} submission(s) used more than {NEAR_LIMIT:.0%} of a time limit "
+            f"(see their grading.log): {', '.join(near)}"
+        )
     print(f"wrote {out / 'grades.csv'} and, per student, results.json, feedback.html, grading.log")
     if page:
         print(f"class report: {page}")
@@ -179,8 +216,10 @@ def _dask_runner(address: str, spec: Assignment, sandboxed: bool, progress: bool
         raise UsageError(f"--dask needs Dask ({err.name} is not installed): pip install -e '.[cluster]'") from None
 
     client, local = cluster.connect(address, spec, sandboxed)
-    print(f"Dask: {len(client.scheduler_info()['workers'])} worker(s) at {client.scheduler.address}; "
-          f"dashboard {client.dashboard_link}")
+    print(
+        f"Dask: {len(client.scheduler_info()['workers'])} worker(s) at {client.scheduler.address}; "
+        f"dashboard {client.dashboard_link}"
+    )
     try:
         yield lambda todo: cluster.run_jobs(client, todo, progress)
     finally:

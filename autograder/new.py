@@ -61,11 +61,19 @@ def paths(assignment: str) -> dict[str, str]:
 def problems(assignment: str, root: Path = ROOT) -> list[str]:
     """Why `assignment` cannot be made here; empty when it can."""
     if not assignment.isidentifier() or keyword.iskeyword(assignment) or not assignment.isascii():
-        return [(f"{assignment!r} is not a valid assignment name: use letters, digits and underscores, not "
-                 "starting with a digit (it names a Python package of checks), e.g. week3_cnn")]
-    taken = [f"source/{assignment}/", f"release/{assignment}/", f"solutions/{assignment}/",
-             *(f"autograder/checks/{side}/{assignment}{end}" for side in ("kernel", "grader") for end in ("/", ".py")),
-             f"tests/checks/test_{assignment}.py"]
+        return [
+            (
+                f"{assignment!r} is not a valid assignment name: use letters, digits and underscores, not "
+                "starting with a digit (it names a Python package of checks), e.g. week3_cnn"
+            )
+        ]
+    taken = [
+        f"source/{assignment}/",
+        f"release/{assignment}/",
+        f"solutions/{assignment}/",
+        *(f"autograder/checks/{side}/{assignment}{end}" for side in ("kernel", "grader") for end in ("/", ".py")),
+        f"tests/checks/test_{assignment}.py",
+    ]
     found = [p for p in taken if (root / p.rstrip("/")).exists()]
     if found:
         return [f"{assignment!r} exists already ({', '.join(found)}): choose another name, or edit those files"]
@@ -81,54 +89,81 @@ def _toml_value(value) -> str:
 
 def config(assignment: str) -> str:
     defaults = Limits()
-    lines = [f"# Grading limits and leaderboard of {assignment} (docs/instructors.md lists every key).",
-             "# The notebooks state these limits to students: change both together.", "[limits]"]
+    lines = [
+        f"# Grading limits and leaderboard of {assignment} (docs/instructors.md lists every key).",
+        "# The notebooks state these limits to students: change both together.",
+        "[limits]",
+    ]
     for f in fields(Limits):
         setting = f"{f.name} = {_toml_value(getattr(defaults, f.name))}"
         lines.append(f"{setting:<26}# {LIMIT_NOTES[f.name]}")
-    lines += ["", "# Gradescope's leaderboard (optional): a figure the grader measures itself (an item's",
-              "# MEASURES, beside its test), never one the student's code reports.",
-              "# [[leaderboard]]", '# name = "Test accuracy (%)"', '# measure = "test_accuracy"',
-              "# scale = 100.0", '# order = "desc"']
+    lines += [
+        "",
+        "# Gradescope's leaderboard (optional): a figure the grader measures itself (an item's",
+        "# MEASURES, beside its test), never one the student's code reports.",
+        "# [[leaderboard]]",
+        '# name = "Test accuracy (%)"',
+        '# measure = "test_accuracy"',
+        "# scale = 100.0",
+        '# order = "desc"',
+    ]
     return "\n".join(lines) + "\n"
 
 
 def _limits_sentence() -> str:
     limits = Limits()
     cores = f"{limits.cores} CPU core" + ("s" if limits.cores != 1 else "")
-    return (f"at most {limits.cell_timeout:g} s for any one cell and {limits.total_timeout:g} s for the whole "
-            f"notebook, {limits.memory_mb} MB of memory and {cores}")
+    return (
+        f"at most {limits.cell_timeout:g} s for any one cell and {limits.total_timeout:g} s for the whole "
+        f"notebook, {limits.memory_mb} MB of memory and {cores}"
+    )
 
 
 def notebook(assignment: str) -> str:
     """The source notebook: nbgrader's metadata as the course's other source notebooks write it."""
-    intro = (f"# {assignment}\n\n"
-             f"One exercise, {POINTS} points, graded automatically. Under your answer, a test cell runs a "
-             "visible assert (the basics only) and a hidden check that runs your code on inputs you do not "
-             "see. The checks use the objects your cells create, with the names given here.\n\n"
-             "**Limits.** When graded, this notebook runs from top to bottom in a fresh kernel (as *Restart "
-             f"Kernel and Run All Cells* does), with {_limits_sentence()}. Before you submit, run it that way.")
-    exercise = (f"## Exercise `{ITEM}` ({POINTS} points)\n\n"
-                f"Write a function `{ITEM}(x)` that returns twice the number `x` (an int or a float), as a "
-                "number.\n\n"
-                f"*Check:* the test cell tries `{ITEM}(3)`; the hidden check calls `{ITEM}` on other numbers "
-                "(negative, zero, fractions, large ones) and compares each result with `2 * x`.")
+    intro = (
+        f"# {assignment}\n\n"
+        f"One exercise, {POINTS} points, graded automatically. Under your answer, a test cell runs a "
+        "visible assert (the basics only) and a hidden check that runs your code on inputs you do not "
+        "see. The checks use the objects your cells create, with the names given here.\n\n"
+        "**Limits.** When graded, this notebook runs from top to bottom in a fresh kernel (as *Restart "
+        f"Kernel and Run All Cells* does), with {_limits_sentence()}. Before you submit, run it that way."
+    )
+    exercise = (
+        f"## Exercise `{ITEM}` ({POINTS} points)\n\n"
+        f"Write a function `{ITEM}(x)` that returns twice the number `x` (an int or a float), as a "
+        "number.\n\n"
+        f"*Check:* the test cell tries `{ITEM}(3)`; the hidden check calls `{ITEM}` on other numbers "
+        "(negative, zero, fractions, large ones) and compares each result with `2 * x`."
+    )
     answer = f"def {ITEM}(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"
-    test = (f'assert {ITEM}(3) == 6, "{ITEM}(3) should be 6"\n'
-            "### BEGIN HIDDEN TESTS\n"
-            f'from autograder.checks import run; run("{assignment}", "{ITEM}", globals())\n'
-            "### END HIDDEN TESTS")
-    answer_meta = {"grade": False, "grade_id": f"answer_{ITEM}", "locked": False, "schema_version": 3,
-                   "solution": True}
-    test_meta = {"grade": True, "grade_id": ITEM, "locked": True, "points": POINTS, "schema_version": 3,
-                 "solution": False}
-    nb = new_notebook(metadata={"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                               "name": "python3"},
-                                "language_info": {"name": "python"}})
-    nb.cells = [new_markdown_cell(intro, id="intro"),
-                new_markdown_cell(exercise, id=f"{ITEM}-intro"),
-                new_code_cell(answer, id=f"answer-{ITEM}", metadata={"nbgrader": answer_meta}),
-                new_code_cell(test, id=f"test-{ITEM}", metadata={"nbgrader": test_meta})]
+    test = (
+        f'assert {ITEM}(3) == 6, "{ITEM}(3) should be 6"\n'
+        "### BEGIN HIDDEN TESTS\n"
+        f'from autograder.checks import run; run("{assignment}", "{ITEM}", globals())\n'
+        "### END HIDDEN TESTS"
+    )
+    answer_meta = {"grade": False, "grade_id": f"answer_{ITEM}", "locked": False, "schema_version": 3, "solution": True}
+    test_meta = {
+        "grade": True,
+        "grade_id": ITEM,
+        "locked": True,
+        "points": POINTS,
+        "schema_version": 3,
+        "solution": False,
+    }
+    nb = new_notebook(
+        metadata={
+            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        }
+    )
+    nb.cells = [
+        new_markdown_cell(intro, id="intro"),
+        new_markdown_cell(exercise, id=f"{ITEM}-intro"),
+        new_code_cell(answer, id=f"answer-{ITEM}", metadata={"nbgrader": answer_meta}),
+        new_code_cell(test, id=f"test-{ITEM}", metadata={"nbgrader": test_meta}),
+    ]
     nbformat.validate(nb)
     return nbformat.writes(nb) + "\n"
 
@@ -252,10 +287,10 @@ def main(assignment: str) -> int:
     for relative in written:
         print(f"  {relative}")
     print(f"""next:
-  1. edit {where['notebook']} (in JupyterLab, with nbgrader's Create Assignment toolbar) and
-     {where['config']}; for each graded item, a pair of check files like
-     {where['observer']} and {where['test']}
-  2. test the checks:  python -m pytest {where['check_test']}
+  1. edit {where["notebook"]} (in JupyterLab, with nbgrader's Create Assignment toolbar) and
+     {where["config"]}; for each graded item, a pair of check files like
+     {where["observer"]} and {where["test"]}
+  2. test the checks:  python -m pytest {where["check_test"]}
   3. make release/{assignment}/ and solutions/{assignment}/:  python -m autograder release {assignment}
   4. grade:  python -m autograder grade {assignment} SUBMISSIONS --out OUT
      (or build its Gradescope autograder:  python -m autograder gradescope {assignment} --out DIR)""")

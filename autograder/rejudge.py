@@ -46,12 +46,16 @@ def observed(out: Path, result: SubmissionResult) -> Student:
         where = f"{out / result.student_id / results.OBSERVATIONS / name}"
         found = saved.load(data, where)
         if found.digest != result.submission_sha256 or found.plan.assignment != result.assignment:
-            raise saved.UnreadableObservations(f"{where} is not from the grading that wrote results.json: "
-                                               "grade the student again (`python -m autograder grade ... --force`)")
+            raise saved.UnreadableObservations(
+                f"{where} is not from the grading that wrote results.json: "
+                "grade the student again (`python -m autograder grade ... --force`)"
+            )
         graded = [i.grade_id for i in result.items if i.notebook == found.plan.notebook]
         if graded != [t.grade_id for t in found.plan.tests]:
-            raise saved.UnreadableObservations(f"{where} has other items than results.json for "
-                                               f"{found.plan.notebook}: grade the student again with --force")
+            raise saved.UnreadableObservations(
+                f"{where} has other items than results.json for "
+                f"{found.plan.notebook}: grade the student again with --force"
+            )
         student.notebooks[found.plan.notebook] = judge.observed(found.plan, found.probes, found.stopped)
     return student
 
@@ -69,8 +73,10 @@ def replaced(items: list[ItemResult], new: dict[str, list[ItemResult]]) -> list[
 
 def log_lines(before: SubmissionResult, after: SubmissionResult, when: str, lines: list[str]) -> str:
     """What grading.log gets: when, the score, each item whose verdict changed, the checks' own lines."""
-    text = (f"re-judged {when} from the saved observations (python -m autograder rejudge): score "
-            f"{before.score:g}/{before.max_score:g} -> {after.score:g}/{after.max_score:g}\n")
+    text = (
+        f"re-judged {when} from the saved observations (python -m autograder rejudge): score "
+        f"{before.score:g}/{before.max_score:g} -> {after.score:g}/{after.max_score:g}\n"
+    )
     old = {i.grade_id: i for i in before.items}
     for item in after.items:
         was = old.get(item.grade_id)
@@ -109,15 +115,22 @@ def main(out: Path, assignment: str | None = None) -> int:
             kept.append(result.student_id)
 
     # One pytest session judges the whole class.
-    verdicts = runner.verdicts({(sid, nb, gid): case for sid, student in students.items()
-                                for nb, found in student.notebooks.items()
-                                for gid, case in judge.tests_of(found).items()})
+    verdicts = runner.verdicts(
+        {
+            (sid, nb, gid): case
+            for sid, student in students.items()
+            for nb, found in student.notebooks.items()
+            for gid, case in judge.tests_of(found).items()
+        }
+    )
     when = datetime.now(timezone.utc).isoformat(timespec="seconds")
     changed = []
     for sid, student in students.items():
         lines: list[str] = []
-        new = {nb: judge.judged(found, {gid: verdicts[(sid, nb, gid)] for gid in found.observations}, lines)
-               for nb, found in student.notebooks.items()}
+        new = {
+            nb: judge.judged(found, {gid: verdicts[(sid, nb, gid)] for gid in found.observations}, lines)
+            for nb, found in student.notebooks.items()
+        }
         before = student.result
         after = SubmissionResult(**{**vars(before), "items": replaced(before.items, new)})
         results.write_student(out, after)
@@ -129,12 +142,14 @@ def main(out: Path, assignment: str | None = None) -> int:
             changed.append(sid)
 
     final = [students[r.student_id].result if r.student_id in students else r for r in everyone]
-    results.write_atomic(out / "grades.csv",
-                         results.grades_csv([r for r in final if r.assignment == assignment], spec.item_ids))
+    results.write_atomic(
+        out / "grades.csv", results.grades_csv([r for r in final if r.assignment == assignment], spec.item_ids)
+    )
     page = report.write(out, final, report.read_batch(out), unreadable)
-    print(f"re-judged {len(students)} submission(s) of {assignment} from their saved observations in "
-          f"{time.monotonic() - started:.1f} s: {len(changed)} changed"
-          + (f" ({', '.join(changed)})" if changed else ""))
+    print(
+        f"re-judged {len(students)} submission(s) of {assignment} from their saved observations in "
+        f"{time.monotonic() - started:.1f} s: {len(changed)} changed" + (f" ({', '.join(changed)})" if changed else "")
+    )
     if kept:
         print(f"{len(kept)} without saved observations kept their result: {', '.join(kept)}")
     for sid, why in failed.items():
@@ -147,8 +162,11 @@ def saved_cases(path: Path) -> dict[tuple[str, str], list[tuple[str, object]]]:
     """For plain pytest (checks/grader/conftest.py): {(grader module, test name): [(student, data)]}
     of the observations that reach their test, from OUT/STUDENT or from every student of OUT."""
     path = Path(path).resolve()
-    folders = [path] if (path / results.OBSERVATIONS).is_dir() else sorted(
-        p for p in path.iterdir() if (p / results.OBSERVATIONS).is_dir())
+    folders = (
+        [path]
+        if (path / results.OBSERVATIONS).is_dir()
+        else sorted(p for p in path.iterdir() if (p / results.OBSERVATIONS).is_dir())
+    )
     cases: dict[tuple[str, str], list[tuple[str, object]]] = {}
     for folder in folders:
         for name, data in results.read_observations(folder.parent, folder.name).items():

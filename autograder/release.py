@@ -38,8 +38,12 @@ def is_stale(assignment: str) -> bool:
 
 
 def generate_release(assignment: str) -> None:
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
-                    "--log-level=WARN"], cwd=ROOT, env=nbgrader_env(), check=True)
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force", "--log-level=WARN"],
+        cwd=ROOT,
+        env=nbgrader_env(),
+        check=True,
+    )
 
 
 # Steps from an executed source notebook to a published solution, in order. Execute first (the
@@ -59,8 +63,12 @@ def strip_solution_markers(nb) -> None:
 
 def execute(nb, folder: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="release-") as sockets:
-        client = NotebookClient(nb, km=local_kernel_manager(sockets), timeout=SOLUTION_TIMEOUT,
-                                resources={"metadata": {"path": str(folder)}})
+        client = NotebookClient(
+            nb,
+            km=local_kernel_manager(sockets),
+            timeout=SOLUTION_TIMEOUT,
+            resources={"metadata": {"path": str(folder)}},
+        )
         with kernel_session(client, cwd=str(folder)):
             client.execute()
 
@@ -111,7 +119,9 @@ def main(assignments: list[str] | None = None, force: bool = False) -> int:
         print(f"{assignment}: regenerating release/ and solutions/")
         generate_release(assignment)
         generate_solutions(assignment)
-        manifest = {"source_digest": source_digest(assignment),
-                    "notebooks": sorted(p.name for p in (SOURCE / assignment).glob("*.ipynb"))}
+        manifest = {
+            "source_digest": source_digest(assignment),
+            "notebooks": sorted(p.name for p in (SOURCE / assignment).glob("*.ipynb")),
+        }
         manifest_path(assignment).write_text(json.dumps(manifest, indent=2) + "\n")
     return 0

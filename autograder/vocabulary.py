@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 
 # Statuses, from best to worst; a submission gets the worst of its notebooks'.
 GRADED, MISSING, INVALID, CRASHED, TIMEOUT, ERROR = (
-    "graded", "missing", "invalid notebook", "crashed", "timeout", "grader error")
+    "graded",
+    "missing",
+    "invalid notebook",
+    "crashed",
+    "timeout",
+    "grader error",
+)
 SEVERITY = (GRADED, MISSING, INVALID, CRASHED, TIMEOUT, ERROR)
 
 
@@ -34,7 +40,7 @@ class SubmissionResult:
     submission_sha256: str = ""
     items: list[ItemResult] = field(default_factory=list)
     manual: dict[str, float] = field(default_factory=dict)  # grade_id -> points, graded by a TA
-    timing: dict[str, dict] = field(default_factory=dict)   # notebook -> seconds, slowest cell and its seconds
+    timing: dict[str, dict] = field(default_factory=dict)  # notebook -> seconds, slowest cell and its seconds
 
     @property
     def score(self) -> float:
@@ -58,6 +64,6 @@ class Outcome:
     it to the batch (or to Gradescope's run), which writes it (outputs/results.py)."""
 
     result: SubmissionResult
-    log: str = ""                                              # grading.log, for course staff
-    executed: dict[str, str] = field(default_factory=dict)     # notebook -> executed copy (JSON text)
+    log: str = ""  # grading.log, for course staff
+    executed: dict[str, str] = field(default_factory=dict)  # notebook -> executed copy (JSON text)
     observations: dict[str, bytes] = field(default_factory=dict)  # notebook -> saved observations (grader side)

@@ -42,8 +42,10 @@ def task_round_trip(workers: int, payload_kb: int = 100, tasks: int = 200) -> fl
     from distributed import Client, LocalCluster
 
     payload = b"x" * (payload_kb * 1024)
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as local, \
-            Client(local) as client:
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as local,
+        Client(local) as client,
+    ):
         client.gather(client.map(len, [payload] * workers, pure=False))  # warm up
         started = time.perf_counter()
         client.gather(client.map(len, [payload] * tasks, pure=False))
@@ -62,8 +64,7 @@ def run(size: int = 20, workers: int = 2) -> dict[str, float]:
 
         with PeakPerWorker() as memory:
             started = time.perf_counter()
-            grade.main(ASSIGNMENT, submissions, Path(tmp) / "dask", dask=f"local:{workers}", force=True,
-                       progress=False)
+            grade.main(ASSIGNMENT, submissions, Path(tmp) / "dask", dask=f"local:{workers}", force=True, progress=False)
             dask = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -74,12 +75,20 @@ def run(size: int = 20, workers: int = 2) -> dict[str, float]:
         same = (Path(tmp) / "jobs" / "grades.csv").read_bytes() == (Path(tmp) / "dask" / "grades.csv").read_bytes()
         result_kb = sum(p.stat().st_size for p in (Path(tmp) / "dask").glob("*/**/*") if p.is_file()) / size / 1024
     per_submission = (dask - connect) * workers / size  # a worker's seconds per submission, started
-    return {"submissions": size, "workers": workers, "jobs_seconds": jobs, "dask_seconds": dask,
-            "ratio": dask / jobs, "same_grades": same, "connect_seconds": connect,
-            "overhead_seconds_per_task": (dask - jobs) * workers / size,
-            "task_round_trip_seconds": task_round_trip(workers), "result_kb": result_kb,
-            "worker_seconds_per_submission": per_submission,
-            "peak_mb_per_worker": max(memory.peaks.values(), default=0.0)}
+    return {
+        "submissions": size,
+        "workers": workers,
+        "jobs_seconds": jobs,
+        "dask_seconds": dask,
+        "ratio": dask / jobs,
+        "same_grades": same,
+        "connect_seconds": connect,
+        "overhead_seconds_per_task": (dask - jobs) * workers / size,
+        "task_round_trip_seconds": task_round_trip(workers),
+        "result_kb": result_kb,
+        "worker_seconds_per_submission": per_submission,
+        "peak_mb_per_worker": max(memory.peaks.values(), default=0.0),
+    }
 
 
 def projection(per_submission: float, connect: float, submissions: int, workers: int) -> float:

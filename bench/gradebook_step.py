@@ -19,8 +19,10 @@ from autograder.paths import ROOT
 
 ASSIGNMENT = "mnist_quiz"
 NOTEBOOK = "01_quiz.ipynb"
-CHEAP = {"answer_mnist_model": "mnist_model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))",
-         "answer_mnist_accuracy": "pass"}
+CHEAP = {
+    "answer_mnist_model": "mnist_model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))",
+    "answer_mnist_accuracy": "pass",
+}
 
 
 def run(students: int = 6) -> dict:
@@ -42,8 +44,18 @@ def run(students: int = 6) -> dict:
         recorded = time.perf_counter()
         gradebook.record(folder, graded, out, spec.sources)
         again = time.perf_counter()
-        figures = sum(1 for s in graded for c in notebooks.read(
-            folder / "autograded" / s.student_id / ASSIGNMENT / NOTEBOOK).cells if c.cell_type == "code"
-            for o in c.outputs if "image/png" in o.get("data", {}))
-    return {"students": students, "figures": figures, "prepare_seconds": prepared - started,
-            "record_seconds": recorded - prepared, "rerun_seconds": again - recorded}
+        figures = sum(
+            1
+            for s in graded
+            for c in notebooks.read(folder / "autograded" / s.student_id / ASSIGNMENT / NOTEBOOK).cells
+            if c.cell_type == "code"
+            for o in c.outputs
+            if "image/png" in o.get("data", {})
+        )
+    return {
+        "students": students,
+        "figures": figures,
+        "prepare_seconds": prepared - started,
+        "record_seconds": recorded - prepared,
+        "rerun_seconds": again - recorded,
+    }

@@ -78,17 +78,26 @@ def measure(bundle: Path, notebooks: dict[str, nbformat.NotebookNode], python: s
         subprocess.run(["unzip", "-q", str(bundle), "-d", str(root / "source")], check=True)
         shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
         started = time.monotonic()
-        process = subprocess.Popen([str(root / "run_autograder"), "--root", str(root)], cwd=root,
-                                   env={**os.environ, "NN_COURSE_PYTHON": python},
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [str(root / "run_autograder"), "--root", str(root)],
+            cwd=root,
+            env={**os.environ, "NN_COURSE_PYTHON": python},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         memory = TreeMemory(process.pid)
         process.wait()
         seconds = time.monotonic() - started
         memory.stop()
         results = json.loads((root / "results" / "results.json").read_text())
-        return {"seconds": seconds, "pss_mb": memory.pss, "rss_mb": memory.rss, "score": results["score"],
-                "max_score": sum(t["max_score"] for t in results["tests"]),
-                "leaderboard": results.get("leaderboard", [])}
+        return {
+            "seconds": seconds,
+            "pss_mb": memory.pss,
+            "rss_mb": memory.rss,
+            "score": results["score"],
+            "max_score": sum(t["max_score"] for t in results["tests"]),
+            "leaderboard": results.get("leaderboard", []),
+        }
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -98,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("assignments", nargs="*", default=list(assignment_names()))
     parser.add_argument("--python", default=sys.executable, help="the interpreter run_autograder uses")
     args = parser.parse_args(argv)
-    print(f"run_autograder with {args.python}; {os.cpu_count()} cores; load average "
-          f"{os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"run_autograder with {args.python}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True
+    )
     with tempfile.TemporaryDirectory() as out:
         for assignment in args.assignments:
             bundle = build.build(assignment, Path(out))
@@ -107,9 +117,11 @@ def main(argv: list[str] | None = None) -> int:
             for kind, make in (("reference", demo.answered), ("blank", demo.blank)):
                 m = measure(bundle, {n: make(assignment, n) for n in names}, args.python)
                 board = "".join(f", {e['name']} {e['value']}" for e in m["leaderboard"])
-                print(f"{assignment} {kind}: {m['score']:g}/{m['max_score']:g} points in {m['seconds']:.1f} s; "
-                      f"peak memory {m['pss_mb']:.0f} MB (PSS sum), {m['rss_mb']:.0f} MB (RSS sum){board}",
-                      flush=True)
+                print(
+                    f"{assignment} {kind}: {m['score']:g}/{m['max_score']:g} points in {m['seconds']:.1f} s; "
+                    f"peak memory {m['pss_mb']:.0f} MB (PSS sum), {m['rss_mb']:.0f} MB (RSS sum){board}",
+                    flush=True,
+                )
     return 0
 
 

@@ -56,7 +56,7 @@ ORDER = ("reference1", "blank1", "small_mlp", "linear", "reference2", "blank2")
 
 
 def run(size: int = len(ORDER)) -> dict:
-    students = list(ORDER[:max(1, size)])
+    students = list(ORDER[: max(1, size)])
     with tempfile.TemporaryDirectory(prefix="bench-quiz-") as scratch:
         scratch = Path(scratch)
         alone = grade_class(scratch / "alone", ["reference1"], None)
@@ -64,8 +64,13 @@ def run(size: int = len(ORDER)) -> dict:
         serial = grade_class(scratch / "jobs1", students, 1)
     reference_alone = alone["seconds"]["reference1"]
     in_class = max(t for s, t in defaults["seconds"].items() if s.startswith("reference"))
-    return {"plan": slots.plan(settings(ASSIGNMENT).limits.cores), "alone": reference_alone,
-            "defaults": defaults, "jobs1": serial, "ratio": in_class / reference_alone}
+    return {
+        "plan": slots.plan(settings(ASSIGNMENT).limits.cores),
+        "alone": reference_alone,
+        "defaults": defaults,
+        "jobs1": serial,
+        "ratio": in_class / reference_alone,
+    }
 
 
 if __name__ == "__main__":

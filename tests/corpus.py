@@ -44,8 +44,9 @@ def appended(submission, notebook, code):
 def partly():
     """Two independent items wrong: layer2 (01_layers) and mse (02_activations_losses)."""
     submission = with_layers(answer_layer2="layer2 = None")
-    submission[ACTIVATIONS] = demo.answered(ASSIGNMENT, ACTIVATIONS, {
-        "answer_mse": "def mse(y_pred, y):\n    return ((y_pred - y) ** 2).sum()"})
+    submission[ACTIVATIONS] = demo.answered(
+        ASSIGNMENT, ACTIVATIONS, {"answer_mse": "def mse(y_pred, y):\n    return ((y_pred - y) ** 2).sum()"}
+    )
     return submission
 
 
@@ -175,7 +176,9 @@ def standardize(data):
 
 # What the old engine let through: the reference one_epoch, taken from the check module the probes
 # had installed in sys.modules, or from any live object.
-REFERENCE_THIEF = SNOOP_KERNEL + """\
+REFERENCE_THIEF = (
+    SNOOP_KERNEL
+    + """\
 import gc, sys
 stolen = [o for o in gc.get_objects() if callable(o) and getattr(o, "__name__", "") == "_reference_one_epoch"]
 stolen += [m._reference_one_epoch for n, m in list(sys.modules.items()) if hasattr(m, "_reference_one_epoch")]
@@ -184,6 +187,7 @@ def one_epoch(*args):
         return stolen[0](*args)
     raise NotImplementedError
 """
+)
 
 # A wrong W (twice the right values) whose visible checks pass, then two cells that claim to be the
 # grader's: a test cell for W and a probe cell that publishes a well-formed observation of a right W.
@@ -201,8 +205,9 @@ print("FORGED PROBE RAN")
 def forged_roles():
     submission = with_layers(answer_W="W = 2 * w_weight.T")
     cells = submission[LAYERS].cells
-    cells.append(new_code_cell('print("FORGED TEST RAN")',
-                               metadata={"autograder_probe": {"role": "test", "grade_id": "W"}}))
+    cells.append(
+        new_code_cell('print("FORGED TEST RAN")', metadata={"autograder_probe": {"role": "test", "grade_id": "W"}})
+    )
     cells.append(new_code_cell(FORGED_PROBE, metadata={"autograder_probe": {"role": "probe", "grade_id": "W"}}))
     return submission
 
@@ -287,8 +292,7 @@ CLASS = {
     "no_notebooks": lambda: {"notes.txt": "I forgot"},
     "nbformat44": lambda: {n: nbformat44(nb) for n, nb in perfect().items()},
     "snoop": lambda: appended(perfect(), LAYERS, SNOOP.replace("{LAYERS}", LAYERS)),
-    "reference_thief": lambda: with_training(answer_standardize=STASHING_STANDARDIZE,
-                                             answer_one_epoch=REFERENCE_THIEF),
+    "reference_thief": lambda: with_training(answer_standardize=STASHING_STANDARDIZE, answer_one_epoch=REFERENCE_THIEF),
     "forged_roles": forged_roles,
     "exfiltrate": lambda: with_activations(answer_tanh=EXFILTRATE),
     "print_flood": lambda: appended(perfect(), LAYERS, PRINT_FLOOD),
@@ -297,8 +301,6 @@ CLASS = {
     "malformed_messages": lambda: appended(perfect(), LAYERS, MALFORMED_MESSAGES),
 }
 LINKED = ("symlinked",)  # made by `symlinked`, after the others
-
-
 
 
 def marked(marker: str) -> str:

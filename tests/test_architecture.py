@@ -23,8 +23,8 @@ import pytest
 from autograder.paths import ENGINE
 
 TOP, LAZY = "top-level", "lazy"
-MAX_LINES = 400          # any module of the package
-MAX_CHECK_LINES = 200    # a file of autograder/checks/ (one graded item, or what a notebook's items share)
+MAX_LINES = 400  # any module of the package
+MAX_CHECK_LINES = 200  # a file of autograder/checks/ (one graded item, or what a notebook's items share)
 
 
 def modules(root: Path, package: str) -> dict[str, Path]:
@@ -40,6 +40,7 @@ def modules(root: Path, package: str) -> dict[str, Path]:
 
 def imports(tree: ast.Module):
     """(node, top-level or lazy) for every import statement that can run."""
+
     def walk(node, lazy: bool):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
@@ -48,11 +49,13 @@ def imports(tree: ast.Module):
             if isinstance(child, (ast.Import, ast.ImportFrom)):
                 yield child, LAZY if lazy else TOP
             yield from walk(child, lazy or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+
     yield from walk(tree, False)
 
 
 def targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool, known: dict[str, Path]) -> set[str]:
     """The modules of the package an import statement imports."""
+
     def known_prefix(name: str) -> str | None:
         while name and name not in known:
             name = name.rpartition(".")[0]
@@ -159,14 +162,17 @@ def plant(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_a_planted_cycle_is_found_and_printed(tmp_path):
-    root = plant(tmp_path, {
-        "__init__.py": "",
-        "a.py": "from . import b\n",                      # relative, a sibling module
-        "b.py": "import pkg.sub.c as c\n",                # absolute
-        "sub/__init__.py": "from .c import thing\n",      # a package's __init__
-        "sub/c.py": "from ..a import x\nthing = 1\n",     # relative, two levels up
-        "d.py": "from pkg import a\n",                    # imports into the cycle, not part of it
-    })
+    root = plant(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "a.py": "from . import b\n",  # relative, a sibling module
+            "b.py": "import pkg.sub.c as c\n",  # absolute
+            "sub/__init__.py": "from .c import thing\n",  # a package's __init__
+            "sub/c.py": "from ..a import x\nthing = 1\n",  # relative, two levels up
+            "d.py": "from pkg import a\n",  # imports into the cycle, not part of it
+        },
+    )
     graph = import_graph(root, "pkg")
     assert graph["pkg.sub"] == {"pkg.sub.c": TOP} and graph["pkg.sub.c"] == {"pkg.a": TOP}
     found = cycles(graph)
@@ -175,27 +181,33 @@ def test_a_planted_cycle_is_found_and_printed(tmp_path):
 
 
 def test_a_cycle_through_a_package_initialised_on_the_way_is_found(tmp_path):
-    root = plant(tmp_path, {
-        "__init__.py": "",
-        "a.py": "from .sub.c import thing\n",      # runs pkg/sub/__init__.py first
-        "sub/__init__.py": "from ..a import x\n",
-        "sub/c.py": "thing = 1\n",
-        "sub/d.py": "from . import c\n",          # its own package: no edge to pkg.sub
-    })
+    root = plant(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "a.py": "from .sub.c import thing\n",  # runs pkg/sub/__init__.py first
+            "sub/__init__.py": "from ..a import x\n",
+            "sub/c.py": "thing = 1\n",
+            "sub/d.py": "from . import c\n",  # its own package: no edge to pkg.sub
+        },
+    )
     graph = import_graph(root, "pkg")
     assert graph["pkg.a"] == {"pkg.sub": TOP, "pkg.sub.c": TOP} and graph["pkg.sub.d"] == {"pkg.sub.c": TOP}
     assert cycles(graph) == [["pkg.a", "pkg.sub", "pkg.a"]]
 
 
 def test_a_cycle_through_a_function_level_import_is_lazy(tmp_path):
-    root = plant(tmp_path, {
-        "__init__.py": "",
-        "a.py": "from .b import f\n",
-        "b.py": "def f():\n    from . import a\n    return a\n",
-        "c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\n",
-        "e.py": "class E:\n    from . import a\n",  # runs at import: top-level
-        "f.py": "if True:\n    from . import e\n",
-    })
+    root = plant(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "a.py": "from .b import f\n",
+            "b.py": "def f():\n    from . import a\n    return a\n",
+            "c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\n",
+            "e.py": "class E:\n    from . import a\n",  # runs at import: top-level
+            "f.py": "if True:\n    from . import e\n",
+        },
+    )
     graph = import_graph(root, "pkg")
     assert graph["pkg.b"] == {"pkg.a": LAZY} and graph["pkg.c"] == {} and graph["pkg.e"] == {"pkg.a": TOP}
     assert cycles(graph) == []
@@ -219,11 +231,15 @@ def test_lazy_imports_close_no_cycle():
     assert not found, "import cycles through function-level imports:\n" + said(found)
 
 
-@pytest.mark.parametrize(("folder", "limit"), [(ENGINE, MAX_LINES), (ENGINE / "checks", MAX_CHECK_LINES)],
-                         ids=["autograder", "checks"])
+@pytest.mark.parametrize(
+    ("folder", "limit"), [(ENGINE, MAX_LINES), (ENGINE / "checks", MAX_CHECK_LINES)], ids=["autograder", "checks"]
+)
 def test_modules_are_short(folder, limit):
-    long = {p.relative_to(ENGINE.parent).as_posix(): n for p in sorted(folder.rglob("*.py"))
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > limit}
+    long = {
+        p.relative_to(ENGINE.parent).as_posix(): n
+        for p in sorted(folder.rglob("*.py"))
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > limit
+    }
     assert not long, f"longer than {limit} lines (split them): {long}"
 
 

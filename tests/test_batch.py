@@ -15,8 +15,12 @@ def test_a_grader_error_is_graded_again_and_a_graded_submission_is_not(tmp_path)
         (submissions / student).mkdir(parents=True)
     digest = spec.digest()
     for student, status in (("erred", ERROR), ("done", GRADED)):
-        previous = SubmissionResult(student, spec.name, status=status,
-                                    submission_sha256=grade.submission_digest(spec, submissions / student, digest))
+        previous = SubmissionResult(
+            student,
+            spec.name,
+            status=status,
+            submission_sha256=grade.submission_digest(spec, submissions / student, digest),
+        )
         results.write_student(out, previous)
     asked = []
 

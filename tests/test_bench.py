@@ -15,9 +15,13 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_benchmark_runs_on_a_tiny_class():
-    run = subprocess.run([sys.executable, "-m", "bench", "--students", "2", "--jobs", "2", "--quiz-students", "2"],
-                         cwd=ROOT,
-                         capture_output=True, text=True, timeout=1800)
+    run = subprocess.run(
+        [sys.executable, "-m", "bench", "--students", "2", "--jobs", "2", "--quiz-students", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     last = run.stdout.strip().splitlines()[-5:]
     number = r"[0-9]+(\.[0-9]+)?"

@@ -38,8 +38,7 @@ def test_a_wrong_answer_is_named_and_edited_visible_tests_do_not_hide_it(tmp_pat
 def test_a_broken_rule_is_named_before_submission(tmp_path, capsys):
     """Rules the notebooks state fail a visible check, not only a hidden one: here, the bias added by
     broadcasting instead of J built with torch.ones (01), and relu through PyTorch's own (02)."""
-    by_hand = ("def hidden_layer1_by_hand(X, W, w_b):\n"
-               "    return torch.sigmoid(X @ W + w_b)\n")
+    by_hand = "def hidden_layer1_by_hand(X, W, w_b):\n    return torch.sigmoid(X @ W + w_b)\n"
     assert check.main(write(tmp_path, demo.answered("neural_nets", NOTEBOOK, {"answer_Z_by_hand": by_hand}))) == 1
     out = capsys.readouterr().out
     assert "PASS  Z_by_hand (2 pts)" in out
@@ -68,9 +67,11 @@ def test_a_broken_rule_the_text_states_is_named_before_submission(tmp_path, caps
     assert "raise TypeError(" in standardize and "    for X_batch" in one_epoch
     standardize = standardize.replace(
         "    if not isinstance(data, torch.Tensor):\n        raise TypeError(",
-        "    assert isinstance(data, torch.Tensor)\n    if False:\n        raise TypeError(")
-    one_epoch = "epoch = 1\n" + one_epoch.replace("    for X_batch",
-                                                  "    global epoch\n    epoch += 1\n    for X_batch")
+        "    assert isinstance(data, torch.Tensor)\n    if False:\n        raise TypeError(",
+    )
+    one_epoch = "epoch = 1\n" + one_epoch.replace(
+        "    for X_batch", "    global epoch\n    epoch += 1\n    for X_batch"
+    )
     nb = demo.answered("neural_nets", name, {"answer_standardize": standardize, "answer_one_epoch": one_epoch})
     assert check.main(write(tmp_path, nb, name)) == 1
     out = capsys.readouterr().out

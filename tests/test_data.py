@@ -89,8 +89,9 @@ def test_ensure_mnist_tries_sources_in_order(mnist_copy):
 
     def copy_back(data_dir):
         tried.append("copy")
-        shutil.copyfile(DATA / "MNIST" / "raw" / "train-images-idx3-ubyte",
-                        data_dir / "MNIST" / "raw" / "train-images-idx3-ubyte")
+        shutil.copyfile(
+            DATA / "MNIST" / "raw" / "train-images-idx3-ubyte", data_dir / "MNIST" / "raw" / "train-images-idx3-ubyte"
+        )
 
     assert make_data.ensure_mnist(mnist_copy, sources=(("offline", offline), ("copy", copy_back))) == "copy"
     assert tried == ["offline", "copy"]
@@ -110,8 +111,9 @@ def test_when_nothing_works_the_message_says_which_files_go_where(tmp_path):
 
 
 def test_the_data_step_is_idempotent():
-    run = subprocess.run([sys.executable, "-m", "autograder", "data"], cwd=ROOT, capture_output=True,
-                         text=True, check=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "autograder", "data"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert "wrote" not in run.stdout
     assert "MNIST: 4 files verified (already there)" in run.stdout
 

@@ -153,10 +153,16 @@ def test_a_planted_broken_link_is_found(tmp_path):
         "![missing picture](pictures/none.svg), [outside](../../etc/passwd), [web](https://example.com/x.md).\n\n"
         "`[in a code span](not-a-link.md)`\n\n"
         "```bash\n# not a heading\n[in a fence](not-a-link-either.md)\n```\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     problems = broken_links(page, root=tmp_path)
     assert [p.split(":")[0] for p in problems] == [
-        "nowhere.md", "other.md#no-such-heading", "#nope", "pictures/none.svg", "../../etc/passwd"]
+        "nowhere.md",
+        "other.md#no-such-heading",
+        "#nope",
+        "pictures/none.svg",
+        "../../etc/passwd",
+    ]
     assert anchors(page) == {"a-page", "section-two"}
     (tmp_path / "nowhere.md").write_text("# Now it exists\n", encoding="utf-8")
     assert "nowhere.md" not in [p.split(":")[0] for p in broken_links(page, root=tmp_path)]

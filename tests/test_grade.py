@@ -62,7 +62,7 @@ def test_partly_right_loses_exactly_its_wrong_items(graded):
 def test_edited_tests_and_inflated_points_change_nothing(graded):
     _, rows, _ = graded
     assert rows["edited_tests"]["sigmoid"] == "0"
-    assert rows["edited_tests"]["relu"] == rows["perfect"]["relu"] != "0"   # deleted test still graded
+    assert rows["edited_tests"]["relu"] == rows["perfect"]["relu"] != "0"  # deleted test still graded
     assert rows["edited_tests"]["max_score"] == rows["perfect"]["max_score"]
 
 
@@ -197,8 +197,18 @@ def test_ctrl_c_keeps_finished_results_and_a_rerun_finishes_the_rest(tmp_path):
     submissions, out = tmp_path / "submissions", tmp_path / "out"
     for student in ("s1", "s2", "s3"):
         demo.write_student(submissions / student, perfect())
-    command = [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(submissions), "--out", str(out),
-               "--jobs", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "grade",
+        ASSIGNMENT,
+        str(submissions),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+    ]
     # Like Ctrl-C in a terminal: SIGINT to the whole process group, once the first student is done.
     code, err = ctrl_c_after_first_result(command, out)
     assert code == 130, err[-2000:]
@@ -311,8 +321,15 @@ def test_the_digest_that_skips_graded_work_covers_the_whole_engine(tmp_path, mon
     shutil.copytree(ENGINE, engine, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(course, "ENGINE", engine)
     before = spec.digest()
-    for changed in ("checks/kernel/api.py", "checks/grader/api.py", "course/__init__.py", "submission/probe.py",
-                    "submission/scrub.py", "vocabulary.py", "outputs/results.py"):
+    for changed in (
+        "checks/kernel/api.py",
+        "checks/grader/api.py",
+        "course/__init__.py",
+        "submission/probe.py",
+        "submission/scrub.py",
+        "vocabulary.py",
+        "outputs/results.py",
+    ):
         path = engine / changed
         path.write_text(path.read_text() + "\n# changed\n")
         assert spec.digest() != before, changed
@@ -362,8 +379,9 @@ def test_a_notebook_that_asks_for_every_core_stays_on_its_own_slot(tmp_path):
     hog_core = printed.split("CORES ")[1].split("\n")[0]
     assert f"SPINNER CORES {hog_core}" in printed
     timing = beside_hog["extra_data"]["timing"]
-    assert set(timing) == set(NOTEBOOKS) and all(t["seconds"] >= t["slowest_cell_seconds"] >= 0 and t["seconds"] > 0
-                                               for t in timing.values())  # a fast cell rounds to 0.0 s
+    assert set(timing) == set(NOTEBOOKS) and all(
+        t["seconds"] >= t["slowest_cell_seconds"] >= 0 and t["seconds"] > 0 for t in timing.values()
+    )  # a fast cell rounds to 0.0 s
 
 
 def test_an_observation_published_by_student_code_during_a_check_makes_the_item_fail(graded):

@@ -37,8 +37,11 @@ def course(tmp_path_factory):
     for student, nbs in students.items():
         demo.write_student(course / "submitted" / student / ASSIGNMENT, nbs)
     nbgrader = [sys.executable, "-m", "nbgrader"]
-    for args in (["generate_assignment", ASSIGNMENT, "--force"], ["autograde", ASSIGNMENT, "--force"],
-                 ["export", "--to", "grades.csv"]):
+    for args in (
+        ["generate_assignment", ASSIGNMENT, "--force"],
+        ["autograde", ASSIGNMENT, "--force"],
+        ["export", "--to", "grades.csv"],
+    ):
         subprocess.run(nbgrader + args + ["--log-level=ERROR"], cwd=course, env=nbgrader_env(), check=True)
     return course, list(students)
 

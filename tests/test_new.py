@@ -29,11 +29,16 @@ def test_it_writes_the_notebook_the_config_the_check_pair_and_its_test(scaffold)
     root, written = scaffold
     assert written == list(new.files("week9"))
     assert set(written) == {
-        "source/week9/assignment.toml", "source/week9/01_week9.ipynb",
-        "autograder/checks/kernel/week9/__init__.py", "autograder/checks/kernel/week9/week9/__init__.py",
+        "source/week9/assignment.toml",
+        "source/week9/01_week9.ipynb",
+        "autograder/checks/kernel/week9/__init__.py",
+        "autograder/checks/kernel/week9/week9/__init__.py",
         "autograder/checks/kernel/week9/week9/double.py",
-        "autograder/checks/grader/week9/__init__.py", "autograder/checks/grader/week9/week9/__init__.py",
-        "autograder/checks/grader/week9/week9/test_double.py", "tests/checks/test_week9.py"}
+        "autograder/checks/grader/week9/__init__.py",
+        "autograder/checks/grader/week9/week9/__init__.py",
+        "autograder/checks/grader/week9/week9/test_double.py",
+        "tests/checks/test_week9.py",
+    }
     for relative in written:
         if relative.endswith(".py"):
             ast.parse((root / relative).read_text(), relative)
@@ -54,10 +59,17 @@ def test_the_notebook_pairs_its_answer_and_test_cells_as_the_engine_does(scaffol
     assert (test.grade_id, test.points, test.anchor, test.names) == ("double", 2, "answer_double", ("double",))
     assert test.before[:2] == ("answer-double", "answer_double")
     cell = notebooks.cell(nb, "double")
-    assert notebooks.nbgrader(cell) == {"grade": True, "grade_id": "double", "locked": True, "points": 2,
-                                        "schema_version": 3, "solution": False}
+    assert notebooks.nbgrader(cell) == {
+        "grade": True,
+        "grade_id": "double",
+        "locked": True,
+        "points": 2,
+        "schema_version": 3,
+        "solution": False,
+    }
     assert notebooks.hidden_part(cell.source).splitlines()[1] == (
-        'from autograder.checks import run; run("week9", "double", globals())')
+        'from autograder.checks import run; run("week9", "double", globals())'
+    )
     assert "assert double(3) == 6" in notebooks.visible_part(cell.source)
     answer = notebooks.cell(nb, "answer_double")
     assert notebooks.is_solution_cell(answer) and "### BEGIN SOLUTION" in answer.source

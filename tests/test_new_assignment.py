@@ -34,16 +34,37 @@ COPIED = ("autograder", "source", "release", "solutions", "data", "tests", "nbgr
 POINTS = {"double": 2, "square": 3}  # the scaffold's item, and the one added here
 
 SQUARE_CELLS = [
-    new_markdown_cell("## Exercise `square` (3 points)\n\nWrite a function `square(x)` that returns `x * x`.",
-                      id="square-intro"),
-    new_code_cell("def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION", id="answer-square",
-                  metadata={"nbgrader": {"grade": False, "grade_id": "answer_square", "locked": False,
-                                         "schema_version": 3, "solution": True}}),
-    new_code_cell('assert square(3) == 9, "square(3) should be 9"\n### BEGIN HIDDEN TESTS\n'
-                  f'from autograder.checks import run; run("{NAME}", "square", globals())\n### END HIDDEN TESTS',
-                  id="test-square", metadata={"nbgrader": {"grade": True, "grade_id": "square", "locked": True,
-                                                           "points": POINTS["square"], "schema_version": 3,
-                                                           "solution": False}}),
+    new_markdown_cell(
+        "## Exercise `square` (3 points)\n\nWrite a function `square(x)` that returns `x * x`.", id="square-intro"
+    ),
+    new_code_cell(
+        "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION",
+        id="answer-square",
+        metadata={
+            "nbgrader": {
+                "grade": False,
+                "grade_id": "answer_square",
+                "locked": False,
+                "schema_version": 3,
+                "solution": True,
+            }
+        },
+    ),
+    new_code_cell(
+        'assert square(3) == 9, "square(3) should be 9"\n### BEGIN HIDDEN TESTS\n'
+        f'from autograder.checks import run; run("{NAME}", "square", globals())\n### END HIDDEN TESTS',
+        id="test-square",
+        metadata={
+            "nbgrader": {
+                "grade": True,
+                "grade_id": "square",
+                "locked": True,
+                "points": POINTS["square"],
+                "schema_version": 3,
+                "solution": False,
+            }
+        },
+    ),
 ]
 SQUARE_OBSERVER = '''"""Kernel side of `square` (01_tiny.ipynb)."""
 
@@ -72,8 +93,15 @@ def test_square(obs: dict) -> None:
 
 def cli(course: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
     """`python -m autograder ARGS` in the copy, with the copy's engine (and nbgrader's alembic on PATH)."""
-    return subprocess.run([sys.executable, "-m", *args], cwd=course, env={**nbgrader_env(), "PYTHONPATH": str(course)},
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=course,
+        env={**nbgrader_env(), "PYTHONPATH": str(course)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +141,10 @@ def course():
 
 def submissions(course: Path) -> dict[str, bytes]:
     """{student: notebook}: the reference (solutions/) and the blank release."""
-    return {"reference": (course / "solutions" / NAME / NOTEBOOK).read_bytes(),
-            "blank": (course / "release" / NAME / NOTEBOOK).read_bytes()}
+    return {
+        "reference": (course / "solutions" / NAME / NOTEBOOK).read_bytes(),
+        "blank": (course / "release" / NAME / NOTEBOOK).read_bytes(),
+    }
 
 
 def test_the_release_holds_the_notebook_only(course):
@@ -135,7 +165,9 @@ def test_graded_locally_the_reference_gets_every_point_and_the_blank_none(course
     rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
     total = sum(POINTS.values())
     assert {s: (float(r["score"]), float(r["max_score"]), r["status"]) for s, r in rows.items()} == {
-        "reference": (total, total, "graded"), "blank": (0, total, "graded")}
+        "reference": (total, total, "graded"),
+        "blank": (0, total, "graded"),
+    }
     assert {item: float(rows["reference"][item]) for item in POINTS} == POINTS
 
 

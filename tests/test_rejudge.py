@@ -52,10 +52,14 @@ def executed(ns: dict, visible_error: str | None = None, no_probe: str | None = 
         cell.execution_count = count
     for index, test in plan.test_at.items():
         if test.grade_id == visible_error:
-            plan.nb.cells[index].outputs = [new_output("error", ename="AssertionError",
-                                                       evalue="layer2 has the wrong shape", traceback=["x"])]
-    probes = {t.grade_id: ProbeResult([encode(observe(items(ASSIGNMENT)[t.grade_id].observer, ns))])
-              for t in tests if t.grade_id != no_probe}
+            plan.nb.cells[index].outputs = [
+                new_output("error", ename="AssertionError", evalue="layer2 has the wrong shape", traceback=["x"])
+            ]
+    probes = {
+        t.grade_id: ProbeResult([encode(observe(items(ASSIGNMENT)[t.grade_id].observer, ns))])
+        for t in tests
+        if t.grade_id != no_probe
+    }
     return plan, probes
 
 
@@ -65,8 +69,12 @@ def graded_student(out, student: str, ns: dict, **faults) -> SubmissionResult:
     log: list[str] = []
     result = SubmissionResult(student, ASSIGNMENT, submission_sha256=f"sha-{student}", execution_time=12.3)
     result.items = judge.judge(plan, probes, "", log)
-    outcome = Outcome(result, "graded\n" + "\n".join(log), {LAYERS: "{}"},
-                      {LAYERS: saved.dump(plan, probes, "", result.submission_sha256)})
+    outcome = Outcome(
+        result,
+        "graded\n" + "\n".join(log),
+        {LAYERS: "{}"},
+        {LAYERS: saved.dump(plan, probes, "", result.submission_sha256)},
+    )
     results.write_outcome(out, outcome)
     return result
 
@@ -77,11 +85,19 @@ def out(tmp_path, namespace):
     and invalid (no observations: its notebook could not be read)."""
     out = tmp_path / "out"
     wrong = dict(namespace, W=namespace["W"] + 1.0)
-    done = [graded_student(out, "right", namespace), graded_student(out, "wrong_W", wrong),
-            graded_student(out, "faulty", namespace, visible_error="layer2", no_probe="Y_pred")]
-    invalid = SubmissionResult("invalid", ASSIGNMENT, INVALID, "01_layers.ipynb is not valid JSON",
-                               submission_sha256="sha-invalid",
-                               items=[ItemResult("W", LAYERS, 1.0, message="not readable")])
+    done = [
+        graded_student(out, "right", namespace),
+        graded_student(out, "wrong_W", wrong),
+        graded_student(out, "faulty", namespace, visible_error="layer2", no_probe="Y_pred"),
+    ]
+    invalid = SubmissionResult(
+        "invalid",
+        ASSIGNMENT,
+        INVALID,
+        "01_layers.ipynb is not valid JSON",
+        submission_sha256="sha-invalid",
+        items=[ItemResult("W", LAYERS, 1.0, message="not readable")],
+    )
     results.write_outcome(out, Outcome(invalid, "invalid\n"))
     results.write_atomic(out / "grades.csv", results.grades_csv([*done, invalid], course.load(ASSIGNMENT).item_ids))
     report.write(out, [*done, invalid])
@@ -100,8 +116,12 @@ def files(out) -> dict[str, bytes]:
 def test_saved_observations_read_back_judge_the_same(namespace):
     plan, probes = executed(namespace, visible_error="layer2", no_probe="Y_pred")
     back = saved.load(saved.dump(plan, probes, "the kernel died", "sha"))
-    assert (back.digest, back.stopped, back.plan.tests, back.plan.answer_at) == ("sha", "the kernel died",
-                                                                                plan.tests, plan.answer_at)
+    assert (back.digest, back.stopped, back.plan.tests, back.plan.answer_at) == (
+        "sha",
+        "the kernel died",
+        plan.tests,
+        plan.answer_at,
+    )
     assert {i: t.grade_id for i, t in back.plan.test_at.items()} == {i: t.grade_id for i, t in plan.test_at.items()}
     assert back.probes == probes and "Y_pred" not in back.probes
     assert judge.judge(back.plan, back.probes, back.stopped, []) == judge.judge(plan, probes, "the kernel died", [])
@@ -150,8 +170,10 @@ def test_observations_are_staff_only_and_a_regrading_replaces_them(out):
 # ----------------------------------------------------------------------------- pytest runs the tests
 def test_the_pytest_runner_gives_the_plain_loops_verdicts(namespace, monkeypatch):
     catalog = items(ASSIGNMENT)
-    observed = {gid: decode(encode(observe(catalog[gid].observer, namespace)))
-                for gid in ("layer1", "w_bias", "w_weight", "W", "layer2")}
+    observed = {
+        gid: decode(encode(observe(catalog[gid].observer, namespace)))
+        for gid in ("layer1", "w_bias", "w_weight", "W", "layer2")
+    }
     observed["layer2"] = {"ok": False, "message": "`layer2` is not defined"}
 
     def failing(obs):
@@ -175,8 +197,9 @@ def test_the_pytest_runner_gives_the_plain_loops_verdicts(namespace, monkeypatch
         warnings.simplefilter("error")  # a warning that reached us would fail the test
         found = runner.verdicts({gid: (catalog[gid], obs) for gid, obs in observed.items()})
     plain = {gid: verdict(catalog[gid], obs) for gid, obs in observed.items()}
-    assert {g: (v.passed, v.message, v.metrics) for g, v in found.items()} == \
-           {g: (v.passed, v.message, v.metrics) for g, v in plain.items()}
+    assert {g: (v.passed, v.message, v.metrics) for g, v in found.items()} == {
+        g: (v.passed, v.message, v.metrics) for g, v in plain.items()
+    }
     assert found["W"].message == "W is not the transpose of w_weight." and found["W"].metrics == {"one": 1.0}
     assert found["layer1"].message == COULD_NOT_JUDGE and "KeyError" in found["layer1"].log
     assert "in buggy" in found["layer1"].log and "pluggy" not in found["layer1"].log
@@ -230,8 +253,9 @@ def test_a_fixed_check_changes_only_its_own_item(out, monkeypatch):
             assert "W: 1 -> 0/1 W should be computed with .T" in (out / student / "grading.log").read_text()
     old_rows = list(csv.DictReader(io.StringIO(before["grades.csv"].decode())))
     for old, new in zip(old_rows, grades(out), strict=True):
-        assert {k for k in old if old[k] != new[k]} == (set() if old["student_id"] in ("wrong_W", "invalid")
-                                                        else {"score", "W"}), old["student_id"]
+        assert {k for k in old if old[k] != new[k]} == (
+            set() if old["student_id"] in ("wrong_W", "invalid") else {"score", "W"}
+        ), old["student_id"]
     assert before["invalid/results.json"] == (out / "invalid" / "results.json").read_bytes()
 
 
@@ -259,23 +283,35 @@ def test_rejudge_needs_the_assignment_out_holds(out, capsys):
 
 
 def test_the_command_line_rejudges(out):
-    run = subprocess.run([sys.executable, "-m", "autograder", "rejudge", str(out)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "autograder", "rejudge", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert run.returncode == 0, run.stderr
     assert "re-judged 3 submission(s) of neural_nets" in run.stdout
 
 
 # ----------------------------------------------------------------------------- plain pytest
 def test_plain_pytest_judges_the_saved_observations(out):
-    command = [sys.executable, "-m", "pytest", "autograder/checks/grader/neural_nets/layers", "-p",
-               "no:cacheprovider", "-q", "--observations"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "autograder/checks/grader/neural_nets/layers",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--observations",
+    ]
     run = subprocess.run([*command, str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 1, run.stdout + run.stderr
     failed = sorted(line.split()[1] for line in run.stdout.splitlines() if line.startswith("FAILED"))
-    assert failed == ["autograder/checks/grader/neural_nets/layers/test_W.py::test_W[wrong_W]",
-                      "autograder/checks/grader/neural_nets/layers/test_Z_by_hand.py::test_Z_by_hand[wrong_W]"]
-    seen = next(t["output"] for t in json.loads((out / "wrong_W" / "results.json").read_text())["tests"]
-                if t["name"] == "W")
+    assert failed == [
+        "autograder/checks/grader/neural_nets/layers/test_W.py::test_W[wrong_W]",
+        "autograder/checks/grader/neural_nets/layers/test_Z_by_hand.py::test_Z_by_hand[wrong_W]",
+    ]
+    seen = next(
+        t["output"] for t in json.loads((out / "wrong_W" / "results.json").read_text())["tests"] if t["name"] == "W"
+    )
     assert f"CheckFailed: {seen}" in run.stdout and "2 failed, 26 passed" in run.stdout
     one = subprocess.run([*command, str(out / "right")], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert one.returncode == 0 and "[wrong_W]" not in one.stdout, one.stdout

@@ -16,8 +16,15 @@ from autograder.course import names as assignment_names
 from autograder.course import notebooks
 from autograder.paths import RELEASE, ROOT, SOLUTIONS, SOURCE
 
-FORBIDDEN_IN_RELEASE = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
-                        "BEGIN MARK SCHEME", "END MARK SCHEME", "autograder.checks")
+FORBIDDEN_IN_RELEASE = (
+    "BEGIN SOLUTION",
+    "END SOLUTION",
+    "BEGIN HIDDEN TESTS",
+    "END HIDDEN TESTS",
+    "BEGIN MARK SCHEME",
+    "END MARK SCHEME",
+    "autograder.checks",
+)
 
 
 def released(assignment):
@@ -36,22 +43,30 @@ def test_every_source_notebook_is_released_and_solved(assignment):
 def test_solutions_are_up_to_date(assignment):
     assert not release.is_stale(assignment), (
         f"solutions/{assignment}/ was made from another source/ or other checks: "
-        f"run `python -m autograder release {assignment}` and commit release/ and solutions/")
+        f"run `python -m autograder release {assignment}` and commit release/ and solutions/"
+    )
 
 
 @pytest.mark.parametrize("assignment", assignment_names())
 def test_release_is_what_nbgrader_makes_from_source(assignment, tmp_path):
     shutil.copytree(SOURCE / assignment, tmp_path / "source" / assignment)
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
-                    "--log-level=ERROR"], cwd=tmp_path, env=release.nbgrader_env(), check=True)
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force", "--log-level=ERROR"],
+        cwd=tmp_path,
+        env=release.nbgrader_env(),
+        check=True,
+    )
     # Students get the notebooks only (not assignment.toml: nbgrader_config.py ignores it).
-    assert sorted(p.name for p in (tmp_path / "release" / assignment).iterdir()) == [p.name for p in released(assignment)]
+    assert sorted(p.name for p in (tmp_path / "release" / assignment).iterdir()) == [
+        p.name for p in released(assignment)
+    ]
     for committed in released(assignment):
         fresh = notebooks.read(tmp_path / "release" / assignment / committed.name)
         assert notebooks.read(committed) == fresh, (
             f"release/{assignment}/{committed.name} is out of date: run `python -m autograder release "
-            f"{assignment}` and commit")
+            f"{assignment}` and commit"
+        )
 
 
 @pytest.mark.parametrize("assignment", assignment_names())
@@ -95,9 +110,20 @@ def test_solutions_show_every_figure_without_a_kernel(assignment):
 
 
 def test_a_live_widget_becomes_a_note():
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("fig", outputs=[nbformat.v4.new_output(
-        "execute_result", data={release.WIDGET: {"model_id": "x"}, "text/plain": "FigureWidget({...})"},
-        execution_count=1)])])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "fig",
+                outputs=[
+                    nbformat.v4.new_output(
+                        "execute_result",
+                        data={release.WIDGET: {"model_id": "x"}, "text/plain": "FigureWidget({...})"},
+                        execution_count=1,
+                    )
+                ],
+            )
+        ]
+    )
     release.note_live_widgets(nb)
     assert nb.cells[0].outputs[0].data == {"text/plain": release.LIVE_FIGURE}
 
@@ -110,13 +136,18 @@ def test_every_test_cell_calls_its_own_check(assignment):
         for cell in notebooks.test_cells(notebooks.read(path)):
             gid = notebooks.grade_id(cell)
             assert f'run("{assignment}", "{gid}", globals())' in notebooks.hidden_part(cell.source), gid
-            assert gid in catalog, f"{gid} has no pair of check files in autograder/checks/{{kernel,grader}}/{assignment}/"
+            assert gid in catalog, (
+                f"{gid} has no pair of check files in autograder/checks/{{kernel,grader}}/{assignment}/"
+            )
 
 
 @pytest.mark.parametrize("assignment", assignment_names())
 def test_every_check_has_a_test_cell(assignment):
-    ids = {notebooks.grade_id(c) for p in (SOURCE / assignment).glob("*.ipynb")
-           for c in notebooks.test_cells(notebooks.read(p))}
+    ids = {
+        notebooks.grade_id(c)
+        for p in (SOURCE / assignment).glob("*.ipynb")
+        for c in notebooks.test_cells(notebooks.read(p))
+    }
     assert set(items(assignment)) == ids
 
 
@@ -134,7 +165,11 @@ def test_every_notebook_draws_its_pictures_with_the_same_given_cell():
     """The cell that adds a PNG to each plotly figure is one and the same in every notebook that
     draws plots, and it stays off where the grader and `check` run notebooks (NN_COURSE_PICTURES=0:
     no browser starts in the sandbox)."""
-    cells = {path.name: c.source for path in sorted(SOURCE.glob("*/*.ipynb"))
-             for c in notebooks.read(path).cells if c.cell_type == "code" and "also_picture" in c.source}
+    cells = {
+        path.name: c.source
+        for path in sorted(SOURCE.glob("*/*.ipynb"))
+        for c in notebooks.read(path).cells
+        if c.cell_type == "code" and "also_picture" in c.source
+    }
     assert len(cells) >= 3 and len(set(cells.values())) == 1, sorted(cells)
     assert 'os.environ.get("NN_COURSE_PICTURES") != "0"' in next(iter(cells.values()))

@@ -56,8 +56,11 @@ def test_a_result_starts_graded_with_no_reason_and_an_empty_reason_adds_nothing(
 def test_scores_sum_the_items_and_manual_points_are_not_counted():
     r = SubmissionResult("s", "a", manual={"diagram": 2.0})
     assert (r.score, r.max_score) == (0, 0)
-    r.items = [ItemResult("x", "01.ipynb", 1.0, 1.0, True), ItemResult("y", "01.ipynb", 2.5, 0.0, False),
-               ItemResult("z", "02.ipynb", 0.5, 0.5, True)]
+    r.items = [
+        ItemResult("x", "01.ipynb", 1.0, 1.0, True),
+        ItemResult("y", "01.ipynb", 2.5, 0.0, False),
+        ItemResult("z", "02.ipynb", 0.5, 0.5, True),
+    ]
     assert (r.score, r.max_score) == (1.5, 4.0)
 
 
@@ -73,7 +76,9 @@ def test_results_do_not_share_their_lists_and_tables():
 
 
 def test_reading_results_loads_neither_torch_nor_the_rest_of_the_grader():
-    code = ("import sys, autograder.vocabulary\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'autograder', 'nbformat')))")
+    code = (
+        "import sys, autograder.vocabulary\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'autograder', 'nbformat')))"
+    )
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert run.stdout.strip() == str(["autograder", vocabulary.__name__])

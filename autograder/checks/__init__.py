@@ -110,18 +110,28 @@ def items(assignment: str) -> dict[str, Item]:
     kernel_root, grader_root = HERE / "kernel" / assignment, HERE / "grader" / assignment
     if not grader_root.is_dir():
         raise OrphanCheck(f"no checks for {assignment!r}: expected {grader_root.relative_to(ENGINE.parent)}/")
-    observers = {p.relative_to(kernel_root).with_suffix("").as_posix(): p
-                 for p in kernel_root.glob("*/*.py") if not p.stem.startswith("_")}
-    tests = {p.relative_to(grader_root).with_name(p.stem.removeprefix("test_")).as_posix(): p
-             for p in grader_root.glob("*/*.py") if not p.stem.startswith("_")}
+    observers = {
+        p.relative_to(kernel_root).with_suffix("").as_posix(): p
+        for p in kernel_root.glob("*/*.py")
+        if not p.stem.startswith("_")
+    }
+    tests = {
+        p.relative_to(grader_root).with_name(p.stem.removeprefix("test_")).as_posix(): p
+        for p in grader_root.glob("*/*.py")
+        if not p.stem.startswith("_")
+    }
     misnamed = [str(p.relative_to(ENGINE.parent)) for p in tests.values() if not p.stem.startswith("test_")]
-    orphans = ([f"{observers[k].relative_to(ENGINE.parent)} has no grader-side test_{Path(k).name}.py"
-                for k in sorted(set(observers) - set(tests))]
-               + [f"{tests[k].relative_to(ENGINE.parent)} has no kernel-side {Path(k).name}.py"
-                  for k in sorted(set(tests) - set(observers))])
+    orphans = [
+        f"{observers[k].relative_to(ENGINE.parent)} has no grader-side test_{Path(k).name}.py"
+        for k in sorted(set(observers) - set(tests))
+    ] + [
+        f"{tests[k].relative_to(ENGINE.parent)} has no kernel-side {Path(k).name}.py"
+        for k in sorted(set(tests) - set(observers))
+    ]
     if misnamed or orphans:
-        raise OrphanCheck("; ".join([*(f"{m}: a grader-side check file is named test_<grade_id>.py"
-                                       for m in misnamed), *orphans]))
+        raise OrphanCheck(
+            "; ".join([*(f"{m}: a grader-side check file is named test_<grade_id>.py" for m in misnamed), *orphans])
+        )
     found: dict[str, Item] = {}
     for key in sorted(tests):
         grade_id = Path(key).name
@@ -133,12 +143,19 @@ def items(assignment: str) -> dict[str, Item]:
             raise OrphanCheck(f"{kernel_module.__name__} defines no observe(ns)")
         if not callable(getattr(grader_module, f"test_{grade_id}", None)):
             raise OrphanCheck(f"{grader_module.__name__} defines no test_{grade_id}(obs)")
-        others = sorted(name for name, value in vars(grader_module).items()
-                        if name.startswith("test_") and name != f"test_{grade_id}" and inspect.isfunction(value)
-                        and value.__module__ == grader_module.__name__)
+        others = sorted(
+            name
+            for name, value in vars(grader_module).items()
+            if name.startswith("test_")
+            and name != f"test_{grade_id}"
+            and inspect.isfunction(value)
+            and value.__module__ == grader_module.__name__
+        )
         if others:
-            raise OrphanCheck(f"{grader_module.__name__} defines {', '.join(others)} besides test_{grade_id}: "
-                              "the grader never runs them; give another item a pair of files of its own")
+            raise OrphanCheck(
+                f"{grader_module.__name__} defines {', '.join(others)} besides test_{grade_id}: "
+                "the grader never runs them; give another item a pair of files of its own"
+            )
         found[grade_id] = Item(assignment, grade_id, kernel_module, grader_module)
     return found
 

@@ -27,13 +27,37 @@ from .verdict import Verdict, conclude, measure, unobserved
 
 # pytest's own plugins a verdict does without: output, files, and the per-session work (the
 # unraisable-exception plugin alone runs gc.collect twice per session: ~0.5 s with torch loaded).
-NOT_LOADED = ("terminal", "cacheprovider", "warnings", "logging", "faulthandler", "debugging", "unraisableexception",
-              "threadexception", "doctest", "junitxml", "pastebin", "legacypath", "setuponly", "setupplan",
-              "python_path", "stepwise")
+NOT_LOADED = (
+    "terminal",
+    "cacheprovider",
+    "warnings",
+    "logging",
+    "faulthandler",
+    "debugging",
+    "unraisableexception",
+    "threadexception",
+    "doctest",
+    "junitxml",
+    "pastebin",
+    "legacypath",
+    "setuponly",
+    "setupplan",
+    "python_path",
+    "stepwise",
+)
 # --import-mode=append: the check modules are imported already; sys.path is left alone.
-ARGS = ["--rootdir", str(HERE / "grader"), "-c", os.devnull, "--noconftest", "--disable-plugin-autoload",
-        "--import-mode=append", "--continue-on-collection-errors", "-s",
-        *(arg for plugin in NOT_LOADED for arg in ("-p", f"no:{plugin}"))]
+ARGS = [
+    "--rootdir",
+    str(HERE / "grader"),
+    "-c",
+    os.devnull,
+    "--noconftest",
+    "--disable-plugin-autoload",
+    "--import-mode=append",
+    "--continue-on-collection-errors",
+    "-s",
+    *(arg for plugin in NOT_LOADED for arg in ("-p", f"no:{plugin}")),
+]
 
 
 class RunnerError(RuntimeError):
@@ -45,14 +69,18 @@ class ObservationPlugin:
     {(grader module, test name): [(key, data), ...]}. With `record`, each test's outcome is kept
     in `outcomes` (key -> the exception it raised, or None) instead of being reported as a failure."""
 
-    def __init__(self, cases: dict[tuple[str, str], list[tuple[Hashable, object]]], record: bool = False,
-                 files: Iterable[str] = ()):
+    def __init__(
+        self,
+        cases: dict[tuple[str, str], list[tuple[Hashable, object]]],
+        record: bool = False,
+        files: Iterable[str] = (),
+    ):
         self.cases, self.record = cases, record
         self.wanted = {path for file in files for path in (Path(file), *Path(file).parents)}
         self.outcomes: dict[Hashable, tuple[BaseException | None, str]] = {}
         self.problems: dict[Hashable, str] = {}  # key -> why pytest did not run its test
         self.collection_errors: list[str] = []
-        self._keys: dict[str, Hashable] = {}     # pytest's node id -> key
+        self._keys: dict[str, Hashable] = {}  # pytest's node id -> key
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_ignore_collect(self, collection_path):
@@ -130,8 +158,10 @@ def run(cases: dict[Hashable, tuple[Item, object]]) -> tuple[dict, dict, list[st
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
-        raise RunnerError(f"pytest could not run the grader-side tests (exit status {code!r}): "
-                          + ("; ".join(plugin.collection_errors) or "see the error above"))
+        raise RunnerError(
+            f"pytest could not run the grader-side tests (exit status {code!r}): "
+            + ("; ".join(plugin.collection_errors) or "see the error above")
+        )
     return plugin.outcomes, plugin.problems, plugin.collection_errors
 
 
@@ -149,8 +179,9 @@ def verdicts(observations: dict[Hashable, tuple[Item, dict]]) -> dict[Hashable, 
             measured[key] = measure(item, observation["data"])
     if not measured:
         return found
-    outcomes, problems, collection_errors = run({key: (observations[key][0], observations[key][1]["data"])
-                                                for key in measured})
+    outcomes, problems, collection_errors = run(
+        {key: (observations[key][0], observations[key][1]["data"]) for key in measured}
+    )
     for key, (metrics, log) in measured.items():
         item = observations[key][0]
         if key in outcomes:

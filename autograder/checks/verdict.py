@@ -19,8 +19,8 @@ COULD_NOT_JUDGE = "The check could not judge this item; course staff will look a
 @dataclass(frozen=True)
 class Verdict:
     passed: bool
-    message: str          # for the student
-    log: str = ""         # for course staff (grading.log): a traceback when the check itself failed
+    message: str  # for the student
+    log: str = ""  # for course staff (grading.log): a traceback when the check itself failed
     metrics: dict = field(default_factory=dict)  # figures measured by the grader (an item's MEASURES)
 
 

@@ -41,10 +41,10 @@ class Limits:
     """Grading limits of one assignment (``[limits]`` of its assignment.toml; the grade command's
     options override them per run)."""
 
-    cell_timeout: float = 120.0       # seconds one cell may run
-    total_timeout: float = 600.0      # seconds a whole submission (all its notebooks) may run
-    memory_mb: int = 4096             # resident memory of the student's kernel
-    cores: int = 1                    # CPU cores a notebook gets, its own (see sandbox/slots.py)
+    cell_timeout: float = 120.0  # seconds one cell may run
+    total_timeout: float = 600.0  # seconds a whole submission (all its notebooks) may run
+    memory_mb: int = 4096  # resident memory of the student's kernel
+    cores: int = 1  # CPU cores a notebook gets, its own (see sandbox/slots.py)
     data_files: tuple[str, ...] = ()  # paths under data/ the student's notebooks read
 
 
@@ -89,12 +89,16 @@ def names() -> tuple[str, ...]:
 def known(name: str) -> str:
     """`name`, when it is an assignment of this course; else a UsageError naming the known ones."""
     if name not in names() and (SOURCE / name).is_dir():
-        raise UsageError(f"source/{name}/ has no {CONFIG}: add one (see docs/instructors.md; "
-                         f"source/{names()[0] if names() else '<assignment>'}/{CONFIG} is an example)")
+        raise UsageError(
+            f"source/{name}/ has no {CONFIG}: add one (see docs/instructors.md; "
+            f"source/{names()[0] if names() else '<assignment>'}/{CONFIG} is an example)"
+        )
     if name not in names():
-        raise UsageError(f"unknown assignment {name!r}: choose one of {', '.join(names()) or '(none)'}; "
-                         f"an assignment is a folder source/<name>/ with an {CONFIG} "
-                         "(python -m autograder new NAME makes one)")
+        raise UsageError(
+            f"unknown assignment {name!r}: choose one of {', '.join(names()) or '(none)'}; "
+            f"an assignment is a folder source/<name>/ with an {CONFIG} "
+            "(python -m autograder new NAME makes one)"
+        )
     return name
 
 
@@ -108,8 +112,9 @@ def settings(name: str) -> Settings:
         raise UsageError(f"{path} is not valid TOML ({err}): fix it") from None
     unknown = set(data) - {"limits", "leaderboard", "gradescope"}
     if unknown:
-        raise UsageError(f"{path}: unknown section(s) {sorted(unknown)}; known: [limits], [[leaderboard]], "
-                         "[gradescope]")
+        raise UsageError(
+            f"{path}: unknown section(s) {sorted(unknown)}; known: [limits], [[leaderboard]], [gradescope]"
+        )
     try:
         raw = dict(data.get("limits", {}))
         if "data_files" in raw:
@@ -121,12 +126,19 @@ def settings(name: str) -> Settings:
         raise UsageError(f"{path}: {err}; see docs/instructors.md for the keys") from None
     for key, value in vars(limits).items():
         wanted = type(getattr(Limits, key))
-        fits = (all(isinstance(v, str) for v in value) if wanted is tuple
-                else isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-                if wanted is float else isinstance(value, int) and not isinstance(value, bool) and value > 0)
+        fits = (
+            all(isinstance(v, str) for v in value)
+            if wanted is tuple
+            else isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+            if wanted is float
+            else isinstance(value, int) and not isinstance(value, bool) and value > 0
+        )
         if not fits:
-            kind = {tuple: "a list of paths under data/", float: "a number of seconds above 0",
-                    int: "a whole number above 0"}[wanted]
+            kind = {
+                tuple: "a list of paths under data/",
+                float: "a number of seconds above 0",
+                int: "a whole number above 0",
+            }[wanted]
             raise UsageError(f"{path}: [limits] {key} = {value!r} should be {kind}")
     for key, value in vars(shown).items():
         if value not in VISIBILITY:
@@ -137,7 +149,7 @@ def settings(name: str) -> Settings:
 @dataclass(frozen=True)
 class Assignment:
     name: str
-    notebooks: tuple[str, ...]   # file names, as in release/<name>/
+    notebooks: tuple[str, ...]  # file names, as in release/<name>/
 
     @property
     def limits(self) -> Limits:
@@ -155,6 +167,7 @@ class Assignment:
     def tests(self) -> list:
         """The autograded items of every notebook, in order."""
         from .items import source_tests  # reads notebooks (nbformat): not for the CLI's start
+
         return [t for nb, source in self.sources.items() for t in source_tests(source, nb)]
 
     @property
@@ -200,14 +213,19 @@ def source_digest(name: str) -> str:
 def read_source(assignment: str, notebook: str):
     """A source notebook, parsed once per worker process rather than once per submission."""
     from .notebooks import read
+
     return read(SOURCE / assignment / notebook)
 
 
 def manual_items(source_nb) -> dict[str, float]:
     """Manually graded answers (nbgrader: graded, with a solution, not code tests)."""
     from . import notebooks
-    return {notebooks.grade_id(c): notebooks.points(c) for c in source_nb.cells
-            if notebooks.nbgrader(c).get("grade") and notebooks.is_solution_cell(c)}
+
+    return {
+        notebooks.grade_id(c): notebooks.points(c)
+        for c in source_nb.cells
+        if notebooks.nbgrader(c).get("grade") and notebooks.is_solution_cell(c)
+    }
 
 
 def load(name: str) -> Assignment:
@@ -218,8 +236,8 @@ def load(name: str) -> Assignment:
         raise UsageError(f"release/{name}/ has no notebooks: run `python -m autograder release {name}` first")
     missing = [nb for nb in released if not (SOURCE / name / nb).exists()]
     if missing:
-        raise UsageError(f"release/{name}/ has notebooks that source/{name}/ lacks: {missing}; "
-                         "regenerate release/ with `python -m autograder release`")
+        raise UsageError(
+            f"release/{name}/ has notebooks that source/{name}/ lacks: {missing}; "
+            "regenerate release/ with `python -m autograder release`"
+        )
     return Assignment(name, tuple(released))
-
-

@@ -15,9 +15,9 @@ class TestCell:
 
     grade_id: str
     points: float
-    visible: str          # the test cell's code without its hidden region
-    anchor: str | None    # grade_id of the solution cell it follows in source/
-    notebook: str         # file name, e.g. 01_layers.ipynb
+    visible: str  # the test cell's code without its hidden region
+    anchor: str | None  # grade_id of the solution cell it follows in source/
+    notebook: str  # file name, e.g. 01_layers.ipynb
     before: tuple[str | None, str | None, str] = (None, None, "")  # the source cell right before
     # it: (id, grade_id, code), to find the student's copy of that cell
     names: tuple[str, ...] = ()  # the item's objects: what its answer cell defines and its
@@ -31,12 +31,16 @@ def source_tests(source_nb, notebook: str) -> list[TestCell]:
         if notebooks.is_solution_cell(cell):
             anchor = notebooks.grade_id(cell)
         elif notebooks.is_test_cell(cell):
-            before = (None, None, "") if previous is None else (
-                previous.get("id"), notebooks.grade_id(previous), previous.source)
+            before = (
+                (None, None, "")
+                if previous is None
+                else (previous.get("id"), notebooks.grade_id(previous), previous.source)
+            )
             visible = notebooks.visible_part(cell.source)
             names = item_names(previous.source, visible) if before[1] is not None and before[1] == anchor else ()
-            tests.append(TestCell(notebooks.grade_id(cell), notebooks.points(cell), visible, anchor, notebook,
-                                  before, names))
+            tests.append(
+                TestCell(notebooks.grade_id(cell), notebooks.points(cell), visible, anchor, notebook, before, names)
+            )
         previous = cell
     return tests
 

@@ -75,8 +75,9 @@ def working_directory(path: Path):
         os.chdir(old)
 
 
-def run_in_process(path: Path | str, replace: dict[str, str] | None = None, ns: dict | None = None,
-                   upto: str | None = None) -> dict:
+def run_in_process(
+    path: Path | str, replace: dict[str, str] | None = None, ns: dict | None = None, upto: str | None = None
+) -> dict:
     """Execute a notebook's code cells (test cells excluded) in this process and return the
     namespace. `replace` swaps a solution cell's code by grade_id (to try a wrong answer);
     `upto` stops after the cell with that grade_id. For tests of the checks: fast, no kernel."""

@@ -61,25 +61,41 @@ def prepare(course: Path, assignment: str) -> None:
     generate_assignment (our source/, a scratch release folder; the course's release/ is untouched)."""
     course = course.resolve()
     if not course.is_dir():
-        raise GradebookError(f"--gradebook {course}: no such folder; give the nbgrader course folder "
-                             "(this repository: `--gradebook .`)")
+        raise GradebookError(
+            f"--gradebook {course}: no such folder; give the nbgrader course folder (this repository: `--gradebook .`)"
+        )
     with tempfile.TemporaryDirectory(prefix="gradebook-release-") as scratch:
         done = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force", "--log-level=ERROR",
-             f"--CourseDirectory.root={course}", f"--CourseDirectory.source_directory={SOURCE}",
-             f"--CourseDirectory.release_directory={scratch}"],
-            cwd=ROOT, env=nbgrader_env(), capture_output=True, text=True)
+            [
+                sys.executable,
+                "-m",
+                "nbgrader",
+                "generate_assignment",
+                assignment,
+                "--force",
+                "--log-level=ERROR",
+                f"--CourseDirectory.root={course}",
+                f"--CourseDirectory.source_directory={SOURCE}",
+                f"--CourseDirectory.release_directory={scratch}",
+            ],
+            cwd=ROOT,
+            env=nbgrader_env(),
+            capture_output=True,
+            text=True,
+        )
     if done.returncode:
-        raise GradebookError(f"nbgrader could not record {assignment} in {db_url(course)}: "
-                             f"{(done.stderr or done.stdout).strip()[-600:]}")
+        raise GradebookError(
+            f"nbgrader could not record {assignment} in {db_url(course)}: {(done.stderr or done.stdout).strip()[-600:]}"
+        )
 
 
 # ----------------------------------------------------------------------------- autograded notebooks
 def safe_base64(text) -> str | None:
     """The same picture re-encoded (so no character of the student's text reaches the page), or None."""
     try:
-        return base64.b64encode(base64.b64decode("".join(text) if isinstance(text, list) else text,
-                                                 validate=False)).decode()
+        return base64.b64encode(
+            base64.b64decode("".join(text) if isinstance(text, list) else text, validate=False)
+        ).decode()
     except (binascii.Error, ValueError, TypeError):
         return None
 
@@ -102,8 +118,10 @@ def shown_outputs(cell, renderer: Renderer) -> list:
             if png is None:
                 kept = {"text/plain": f"[a plotly figure the grader could not draw: {why}]"}
             else:
-                kept = {"image/png": base64.b64encode(png).decode(),
-                        "text/plain": "[plotly figure, drawn by the grader from the student's figure]"}
+                kept = {
+                    "image/png": base64.b64encode(png).decode(),
+                    "text/plain": "[plotly figure, drawn by the grader from the student's figure]",
+                }
         dropped = sorted(set(data) - set(kept) - {PLOTLY})
         if dropped and not any(m in kept for m in PICTURES):
             kept.setdefault("text/plain", "")
@@ -123,8 +141,12 @@ def autograded(executed, source_nb, gb: Gradebook, notebook_id: str, assignment:
         ours = cell.metadata.get("autograder", {})
         gid = ours.get("grade_id") if ours.get("role") == "test" else claimed.get("grade_id")
         source, restored = by_id.get(gid), False
-        if source is not None and gid not in seen and source.cell_type == cell.cell_type \
-                and (ours.get("role") == "test") == notebooks.is_test_cell(source):
+        if (
+            source is not None
+            and gid not in seen
+            and source.cell_type == cell.cell_type
+            and (ours.get("role") == "test") == notebooks.is_test_cell(source)
+        ):
             seen.add(gid)
             meta = copy.deepcopy(notebooks.nbgrader(source))
             recorded = gb.find_source_cell(gid, notebook_id, assignment)
@@ -143,8 +165,10 @@ def autograded(executed, source_nb, gb: Gradebook, notebook_id: str, assignment:
                     del attachment[mime]
     for gid, source in by_id.items():  # a manual answer the student deleted still gets a score box
         if gid not in seen and notebooks.nbgrader(source).get("grade") and notebooks.is_solution_cell(source):
-            cell = nbformat.v4.new_markdown_cell(f"*(The student's notebook has no cell `{gid}`: deleted.)*",
-                                                 metadata={"nbgrader": copy.deepcopy(notebooks.nbgrader(source))})
+            cell = nbformat.v4.new_markdown_cell(
+                f"*(The student's notebook has no cell `{gid}`: deleted.)*",
+                metadata={"nbgrader": copy.deepcopy(notebooks.nbgrader(source))},
+            )
             cell.metadata.nbgrader["checksum"] = gb.find_source_cell(gid, notebook_id, assignment).checksum
             nb.cells.append(cell)
     for index, cell in enumerate(nb.cells):
@@ -153,8 +177,9 @@ def autograded(executed, source_nb, gb: Gradebook, notebook_id: str, assignment:
 
 
 # ----------------------------------------------------------------------------- scores
-def record_scores(gb: Gradebook, result: SubmissionResult, notebook_id: str, ran: bool,
-                  changed_answer: bool = False) -> None:
+def record_scores(
+    gb: Gradebook, result: SubmissionResult, notebook_id: str, ran: bool, changed_answer: bool = False
+) -> None:
     """Our points as auto scores; manual items waiting for a TA (zero when the notebook did not
     run: nothing to read), and flagged again when the notebook a TA graded has changed since.
     Never touches what a TA entered."""
@@ -182,8 +207,11 @@ def record_scores(gb: Gradebook, result: SubmissionResult, notebook_id: str, ran
 
 def final_scores(gb: Gradebook, assignment: str, student: str) -> dict[str, float | None]:
     """grade_id -> the gradebook's score (a TA's manual score wins over the auto score; None: waiting)."""
-    return {grade.name: None if grade.manual_score is None and grade.auto_score is None else float(grade.score)
-            for nb in gb.find_submission(assignment, student).notebooks for grade in nb.grades}
+    return {
+        grade.name: None if grade.manual_score is None and grade.auto_score is None else float(grade.score)
+        for nb in gb.find_submission(assignment, student).notebooks
+        for grade in nb.grades
+    }
 
 
 def written_from(path: Path) -> str | None:
@@ -194,8 +222,9 @@ def written_from(path: Path) -> str | None:
         return None
 
 
-def record(course: Path, graded: list[SubmissionResult], out: Path,
-           sources: dict) -> dict[str, dict[str, float | None]]:
+def record(
+    course: Path, graded: list[SubmissionResult], out: Path, sources: dict
+) -> dict[str, dict[str, float | None]]:
     """Write every result into COURSE's gradebook, and each autograded notebook whose submission
     (or grader) changed since it was written. Returns the final scores (see final_scores)."""
     course = course.resolve()
@@ -212,8 +241,7 @@ def record(course: Path, graded: list[SubmissionResult], out: Path,
                 before = written_from(target)
                 changed = ran and before != result.submission_sha256
                 if changed:
-                    nb = autograded(notebooks.read(executed), source_nb, gb, notebook_id,
-                                    result.assignment, renderer)
+                    nb = autograded(notebooks.read(executed), source_nb, gb, notebook_id, result.assignment, renderer)
                     nb.metadata["autograder"] = {"submission_sha256": result.submission_sha256}
                     results.write_atomic(target, nbformat.writes(nb))
                 elif not ran:
@@ -221,7 +249,7 @@ def record(course: Path, graded: list[SubmissionResult], out: Path,
                 record_scores(gb, result, notebook_id, ran, changed_answer=changed and before is not None)
             final[result.student_id] = final_scores(gb, result.assignment, result.student_id)
     if renderer.broken:
-        print(f"warning: plotly figures show as a note in formgrader, not as pictures: {renderer.broken}",
-              file=sys.stderr)
+        print(
+            f"warning: plotly figures show as a note in formgrader, not as pictures: {renderer.broken}", file=sys.stderr
+        )
     return final
-

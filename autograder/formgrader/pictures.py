@@ -19,12 +19,14 @@ import plotly.io
 from kaleido.errors import BrowserFailedError, ChromeNotFoundError
 
 PLOTLY = "application/vnd.plotly.v1+json"
-SIZE = (700, 500)        # pixels, when the figure states no size
-LARGEST = (1600, 1600)   # a figure may not ask for a larger picture than this
-SECONDS = 30             # per figure
-INSTALL = ("no Chromium for kaleido to draw plotly figures with: install it (Debian/Ubuntu: "
-           "`apt-get install chromium`; elsewhere `.venv/bin/kaleido_get_chrome`, which downloads Chrome), "
-           "then grade again")
+SIZE = (700, 500)  # pixels, when the figure states no size
+LARGEST = (1600, 1600)  # a figure may not ask for a larger picture than this
+SECONDS = 30  # per figure
+INSTALL = (
+    "no Chromium for kaleido to draw plotly figures with: install it (Debian/Ubuntu: "
+    "`apt-get install chromium`; elsewhere `.venv/bin/kaleido_get_chrome`, which downloads Chrome), "
+    "then grade again"
+)
 
 
 class Renderer:
@@ -36,7 +38,7 @@ class Renderer:
     that already runs a loop (a notebook, Playwright's sync API in the tests) can use it too."""
 
     def __init__(self) -> None:
-        self.broken = ""   # set once the browser cannot start: every later figure gets the reason
+        self.broken = ""  # set once the browser cannot start: every later figure gets the reason
         self.loop = self.thread = self.kaleido = None
 
     def __enter__(self) -> Renderer:

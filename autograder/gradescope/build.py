@@ -53,13 +53,13 @@ NOT_AT_RUN_TIME = {"nbgrader": "only `python -m autograder release` runs it"}
 STAFF_ONLY = ("runners", "formgrader")
 # Requirements of torch's CUDA build; the CPU-only build that setup.sh installs has none of them.
 CUDA_ONLY = re.compile(r"^(nvidia-.*|cuda-.*|triton)$")
-TORCH = ("torch", "torchvision")       # installed by setup.sh from PyTorch's CPU-only index
+TORCH = ("torch", "torchvision")  # installed by setup.sh from PyTorch's CPU-only index
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 # Pythons an Ubuntu base image installs from its own archive: 22.04 (Gradescope's default) has
 # python3.10 (its python3) and python3.11 (universe); 24.04 has python3.12 (its python3), which a TA
 # on Ubuntu 24.04 builds with. setup.sh installs the one the bundle was built with.
 UBUNTU_PYTHONS = {"3.10": "22.04", "3.11": "22.04", "3.12": "24.04"}
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)       # every entry's timestamp: the zip format's earliest
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every entry's timestamp: the zip format's earliest
 EXECUTABLE, FILE, FOLDER = 0o100755, 0o100644, 0o040755
 
 
@@ -73,6 +73,7 @@ def project_requirements() -> list[Requirement]:
     installed project's metadata)."""
     try:
         import tomllib
+
         lines = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     except ImportError:  # Python 3.10
         lines = [r for r in metadata.requires(PROJECT) or [] if "extra ==" not in r]
@@ -102,8 +103,10 @@ def pinned_requirements() -> list[str]:
         try:
             distribution = metadata.distribution(requirement.name)
         except metadata.PackageNotFoundError:
-            raise BuildError(f"{requirement.name} (needed by the engine) is not installed in this environment: "
-                             "run `make setup` first") from None
+            raise BuildError(
+                f"{requirement.name} (needed by the engine) is not installed in this environment: "
+                "run `make setup` first"
+            ) from None
         pins[name] = distribution.version
         for line in distribution.requires or []:
             needed = Requirement(line)
@@ -114,10 +117,12 @@ def pinned_requirements() -> list[str]:
 
 def requirements_txt(pins: list[str]) -> str:
     python = ".".join(map(str, sys.version_info[:2]))
-    return (f"# Every distribution the grading engine needs, pinned to the environment this bundle was built\n"
-            f"# and tested in (Python {python}, {sys.platform}). setup.sh installs torch and torchvision first,\n"
-            f"# as CPU-only builds from {TORCH_INDEX} (their versions are the same).\n"
-            + "".join(f"{pin}\n" for pin in pins))
+    return (
+        f"# Every distribution the grading engine needs, pinned to the environment this bundle was built\n"
+        f"# and tested in (Python {python}, {sys.platform}). setup.sh installs torch and torchvision first,\n"
+        f"# as CPU-only builds from {TORCH_INDEX} (their versions are the same).\n"
+        + "".join(f"{pin}\n" for pin in pins)
+    )
 
 
 # ----------------------------------------------------------------------------- contents
@@ -158,8 +163,10 @@ def prepare_data(assignment: str) -> None:
             raise BuildError(str(err)) from None
     missing = [str(p) for p in map(DATA.joinpath, names) if not p.exists()]
     if missing:
-        raise BuildError(f"data files missing: {', '.join(missing)}; run `python -m autograder data`, or put "
-                         f"them under data/ (source/{assignment}/{CONFIG} names them in [limits] data_files)")
+        raise BuildError(
+            f"data files missing: {', '.join(missing)}; run `python -m autograder data`, or put "
+            f"them under data/ (source/{assignment}/{CONFIG} names them in [limits] data_files)"
+        )
 
 
 def sha256(path: Path) -> str:
@@ -221,8 +228,11 @@ def contents(assignment: str, sandboxed: bool = True) -> dict[str, tuple[bytes, 
     }
     files[BUNDLE_CONFIG] = ((json.dumps(config, indent=2) + "\n").encode(), FILE)
     files["requirements.txt"] = (requirements_txt(pins).encode(), FILE)
-    values = {"PYTHON_VERSION": python, "TORCH_INDEX": TORCH_INDEX,
-              "TORCH_PINS": " ".join(f"{name}=={version[name]}" for name in TORCH)}
+    values = {
+        "PYTHON_VERSION": python,
+        "TORCH_INDEX": TORCH_INDEX,
+        "TORCH_PINS": " ".join(f"{name}=={version[name]}" for name in TORCH),
+    }
     files["setup.sh"] = (render("setup.sh", values).encode(), EXECUTABLE)
     files["run_autograder"] = (render("run_autograder", {}).encode(), EXECUTABLE)
     return files
@@ -260,13 +270,17 @@ def build(assignment: str, out: Path, sandboxed: bool = True) -> Path:
         raise BuildError(str(err)) from None
     python = python_version()
     if python not in UBUNTU_PYTHONS:
-        raise BuildError(f"this environment runs Python {python}; Gradescope's Ubuntu images install "
-                         f"Python {', '.join(UBUNTU_PYTHONS)} from their own archive, and the bundle pins the "
-                         "versions of this environment: build from a venv made with one of those "
-                         "(`make setup PYTHON=python3.11`)")
+        raise BuildError(
+            f"this environment runs Python {python}; Gradescope's Ubuntu images install "
+            f"Python {', '.join(UBUNTU_PYTHONS)} from their own archive, and the bundle pins the "
+            "versions of this environment: build from a venv made with one of those "
+            "(`make setup PYTHON=python3.11`)"
+        )
     if release.is_stale(assignment):
-        raise BuildError(f"release/{assignment}/ and solutions/{assignment}/ are older than source/ or the "
-                         f"checks: run `python -m autograder release {assignment}` and commit, then build")
+        raise BuildError(
+            f"release/{assignment}/ and solutions/{assignment}/ are older than source/ or the "
+            f"checks: run `python -m autograder release {assignment}` and commit, then build"
+        )
     prepare_data(assignment)
     try:
         payload = zip_bytes(contents(assignment, sandboxed))
@@ -288,9 +302,13 @@ def main(assignment: str, out: Path, sandboxed: bool = True) -> int:
         return 2
     size = target.stat().st_size / 1e6
     print(f"wrote {target} ({size:.1f} MB)")
-    print("Upload it on Gradescope (Configure Autograder: zip file upload, base image Ubuntu 22.04); "
-          "the settings the assignment needs (memory, timeout) are in docs/gradescope.md.")
+    print(
+        "Upload it on Gradescope (Configure Autograder: zip file upload, base image Ubuntu 22.04); "
+        "the settings the assignment needs (memory, timeout) are in docs/gradescope.md."
+    )
     if not sandboxed:
-        print("note: built with --no-sandbox: student code will run WITHOUT isolation on Gradescope "
-              "(read docs/gradescope.md before using it)")
+        print(
+            "note: built with --no-sandbox: student code will run WITHOUT isolation on Gradescope "
+            "(read docs/gradescope.md before using it)"
+        )
     return 0

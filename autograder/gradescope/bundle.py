@@ -32,8 +32,13 @@ class Bundle:
     @classmethod
     def read(cls) -> Bundle:
         data = json.loads((ROOT / BUNDLE_CONFIG).read_text())
-        return cls(data["assignment"], tuple(data["notebooks"]), bool(data["sandbox"]), data["data_sha256"],
-                   Visibility(**data.get("visibility", {})))
+        return cls(
+            data["assignment"],
+            tuple(data["notebooks"]),
+            bool(data["sandbox"]),
+            data["data_sha256"],
+            Visibility(**data.get("visibility", {})),
+        )
 
 
 @dataclass
@@ -41,9 +46,9 @@ class Found:
     """What the submission folder holds."""
 
     submission: Path
-    notebooks: dict[str, Path]   # release name -> the file graded
-    notes: list[str]             # for the summary (duplicates)
-    others: list[str]            # other notebooks in the submission, relative paths
+    notebooks: dict[str, Path]  # release name -> the file graded
+    notes: list[str]  # for the summary (duplicates)
+    others: list[str]  # other notebooks in the submission, relative paths
 
     def relative(self, name: str) -> str:
         return self.notebooks[name].relative_to(self.submission).as_posix()

@@ -36,32 +36,70 @@ def to_gradescope(result: SubmissionResult, found: Found, bundle: Bundle, metada
     tests = []
     for entry, item in zip(ours["tests"], result.items):
         place = number(item.notebook)
-        tests.append({"name": f"{item.grade_id}: visible checks", "number": place, "score": 0, "max_score": 0,
-                      "status": "passed" if item.visible else "failed", "output": visible_words(item),
-                      "output_format": "text", "visibility": shown.visible_checks})
-        tests.append({"name": item.grade_id, "number": place,
-                      "score": entry["score"], "max_score": entry["max_score"], "status": entry["status"],
-                      "output": entry["output"], "output_format": "text", "visibility": shown.hidden_checks})
+        tests.append(
+            {
+                "name": f"{item.grade_id}: visible checks",
+                "number": place,
+                "score": 0,
+                "max_score": 0,
+                "status": "passed" if item.visible else "failed",
+                "output": visible_words(item),
+                "output_format": "text",
+                "visibility": shown.visible_checks,
+            }
+        )
+        tests.append(
+            {
+                "name": item.grade_id,
+                "number": place,
+                "score": entry["score"],
+                "max_score": entry["max_score"],
+                "status": entry["status"],
+                "output": entry["output"],
+                "output_format": "text",
+                "visibility": shown.hidden_checks,
+            }
+        )
     where = manual_notebooks(spec)
     for gid, points in result.manual.items():
-        tests.append({"name": gid, "number": number(where[gid]), "score": 0, "max_score": 0,
-                      "output": f"Graded by a TA, not by the autograder: worth {points:g} point"
-                                f"{'s' if points != 1 else ''}, added to your score once a TA has graded it.",
-                      "output_format": "text", "visibility": "visible"})
+        tests.append(
+            {
+                "name": gid,
+                "number": number(where[gid]),
+                "score": 0,
+                "max_score": 0,
+                "output": f"Graded by a TA, not by the autograder: worth {points:g} point"
+                f"{'s' if points != 1 else ''}, added to your score once a TA has graded it.",
+                "output_format": "text",
+                "visibility": "visible",
+            }
+        )
     leaderboard = []
     for column in spec.leaderboard:
         values = [i.metrics[column.measure] for i in result.items if column.measure in i.metrics]
         if values:
-            leaderboard.append({"name": column.name, "value": round(values[0] * column.scale, 2),
-                                "order": column.order})
+            leaderboard.append(
+                {"name": column.name, "value": round(values[0] * column.scale, 2), "order": column.order}
+            )
     extra = ours["extra_data"]
-    extra["gradescope"] = {"submission_id": metadata.get("id"), "sandbox": bundle.sandbox,
-                           "sandbox_tier": sandbox.tier_name(bundle.sandbox),
-                           "graded_files": {name: found.relative(name) for name in found.notebooks},
-                           "other_notebooks": found.others}
-    return {"score": result.score, "execution_time": 0.0, "output": summary(result, found, bundle, leaderboard),
-            "output_format": "md", "visibility": shown.results, "stdout_visibility": "hidden", "tests": tests,
-            **({"leaderboard": leaderboard} if leaderboard else {}), "extra_data": extra}
+    extra["gradescope"] = {
+        "submission_id": metadata.get("id"),
+        "sandbox": bundle.sandbox,
+        "sandbox_tier": sandbox.tier_name(bundle.sandbox),
+        "graded_files": {name: found.relative(name) for name in found.notebooks},
+        "other_notebooks": found.others,
+    }
+    return {
+        "score": result.score,
+        "execution_time": 0.0,
+        "output": summary(result, found, bundle, leaderboard),
+        "output_format": "md",
+        "visibility": shown.results,
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        **({"leaderboard": leaderboard} if leaderboard else {}),
+        "extra_data": extra,
+    }
 
 
 def visible_words(item: ItemResult) -> str:
@@ -91,19 +129,27 @@ def code(name: str) -> str:
 def summary(result: SubmissionResult, found: Found, bundle: Bundle, leaderboard: list[dict]) -> str:
     """The markdown summary at the top of the results: points, status, what was graded."""
     manual = sum(result.manual.values())
-    lines = [f"**{result.score:g} / {result.max_score:g} points** from the autograder"
-             + (f"; {manual:g} more point{'s' if manual != 1 else ''} graded by a TA later." if manual else ".")]
+    lines = [
+        f"**{result.score:g} / {result.max_score:g} points** from the autograder"
+        + (f"; {manual:g} more point{'s' if manual != 1 else ''} graded by a TA later." if manual else ".")
+    ]
     if result.status != GRADED:
         lines.append(f"**Status: {md(result.status)}**: {md(result.reason)}")
     if not found.notebooks:
         expected = ", ".join(code(n) for n in bundle.notebooks)
-        lines.append(f"None of this assignment's notebooks was found in your submission. Expected: {expected} "
-                     "(the file names you were given)."
-                     + (f" Found instead: {', '.join(code(o) for o in found.others[:10])}." if found.others else ""))
+        lines.append(
+            f"None of this assignment's notebooks was found in your submission. Expected: {expected} "
+            "(the file names you were given)."
+            + (f" Found instead: {', '.join(code(o) for o in found.others[:10])}." if found.others else "")
+        )
     else:
         missing = [n for n in bundle.notebooks if n not in found.notebooks]
-        lines.append("Graded: " + ", ".join(code(n) for n in found.notebooks) + "."
-                     + (f" Not found: {', '.join(code(n) for n in missing)}." if missing else ""))
+        lines.append(
+            "Graded: "
+            + ", ".join(code(n) for n in found.notebooks)
+            + "."
+            + (f" Not found: {', '.join(code(n) for n in missing)}." if missing else "")
+        )
     lines += found.notes
     for entry in leaderboard:
         lines.append(f"{entry['name']}: {entry['value']:g} (measured by the grader; shown on the leaderboard).")
@@ -116,13 +162,27 @@ def not_graded(failure: NotGraded, bundle: Bundle | None) -> dict:
     if bundle is not None:
         try:
             spec = course.load(bundle.assignment)
-            tests = [{"name": t.grade_id, "score": 0, "max_score": t.points, "status": "failed",
-                      "output": "Not graded (see the summary above).", "output_format": "text",
-                      "visibility": "visible"} for t in spec.tests()]
+            tests = [
+                {
+                    "name": t.grade_id,
+                    "score": 0,
+                    "max_score": t.points,
+                    "status": "failed",
+                    "output": "Not graded (see the summary above).",
+                    "output_format": "text",
+                    "visibility": "visible",
+                }
+                for t in spec.tests()
+            ]
         except (UsageError, OSError, ValueError):  # the bundle itself is damaged: the message
-            tests = []                                       # matters more than the item list
-    return {"score": 0, "execution_time": 0.0,
-            "output": f"**Not graded**: {failure.student} This is a problem of the autograder, not of your "
-                      "submission: course staff will grade it again once it is fixed.",
-            "output_format": "md", "stdout_visibility": "hidden", "tests": tests,
-            "extra_data": {"not_graded": failure.student, "staff": failure.staff}}
+            tests = []  # matters more than the item list
+    return {
+        "score": 0,
+        "execution_time": 0.0,
+        "output": f"**Not graded**: {failure.student} This is a problem of the autograder, not of your "
+        "submission: course staff will grade it again once it is fixed.",
+        "output_format": "md",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {"not_graded": failure.student, "staff": failure.staff},
+    }

@@ -70,8 +70,10 @@ def find_notebooks(submission: Path, names: tuple[str, ...]) -> Found:
         paths.sort(key=lambda p: (len(p.relative_to(submission).parts), p.as_posix()))
         chosen[name] = paths[0]
         if len(paths) > 1:
-            notes.append(f"{len(paths)} files are named {code(name)}: graded {code(paths[0].relative_to(submission))}, "
-                         "the one nearest the top of the submission.")
+            notes.append(
+                f"{len(paths)} files are named {code(name)}: graded {code(paths[0].relative_to(submission))}, "
+                "the one nearest the top of the submission."
+            )
     return Found(submission, chosen, notes, sorted(others))
 
 
@@ -96,9 +98,11 @@ def read_metadata(root: Path) -> dict:
 def check_engine(root: Path) -> None:
     """The engine must be the bundle's (run from ROOT/source), not another copy on sys.path."""
     if ROOT.resolve() != (root / "source").resolve():
-        raise NotGraded("the autograder is not installed as expected.",
-                        f"the engine was imported from {ROOT}, not from {root / 'source'}: "
-                        "run_autograder must run it from the bundle's folder")
+        raise NotGraded(
+            "the autograder is not installed as expected.",
+            f"the engine was imported from {ROOT}, not from {root / 'source'}: "
+            "run_autograder must run it from the bundle's folder",
+        )
 
 
 def check_data(bundle: Bundle) -> None:
@@ -109,8 +113,10 @@ def check_data(bundle: Bundle) -> None:
         except OSError as err:
             actual = f"unreadable ({err.strerror})"
         if actual != expected:
-            raise NotGraded("the autograder's copy of the assignment's data is damaged.",
-                            f"{path}: SHA-256 {actual}, expected {expected}; upload the bundle again")
+            raise NotGraded(
+                "the autograder's copy of the assignment's data is damaged.",
+                f"{path}: SHA-256 {actual}, expected {expected}; upload the bundle again",
+            )
 
 
 def check_sandbox(bundle: Bundle) -> None:
@@ -124,7 +130,8 @@ def check_sandbox(bundle: Bundle) -> None:
             "the Landlock tier (Linux 5.13 or later with Landlock, and libseccomp2); if this container allows "
             "neither, rebuild the bundle with `python -m autograder gradescope "
             f"{bundle.assignment} --out DIR --no-sandbox` (student code then runs without isolation: "
-            "read docs/gradescope.md first), upload it, and regrade all submissions.") from None
+            "read docs/gradescope.md first), upload it, and regrade all submissions.",
+        ) from None
 
 
 # ----------------------------------------------------------------------------- grading
@@ -192,9 +199,11 @@ def self_check() -> int:
         check_sandbox(bundle)
     except NotGraded as err:
         print(f"error: {err.staff}", file=sys.stderr)
-        print("error: no sandbox for student code can start in this container, so no submission could be "
-              "graded: setup fails here instead (docs/gradescope.md says what the container needs).",
-              file=sys.stderr)
+        print(
+            "error: no sandbox for student code can start in this container, so no submission could be "
+            "graded: setup fails here instead (docs/gradescope.md says what the container needs).",
+            file=sys.stderr,
+        )
         return 1
     print(f"sandbox for student code: {sandbox.tier()[0]} works in this container ({sandbox.describe(True)})")
     return 0
@@ -219,8 +228,10 @@ def run(root: Path) -> dict:
         expected = result.max_score + sum(result.manual.values())
         try:
             if total is not None and abs(float(total) - expected) > 1e-9:
-                print(f"note: Gradescope's total for this assignment is {total}; the notebooks give "
-                      f"{result.max_score:g} autograded points and {sum(result.manual.values()):g} manual ones")
+                print(
+                    f"note: Gradescope's total for this assignment is {total}; the notebooks give "
+                    f"{result.max_score:g} autograded points and {sum(result.manual.values()):g} manual ones"
+                )
         except (TypeError, ValueError):
             pass
         return data
@@ -240,8 +251,12 @@ def run(root: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.gradescope.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=AUTOGRADER,
-                        help="the folder Gradescope calls /autograder (for the test suite only)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=AUTOGRADER,
+        help="the folder Gradescope calls /autograder (for the test suite only)",
+    )
     parser.add_argument("--check", action="store_true", help="setup.sh's check of the installation")
     args = parser.parse_args(argv)
     if args.check:

@@ -32,8 +32,15 @@ TEMPLATES = Path(__file__).with_name("templates")
 @cache
 def environment(folder: Path) -> Environment:
     """The one way pages are made, for the templates in `folder`."""
-    env = Environment(loader=FileSystemLoader(folder), autoescape=True, keep_trailing_newline=True,
-                      trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined, finalize=escape)
+    env = Environment(
+        loader=FileSystemLoader(folder),
+        autoescape=True,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+        finalize=escape,
+    )
     env.filters.update(fmt=format, with_code=with_code)
     return env
 

@@ -30,23 +30,43 @@ def write_atomic(path: Path, text: str) -> None:
 
 def results_json(result: SubmissionResult) -> dict:
     """Gradescope's results.json; our own fields go under extra_data, which Gradescope keeps."""
-    tests = [{"name": i.grade_id, "score": i.score, "max_score": i.max_score,
-              "status": "passed" if i.passed else "failed",
-              "output": i.message or "Passed.", "visibility": "visible"} for i in result.items]
-    tests += [{"name": gid, "score": 0, "max_score": pts, "visibility": "visible",
-               "output": "Graded by a TA (manually graded answer)."} for gid, pts in result.manual.items()]
+    tests = [
+        {
+            "name": i.grade_id,
+            "score": i.score,
+            "max_score": i.max_score,
+            "status": "passed" if i.passed else "failed",
+            "output": i.message or "Passed.",
+            "visibility": "visible",
+        }
+        for i in result.items
+    ]
+    tests += [
+        {
+            "name": gid,
+            "score": 0,
+            "max_score": pts,
+            "visibility": "visible",
+            "output": "Graded by a TA (manually graded answer).",
+        }
+        for gid, pts in result.manual.items()
+    ]
     return {
         "score": result.score,
         "max_score": result.max_score,
         "execution_time": round(result.execution_time, 1),
         "output": status_words(result.status, result.reason),
         "tests": tests,
-        "extra_data": {"student_id": result.student_id, "assignment": result.assignment,
-                       "status": result.status, "reason": result.reason,
-                       "submission_sha256": result.submission_sha256,
-                       "items": [{"grade_id": i.grade_id, "notebook": i.notebook, "metrics": i.metrics}
-                                 for i in result.items],
-                       "manual": result.manual, "timing": result.timing},
+        "extra_data": {
+            "student_id": result.student_id,
+            "assignment": result.assignment,
+            "status": result.status,
+            "reason": result.reason,
+            "submission_sha256": result.submission_sha256,
+            "items": [{"grade_id": i.grade_id, "notebook": i.notebook, "metrics": i.metrics} for i in result.items],
+            "manual": result.manual,
+            "timing": result.timing,
+        },
     }
 
 
@@ -54,28 +74,52 @@ def from_results_json(data: dict) -> SubmissionResult:
     extra = data["extra_data"]
     notebooks = {i["grade_id"]: i["notebook"] for i in extra["items"]}
     metrics = {i["grade_id"]: i.get("metrics", {}) for i in extra["items"]}
-    items = [ItemResult(t["name"], notebooks[t["name"]], t["max_score"], t["score"],
-                        t.get("status") == "passed", "" if t.get("status") == "passed" else t["output"],
-                        metrics[t["name"]])
-             for t in data["tests"] if t["name"] in notebooks]
-    return SubmissionResult(extra["student_id"], extra["assignment"], extra["status"], extra["reason"],
-                            data["execution_time"], extra["submission_sha256"], items, extra.get("manual", {}),
-                            extra.get("timing", {}))
+    items = [
+        ItemResult(
+            t["name"],
+            notebooks[t["name"]],
+            t["max_score"],
+            t["score"],
+            t.get("status") == "passed",
+            "" if t.get("status") == "passed" else t["output"],
+            metrics[t["name"]],
+        )
+        for t in data["tests"]
+        if t["name"] in notebooks
+    ]
+    return SubmissionResult(
+        extra["student_id"],
+        extra["assignment"],
+        extra["status"],
+        extra["reason"],
+        data["execution_time"],
+        extra["submission_sha256"],
+        items,
+        extra.get("manual", {}),
+        extra.get("timing", {}),
+    )
 
 
 # What each status means for a student, and what to do; the reason (which notebook, which cell)
 # comes from the grader (execute.py, grade.py) and is inserted where {reason} stands.
 STATUS_WORDS = {
     GRADED: "Graded: every notebook ran to the end.",
-    TIMEOUT: ("Out of time: {reason}. What would have run after that has no points. Look in the cell "
-              "it names for an endless loop or a step that takes too long, then submit again."),
-    CRASHED: ("Crashed: {reason}. What would have run after that has no points. When it names a cell of "
-              "yours, look there for exit(), os._exit() or something that uses too much memory; then "
-              "submit again."),
-    INVALID: ("Not readable: {reason}. Open the notebook in JupyterLab, save it (File > Save Notebook), "
-              "and submit that file again, with the name it was given to you (a file, not a link)."),
-    MISSING: ("Missing: {reason}. Submit every notebook of the assignment, with the file names they were "
-              "given to you."),
+    TIMEOUT: (
+        "Out of time: {reason}. What would have run after that has no points. Look in the cell "
+        "it names for an endless loop or a step that takes too long, then submit again."
+    ),
+    CRASHED: (
+        "Crashed: {reason}. What would have run after that has no points. When it names a cell of "
+        "yours, look there for exit(), os._exit() or something that uses too much memory; then "
+        "submit again."
+    ),
+    INVALID: (
+        "Not readable: {reason}. Open the notebook in JupyterLab, save it (File > Save Notebook), "
+        "and submit that file again, with the name it was given to you (a file, not a link)."
+    ),
+    MISSING: (
+        "Missing: {reason}. Submit every notebook of the assignment, with the file names they were given to you."
+    ),
     ERROR: "Not graded yet: the grader itself failed ({reason}). Course staff will grade it again.",
 }
 
@@ -96,8 +140,13 @@ def feedback_html(result: SubmissionResult) -> str:
     notebooks: dict[str, list[ItemResult]] = {}
     for item in result.items:
         notebooks.setdefault(item.notebook, []).append(item)
-    return render("feedback.html.j2", result=result, notebooks=notebooks, graded=GRADED,
-                  status=status_words(result.status, result.reason))
+    return render(
+        "feedback.html.j2",
+        result=result,
+        notebooks=notebooks,
+        graded=GRADED,
+        status=status_words(result.status, result.reason),
+    )
 
 
 def write_student(out: Path, result: SubmissionResult) -> None:
@@ -164,8 +213,9 @@ def cell(text: str) -> str:
     return f"'{text}" if text.startswith(FORMULA) else text
 
 
-def grades_csv(results: list[SubmissionResult], item_ids: list[str],
-               final: dict[str, dict[str, float | None]] | None = None) -> str:
+def grades_csv(
+    results: list[SubmissionResult], item_ids: list[str], final: dict[str, dict[str, float | None]] | None = None
+) -> str:
     """One row per student. Without `final`: our points, and `manual` for the items TAs grade.
     With `final` (student -> grade_id -> the gradebook's score, None while a TA has not graded
     it; see gradebook.py): the gradebook's points per item, `pending` for items waiting for a TA,
@@ -183,8 +233,17 @@ def grades_csv(results: list[SubmissionResult], item_ids: list[str],
             by_id = {gid: "pending" if s is None else f"{s:g}" for gid, s in scores.items()}
             score = sum(s for s in scores.values() if s is not None)
             max_score += sum(r.manual.values())
-        writer.writerow([cell(r.student_id), cell(r.assignment), f"{score:g}", f"{max_score:g}", r.status,
-                         cell(r.reason), *(by_id.get(gid, "") for gid in item_ids)])
+        writer.writerow(
+            [
+                cell(r.student_id),
+                cell(r.assignment),
+                f"{score:g}",
+                f"{max_score:g}",
+                r.status,
+                cell(r.reason),
+                *(by_id.get(gid, "") for gid in item_ids),
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -193,8 +252,10 @@ def score_table(results: list[SubmissionResult]) -> str:
     width = max([len("student")] + [len(r.student_id) for r in results])
     lines = [f"{'student':<{width}}  {'score':>11}  status"]
     for r in sorted(results, key=lambda r: r.student_id):
-        lines.append(f"{r.student_id:<{width}}  {r.score:>5g} / {r.max_score:<3g}  {r.status}"
-                     + (f": {r.reason}" if r.reason else ""))
+        lines.append(
+            f"{r.student_id:<{width}}  {r.score:>5g} / {r.max_score:<3g}  {r.status}"
+            + (f": {r.reason}" if r.reason else "")
+        )
     return "\n".join(lines)
 
 

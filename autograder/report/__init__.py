@@ -47,10 +47,12 @@ def read_class(out: Path) -> tuple[list[SubmissionResult], list[str]]:
             else:
                 results.append(result)
     if not results:
-        raise ReportError(f"{out} holds no graded submission (no <student>/results.json"
-                          + (f" that can be read; unreadable: {', '.join(unreadable)}" if unreadable else "")
-                          + "): give the --out folder of `python -m autograder grade ASSIGNMENT SUBMISSIONS "
-                            "--out OUT`, or grade the class first")
+        raise ReportError(
+            f"{out} holds no graded submission (no <student>/results.json"
+            + (f" that can be read; unreadable: {', '.join(unreadable)}" if unreadable else "")
+            + "): give the --out folder of `python -m autograder grade ASSIGNMENT SUBMISSIONS "
+            "--out OUT`, or grade the class first"
+        )
     return results, unreadable
 
 
@@ -85,30 +87,57 @@ def sentence(text: str) -> str:
 
 def figure(fig, div_id: str, first: bool) -> str:
     import plotly.io as pio  # plotly (and its 4.8 MB of plotly.js) only when a page is written
-    fig.update_layout(margin=dict(l=50, r=20, t=30, b=45), template="plotly_white", bargap=0.05,
-                      font=dict(family="system-ui, sans-serif"))
-    return pio.to_html(fig, full_html=False, include_plotlyjs=first, div_id=div_id, default_height="320px",
-                       default_width="100%", config={"displaylogo": False, "responsive": True})
+
+    fig.update_layout(
+        margin=dict(l=50, r=20, t=30, b=45),
+        template="plotly_white",
+        bargap=0.05,
+        font=dict(family="system-ui, sans-serif"),
+    )
+    return pio.to_html(
+        fig,
+        full_html=False,
+        include_plotlyjs=first,
+        div_id=div_id,
+        default_height="320px",
+        default_width="100%",
+        config={"displaylogo": False, "responsive": True},
+    )
 
 
 def score_figure(summary: stats.ScoreSummary) -> str:
     import plotly.graph_objects as go
+
     size = 1 if summary.max_score <= 40 else summary.max_score / 20
-    fig = go.Figure(go.Histogram(x=list(summary.scores), xbins=dict(start=-size / 2, end=summary.max_score + size / 2,
-                                 size=size), marker_color="#3b6ea8", name="students"))
+    fig = go.Figure(
+        go.Histogram(
+            x=list(summary.scores),
+            xbins=dict(start=-size / 2, end=summary.max_score + size / 2, size=size),
+            marker_color="#3b6ea8",
+            name="students",
+        )
+    )
     # the lower of the two labelled on the left of its line, the higher on the right: never overlapping
-    lines = sorted(((summary.mean, "mean", "dash"), (summary.median, "median", "dot")),
-                   key=lambda line: (line[0] is None, line[0] or 0))
+    lines = sorted(
+        ((summary.mean, "mean", "dash"), (summary.median, "median", "dot")),
+        key=lambda line: (line[0] is None, line[0] or 0),
+    )
     for (value, name, dash), side in zip(lines, ("top left", "top right")):
         if value is not None:
-            fig.add_vline(x=value, line_dash=dash, line_color="#a8323b",
-                          annotation_text=f"{name} {value:.1f}", annotation_position=side)
+            fig.add_vline(
+                x=value,
+                line_dash=dash,
+                line_color="#a8323b",
+                annotation_text=f"{name} {value:.1f}",
+                annotation_position=side,
+            )
     fig.update_layout(xaxis_title=f"score (of {summary.max_score:g})", yaxis_title="students", showlegend=False)
     return figure(fig, "plot-scores", first=True)
 
 
 def timing_figure(timing: stats.Timing) -> str:
     import plotly.graph_objects as go
+
     fig = go.Figure(go.Histogram(x=list(timing.seconds), marker_color="#5b8c5a", nbinsx=20))
     fig.update_layout(xaxis_title="grading time per submission (s)", yaxis_title="submissions", showlegend=False)
     return figure(fig, "plot-times", first=False)
@@ -120,23 +149,53 @@ def page(out: Path, results: list[SubmissionResult], batch: dict | None = None, 
     summary, items = stats.score_summary(results), stats.item_stats(results)
     groups, timing = stats.status_groups(results), stats.timing(results)
     ordered = sorted(results, key=lambda r: r.student_id)
-    students = [{"result": r, "reason": r.reason if len(r.reason) <= REASON_CHARS else r.reason[:REASON_CHARS] + "…",
-                 "feedback": href(r.student_id, "feedback.html") if (out / r.student_id / "feedback.html").is_file()
-                 else None,
-                 "executed": [(href(r.student_id, "executed", nb), nb) for nb in sorted({i.notebook for i in r.items})
-                              if (out / r.student_id / "executed" / nb).is_file()]} for r in ordered]
-    cards = [("students", len(results)), ("mean", f"{num(summary.mean)} / {summary.max_score:g}"),
-             ("median", f"{num(summary.median)} / {summary.max_score:g}"),
-             ("graded in full", f"{len(groups.get(GRADED, ()))} / {len(results)}"),
-             ("items to look at", len([s for s in items if s.flags]))]
+    students = [
+        {
+            "result": r,
+            "reason": r.reason if len(r.reason) <= REASON_CHARS else r.reason[:REASON_CHARS] + "…",
+            "feedback": href(r.student_id, "feedback.html")
+            if (out / r.student_id / "feedback.html").is_file()
+            else None,
+            "executed": [
+                (href(r.student_id, "executed", nb), nb)
+                for nb in sorted({i.notebook for i in r.items})
+                if (out / r.student_id / "executed" / nb).is_file()
+            ],
+        }
+        for r in ordered
+    ]
+    cards = [
+        ("students", len(results)),
+        ("mean", f"{num(summary.mean)} / {summary.max_score:g}"),
+        ("median", f"{num(summary.median)} / {summary.max_score:g}"),
+        ("graded in full", f"{len(groups.get(GRADED, ()))} / {len(results)}"),
+        ("items to look at", len([s for s in items if s.flags])),
+    ]
     return render(
-        "report.html.j2", TEMPLATES, assignment=", ".join(sorted({r.assignment for r in results})),
-        written=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), cards=cards, unreadable=unreadable,
-        results=results, summary=summary, items=items, statuses=groups, timing=timing, batch=batch,
-        students=students, anchors={r.student_id: f"student-{n}" for n, r in enumerate(ordered)},
-        coverage=sentence(stats.COVERAGE), discrimination=sentence(stats.DISCRIMINATION),
-        low_discrimination=stats.LOW_DISCRIMINATION, graded=GRADED, always_shown=SEVERITY[:5], num=num, pct=pct,
-        score_plot=Markup(score_figure(summary)), timing_plot=Markup(timing_figure(timing)))  # plotly's own HTML
+        "report.html.j2",
+        TEMPLATES,
+        assignment=", ".join(sorted({r.assignment for r in results})),
+        written=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        cards=cards,
+        unreadable=unreadable,
+        results=results,
+        summary=summary,
+        items=items,
+        statuses=groups,
+        timing=timing,
+        batch=batch,
+        students=students,
+        anchors={r.student_id: f"student-{n}" for n, r in enumerate(ordered)},
+        coverage=sentence(stats.COVERAGE),
+        discrimination=sentence(stats.DISCRIMINATION),
+        low_discrimination=stats.LOW_DISCRIMINATION,
+        graded=GRADED,
+        always_shown=SEVERITY[:5],
+        num=num,
+        pct=pct,
+        score_plot=Markup(score_figure(summary)),
+        timing_plot=Markup(timing_figure(timing)),
+    )  # plotly's own HTML
 
 
 def write(out: Path, results: list[SubmissionResult], batch: dict | None = None, unreadable=()) -> Path:
@@ -158,6 +217,8 @@ def main(out: Path) -> int:
         print(f"note: {Path(out) / BATCH} is missing: the batch's wall time was not recorded")
     if unreadable:
         print(f"note: left out {len(unreadable)} unreadable results.json: {', '.join(unreadable)}")
-    print(f"wrote {path} ({len(results)} students, {path.stat().st_size / 1e6:.1f} MB) in "
-          f"{time.monotonic() - started:.1f} s")
+    print(
+        f"wrote {path} ({len(results)} students, {path.stat().st_size / 1e6:.1f} MB) in "
+        f"{time.monotonic() - started:.1f} s"
+    )
     return 0

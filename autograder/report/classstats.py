@@ -10,18 +10,22 @@ from dataclasses import dataclass
 from ..vocabulary import GRADED, SEVERITY, SubmissionResult
 
 LOW_DISCRIMINATION = 0.1  # at or below this, an item hardly separates strong from weak students
-TOP_MESSAGES = 5           # failure messages shown per item; the rest are counted together
+TOP_MESSAGES = 5  # failure messages shown per item; the rest are counted together
 
-COVERAGE = ("each item over the students whose notebook holding it ran (in full or until it timed out or "
-            "crashed); a notebook not submitted, not readable or not graded is left out")
-DISCRIMINATION = ("discrimination: the Pearson correlation, over those students, of the item's score with the "
-                  "rest of their total (their total minus this item); 1 means that students who do well on the "
-                  "rest score on this item, 0 or less that the item does not follow the rest")
+COVERAGE = (
+    "each item over the students whose notebook holding it ran (in full or until it timed out or "
+    "crashed); a notebook not submitted, not readable or not graded is left out"
+)
+DISCRIMINATION = (
+    "discrimination: the Pearson correlation, over those students, of the item's score with the "
+    "rest of their total (their total minus this item); 1 means that students who do well on the "
+    "rest score on this item, 0 or less that the item does not follow the rest"
+)
 
 
 @dataclass(frozen=True)
 class ScoreSummary:
-    scores: tuple[float, ...]   # every student's total
+    scores: tuple[float, ...]  # every student's total
     max_score: float
     mean: float | None
     median: float | None
@@ -30,7 +34,7 @@ class ScoreSummary:
 @dataclass(frozen=True)
 class FailureGroup:
     message: str
-    students: tuple[str, ...]   # sorted
+    students: tuple[str, ...]  # sorted
 
 
 @dataclass(frozen=True)
@@ -38,14 +42,14 @@ class ItemStats:
     grade_id: str
     notebook: str
     points: float
-    covered: int                     # students counted (see COVERAGE)
-    full_share: float | None         # share of them with full points
-    mean: float | None               # their mean score on the item
+    covered: int  # students counted (see COVERAGE)
+    full_share: float | None  # share of them with full points
+    mean: float | None  # their mean score on the item
     discrimination: float | None
-    undefined_because: str           # why discrimination is None ("" when it is defined)
-    flags: tuple[str, ...]           # what makes the item suspicious, in words
+    undefined_because: str  # why discrimination is None ("" when it is defined)
+    flags: tuple[str, ...]  # what makes the item suspicious, in words
     failures: tuple[FailureGroup, ...]  # most common first
-    other_failures: int              # students with a message beyond the TOP_MESSAGES groups
+    other_failures: int  # students with a message beyond the TOP_MESSAGES groups
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,12 @@ class Timing:
 
 def score_summary(results: list[SubmissionResult]) -> ScoreSummary:
     scores = tuple(r.score for r in results)
-    return ScoreSummary(scores, max((r.max_score for r in results), default=0.0),
-                        statistics.fmean(scores) if scores else None,
-                        statistics.median(scores) if scores else None)
+    return ScoreSummary(
+        scores,
+        max((r.max_score for r in results), default=0.0),
+        statistics.fmean(scores) if scores else None,
+        statistics.median(scores) if scores else None,
+    )
 
 
 def pearson(xs: list[float], ys: list[float]) -> float | None:
@@ -107,29 +114,41 @@ def item_stats(results: list[SubmissionResult]) -> list[ItemStats]:
         for r, i in rows:
             if not i.passed:
                 groups.setdefault(i.message or "(no message)", []).append(r.student_id)
-        failures = sorted((FailureGroup(m, tuple(sorted(s))) for m, s in groups.items()),
-                          key=lambda g: (-len(g.students), g.message))
+        failures = sorted(
+            (FailureGroup(m, tuple(sorted(s))) for m, s in groups.items()), key=lambda g: (-len(g.students), g.message)
+        )
         flags = []
         if rows and not any(full):
             flags.append("nobody has full points")
         if discrimination is not None and discrimination <= LOW_DISCRIMINATION:
             flags.append("negative discrimination" if discrimination < 0 else "discrimination near 0")
-        stats.append(ItemStats(
-            grade_id, notebook, points, len(rows),
-            sum(full) / len(rows) if rows else None,
-            statistics.fmean(scores) if rows else None,
-            discrimination, why, tuple(flags), tuple(failures[:TOP_MESSAGES]),
-            sum(len(g.students) for g in failures[TOP_MESSAGES:])))
+        stats.append(
+            ItemStats(
+                grade_id,
+                notebook,
+                points,
+                len(rows),
+                sum(full) / len(rows) if rows else None,
+                statistics.fmean(scores) if rows else None,
+                discrimination,
+                why,
+                tuple(flags),
+                tuple(failures[:TOP_MESSAGES]),
+                sum(len(g.students) for g in failures[TOP_MESSAGES:]),
+            )
+        )
     return hardest_first(stats)
 
 
 def hardest_first(stats: list[ItemStats]) -> list[ItemStats]:
     """Suspicious items first, then by share of full points (lowest first), then mean share of the
     points; ties keep the assignment's order."""
+
     def key(s: ItemStats):
         full = 2.0 if s.full_share is None else s.full_share
         mean = 2.0 if s.mean is None or not s.points else s.mean / s.points
         return (not s.flags, full, mean)
+
     return sorted(stats, key=key)
 
 
@@ -145,8 +164,12 @@ def status_groups(results: list[SubmissionResult]) -> dict[str, tuple[str, ...]]
 def timing(results: list[SubmissionResult]) -> Timing:
     seconds = tuple(r.execution_time for r in results)
     slowest = max(results, key=lambda r: r.execution_time, default=None)
-    return Timing(seconds, statistics.median(seconds) if seconds else None,
-                  (slowest.student_id, slowest.execution_time) if slowest else None, sum(seconds))
+    return Timing(
+        seconds,
+        statistics.median(seconds) if seconds else None,
+        (slowest.student_id, slowest.execution_time) if slowest else None,
+        sum(seconds),
+    )
 
 
 def graded_share(results: list[SubmissionResult]) -> float | None:

@@ -27,12 +27,15 @@ def not_graded(job: Job, status: str, reason: str, item_message: str) -> Outcome
     """The outcome of a submission the grader could not grade; no digest, so a re-run grades it."""
     result = SubmissionResult(job.student_id, job.assignment.name, submission_sha256="")
     result.worsen(status, reason)
-    result.items = [ItemResult(t.grade_id, t.notebook, t.points, message=item_message)
-                    for t in job.assignment.tests()]
+    result.items = [ItemResult(t.grade_id, t.notebook, t.points, message=item_message) for t in job.assignment.tests()]
     return Outcome(result, log=f"status: {status}: {reason}\n")
 
 
 def worker_died(job: Job, times: int = KILLS_TO_CRASH) -> Outcome:
     how_often = "twice" if times == 2 else f"{times} times"
-    return not_graded(job, CRASHED, f"the grading worker died {how_often} while grading this submission "
-                      "(it was killed, or ran out of memory)", "Not graded: the grading worker died.")
+    return not_graded(
+        job,
+        CRASHED,
+        f"the grading worker died {how_often} while grading this submission (it was killed, or ran out of memory)",
+        "Not graded: the grading worker died.",
+    )

@@ -37,8 +37,8 @@ from ..vocabulary import ERROR, Outcome
 from . import KILLS_TO_CRASH, not_graded, worker_died
 
 LOCAL = "local"
-ALLOWED_FAILURES = 1     # our own scheduler: a task that killed 2 workers is not given a third
-MAX_ATTEMPTS = 5         # submissions of one task, when workers died while it waited (see run_jobs)
+ALLOWED_FAILURES = 1  # our own scheduler: a task that killed 2 workers is not given a third
+MAX_ATTEMPTS = 5  # submissions of one task, when workers died while it waited (see run_jobs)
 STARTED = "nn-course-started"  # the Dask event a task logs when it starts grading
 CONNECT_TIMEOUT = "30s"  # to reach a scheduler, and for its first worker to join
 SLOT_LOCKS = Path(tempfile.gettempdir())  # /tmp/nn-course-slot-<uid>-<i>.lock: slots taken on this host
@@ -128,8 +128,9 @@ class GradingSlot(WorkerPlugin):
 
     def _start(self) -> None:
         if course.load(self.assignment).digest() != self.digest:
-            raise WorkerUnfit("this worker has another version of the course or the grader: install "
-                              "the same commit on every worker")
+            raise WorkerUnfit(
+                "this worker has another version of the course or the grader: install the same commit on every worker"
+            )
         if self.isolated:
             sandbox.preflight(True)
         cpus = slots.cpus_of(self.slot, self.cores)
@@ -183,8 +184,10 @@ def connect(address: str, assignment: Assignment, isolated: bool) -> tuple[Clien
         try:
             client = Client(**where, timeout=CONNECT_TIMEOUT)
         except OSError as err:  # includes TimeoutError
-            raise UsageError(f"cannot reach the Dask scheduler at {address} ({err}): start it, "
-                                   "or check the address (tcp://host:8786)") from None
+            raise UsageError(
+                f"cannot reach the Dask scheduler at {address} ({err}): start it, "
+                "or check the address (tcp://host:8786)"
+            ) from None
     try:
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
         plugin = GradingSlot(assignment.name, assignment.digest(), isolated, limits.cores)
@@ -234,8 +237,12 @@ def run_jobs(client: Client, todo: list[Job], progress: bool):
                         continue
                     result = worker_died(job, max(started, KILLS_TO_CRASH))
                 except (WorkerUnfit, OSError) as err:  # a worker without a slot, or out of disk
-                    result = not_graded(job, ERROR, f"internal grader error on a Dask worker: {err}",
-                                              "Not graded: the grader failed; course staff will grade it again.")
+                    result = not_graded(
+                        job,
+                        ERROR,
+                        f"internal grader error on a Dask worker: {err}",
+                        "Not graded: the grader failed; course staff will grade it again.",
+                    )
                 bar.update(1)
                 yield result
         done = True
@@ -251,5 +258,6 @@ def submit(client: Client, job: Job, batch: str):
 
 def starts(client: Client, batch: str, student: str) -> int:
     """How often a task of this batch started grading `student` (on any worker)."""
-    return sum(1 for _, event in client.get_events(STARTED)
-               if event.get("batch") == batch and event.get("student") == student)
+    return sum(
+        1 for _, event in client.get_events(STARTED) if event.get("batch") == batch and event.get("student") == student
+    )

@@ -13,8 +13,8 @@ from ..submission import Job, grade_submission
 from ..vocabulary import Outcome
 from . import KILLS_TO_CRASH, worker_died
 
-SLOT = 0          # this worker's grading slot
-_STARTED = None   # per job: 1 once a worker took it (shared with the batch's process)
+SLOT = 0  # this worker's grading slot
+_STARTED = None  # per job: 1 once a worker took it (shared with the batch's process)
 _STOPPING = None  # set by the batch when it is interrupted: start nothing more
 
 
@@ -67,12 +67,15 @@ def _pool(batch: list[Job], workers: int, grade):
     (job, None, started) for each job lost when a worker died."""
     context = multiprocessing.get_context("spawn")
     counter, started, stopping = context.Value("i", 0), context.Array("b", len(batch)), context.Value("b", 0)
-    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(batch))), mp_context=context,
-                               initializer=_init_worker, initargs=(counter, started, stopping))
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(batch))),
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(counter, started, stopping),
+    )
     finished = False
     try:
-        futures = {pool.submit(_grade_in_worker, grade, job, index): (index, job)
-                   for index, job in enumerate(batch)}
+        futures = {pool.submit(_grade_in_worker, grade, job, index): (index, job) for index, job in enumerate(batch)}
         for future in as_completed(futures):
             index, job = futures[future]
             try:

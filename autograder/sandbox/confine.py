@@ -36,15 +36,59 @@ PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 38, 36
 ACT_ALLOW = 0x7FFF0000
 CMP_NE, CMP_EQ, CMP_MASKED_EQ = 1, 4, 7
 AF_UNIX = 1
-NAMESPACES = {"CLONE_NEWNS": 0x00020000, "CLONE_NEWCGROUP": 0x02000000, "CLONE_NEWUTS": 0x04000000,
-              "CLONE_NEWIPC": 0x08000000, "CLONE_NEWUSER": 0x10000000, "CLONE_NEWPID": 0x20000000,
-              "CLONE_NEWNET": 0x40000000, "CLONE_NEWTIME": 0x00000080}
-DENIED = ("ptrace", "process_vm_readv", "process_vm_writev", "mount", "umount2", "pivot_root", "chroot",
-          "move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "unshare",
-          "setns", "bpf", "keyctl", "add_key", "request_key", "personality", "kexec_load", "kexec_file_load",
-          "init_module", "finit_module", "delete_module", "perf_event_open", "userfaultfd", "io_uring_setup",
-          "io_uring_enter", "io_uring_register", "acct", "swapon", "swapoff", "reboot", "syslog",
-          "open_by_handle_at", "name_to_handle_at", "quotactl", "lookup_dcookie", "vhangup")
+NAMESPACES = {
+    "CLONE_NEWNS": 0x00020000,
+    "CLONE_NEWCGROUP": 0x02000000,
+    "CLONE_NEWUTS": 0x04000000,
+    "CLONE_NEWIPC": 0x08000000,
+    "CLONE_NEWUSER": 0x10000000,
+    "CLONE_NEWPID": 0x20000000,
+    "CLONE_NEWNET": 0x40000000,
+    "CLONE_NEWTIME": 0x00000080,
+}
+DENIED = (
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "move_mount",
+    "open_tree",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "mount_setattr",
+    "unshare",
+    "setns",
+    "bpf",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "personality",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "perf_event_open",
+    "userfaultfd",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "acct",
+    "swapon",
+    "swapoff",
+    "reboot",
+    "syslog",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "quotactl",
+    "lookup_dcookie",
+    "vhangup",
+)
 
 
 def _libc():
@@ -67,8 +111,11 @@ def landlock_abi() -> int:
 
 
 class _Ruleset(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class _PathBeneath(ctypes.Structure):
@@ -85,11 +132,16 @@ def landlock(read: list[str], write: list[str]) -> int:
     libc = _libc()
     libc.syscall.restype = ctypes.c_long
     everything = ABI_RIGHTS.get(abi, (1 << 16) - 1)
-    attr = _Ruleset(everything, (NET_BIND_TCP | NET_CONNECT_TCP) if abi >= 4 else 0,
-                    (SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if abi >= 6 else 0)
+    attr = _Ruleset(
+        everything,
+        (NET_BIND_TCP | NET_CONNECT_TCP) if abi >= 4 else 0,
+        (SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if abi >= 6 else 0,
+    )
     size = ctypes.sizeof(_Ruleset) if abi >= 6 else 16 if abi >= 4 else 8
-    ruleset = _call(libc.syscall(CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0)),
-                    "landlock_create_ruleset")
+    ruleset = _call(
+        libc.syscall(CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0)),
+        "landlock_create_ruleset",
+    )
     try:
         for paths, rights in ((read, EXECUTE | READ_FILE | READ_DIR), (write, everything)):
             for path in paths:
@@ -100,8 +152,16 @@ def landlock(read: list[str], write: list[str]) -> int:
                 try:
                     allowed = rights if os.path.isdir(path) else rights & FILE_RIGHTS
                     rule = _PathBeneath(allowed, fd)
-                    _call(libc.syscall(ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH),
-                                       ctypes.byref(rule), ctypes.c_uint32(0)), f"landlock_add_rule({path})")
+                    _call(
+                        libc.syscall(
+                            ADD_RULE,
+                            ctypes.c_int(ruleset),
+                            ctypes.c_int(RULE_PATH_BENEATH),
+                            ctypes.byref(rule),
+                            ctypes.c_uint32(0),
+                        ),
+                        f"landlock_add_rule({path})",
+                    )
                 finally:
                     os.close(fd)
         _call(libc.syscall(RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)), "landlock_restrict_self")
@@ -111,8 +171,12 @@ def landlock(read: list[str], write: list[str]) -> int:
 
 
 class _Arg(ctypes.Structure):
-    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64),
-                ("datum_b", ctypes.c_uint64)]
+    _fields_ = [
+        ("arg", ctypes.c_uint),
+        ("op", ctypes.c_int),
+        ("datum_a", ctypes.c_uint64),
+        ("datum_b", ctypes.c_uint64),
+    ]
 
 
 def seccomp(denied: tuple[str, ...] = DENIED, sockets: bool = False) -> None:
@@ -122,8 +186,13 @@ def seccomp(denied: tuple[str, ...] = DENIED, sockets: bool = False) -> None:
     lib = ctypes.CDLL("libseccomp.so.2", use_errno=True)
     lib.seccomp_init.restype = ctypes.c_void_p
     lib.seccomp_init.argtypes = [ctypes.c_uint32]
-    lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
-                                           ctypes.POINTER(_Arg)]
+    lib.seccomp_rule_add_array.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.POINTER(_Arg),
+    ]
     lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
     lib.seccomp_load.argtypes = [ctypes.c_void_p]
     lib.seccomp_release.argtypes = [ctypes.c_void_p]
@@ -135,9 +204,12 @@ def seccomp(denied: tuple[str, ...] = DENIED, sockets: bool = False) -> None:
         number = lib.seccomp_syscall_resolve_name(name.encode())
         if number < 0:  # not a system call of this architecture
             return
-        array = (_Arg * max(len(args), 1))(*[_Arg(i, op, a, a if op != CMP_MASKED_EQ else b)
-                                             for i, op, a, b in [(x[0], x[1], x[2], x[3] if len(x) > 3 else 0)
-                                                                 for x in args]])
+        array = (_Arg * max(len(args), 1))(
+            *[
+                _Arg(i, op, a, a if op != CMP_MASKED_EQ else b)
+                for i, op, a, b in [(x[0], x[1], x[2], x[3] if len(x) > 3 else 0) for x in args]
+            ]
+        )
         result = lib.seccomp_rule_add_array(ctypes.c_void_p(ctx), 0x00050000 | code, number, len(args), array)
         if result < 0:
             raise OSError(-result, f"seccomp_rule_add({name}): {os.strerror(-result)}")

@@ -35,21 +35,20 @@ import time
 from dataclasses import dataclass, field
 
 # What the course's notebooks import; imported once, before any fork.
-PRELOAD = ("numpy", "torch", "torchvision", "pandas", "plotly.express", "plotly.graph_objects",
-           "ipykernel.kernelapp")
+PRELOAD = ("numpy", "torch", "torchvision", "pandas", "plotly.express", "plotly.graph_objects", "ipykernel.kernelapp")
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
 
 
 @dataclass(frozen=True)
 class KernelRequest:
-    connection_file: str                   # as the kernel sees it
+    connection_file: str  # as the kernel sees it
     cwd: str
     env: dict
-    log: str                               # the kernel's own stdout/stderr (not cell outputs)
+    log: str  # the kernel's own stdout/stderr (not cell outputs)
     limits: dict = field(default_factory=dict)  # RLIMIT name -> value (e.g. {"RLIMIT_AS": ...})
-    cpus: tuple[int, ...] = ()             # the slot's cores: the kernel and all it starts stay on them
-    connection: dict | None = None         # when set, the kernel writes it to connection_file itself
-    pin: bool = True                       # False under a CPU quota (slots.pinning): threads only
+    cpus: tuple[int, ...] = ()  # the slot's cores: the kernel and all it starts stay on them
+    connection: dict | None = None  # when set, the kernel writes it to connection_file itself
+    pin: bool = True  # False under a CPU quota (slots.pinning): threads only
 
 
 def _prctl(option: int, value: int) -> None:

@@ -80,8 +80,14 @@ def writable(root: Path, assignment: str) -> list[str]:
 def allowed(root: Path, assignment: str, data_files: tuple[str, ...]) -> dict[str, list[str]]:
     """confine.py's spec: what the slot reads (and executes), what it writes."""
     prefixes = {sys.prefix, sys.base_prefix, str(Path(os.path.realpath(sys.executable)).parent)}
-    read = [*SYSTEM, *sorted(prefixes), kernel_factory.__file__, confine.__file__, str(root / "data"),
-            *(str(DATA / name) for name in data_files)]
+    read = [
+        *SYSTEM,
+        *sorted(prefixes),
+        kernel_factory.__file__,
+        confine.__file__,
+        str(root / "data"),
+        *(str(DATA / name) for name in data_files),
+    ]
     return {"read": read, "write": [*writable(root, assignment), *DEVICES]}
 
 
@@ -139,12 +145,14 @@ def check(root_user: bool) -> str:
     uid, lock = claim_uid()
     folder = scratch(0, uid, "check", ())
     trial = command(folder, "check", ())
-    probe = ("import socket, torch\ntry:\n    socket.socket(socket.AF_INET)\n"
-             "except PermissionError:\n    print('confined')")
+    probe = (
+        "import socket, torch\ntry:\n    socket.socket(socket.AF_INET)\nexcept PermissionError:\n    print('confined')"
+    )
     trial[-1:] = ["-c", probe]
     try:
-        run = subprocess.run(trial, capture_output=True, text=True, cwd=folder / "check", timeout=120,
-                             preexec_fn=_as(uid))
+        run = subprocess.run(
+            trial, capture_output=True, text=True, cwd=folder / "check", timeout=120, preexec_fn=_as(uid)
+        )
     except (OSError, subprocess.SubprocessError) as err:
         return f"the Landlock tier could not start ({err})"
     finally:
@@ -162,4 +170,5 @@ def _as(uid: int):
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
+
     return drop

@@ -71,7 +71,7 @@ def machine_cores() -> list[int]:
     cores = sorted(os.sched_getaffinity(0))
     quota = cgroup_quota()
     if quota is not None:
-        cores = cores[:max(1, math.floor(quota))]
+        cores = cores[: max(1, math.floor(quota))]
     return cores
 
 
@@ -82,8 +82,8 @@ def pinning() -> bool:
 
 @dataclass(frozen=True)
 class SlotPlan:
-    jobs: int       # slots: submissions graded at once
-    cores: int      # cores each slot owns
+    jobs: int  # slots: submissions graded at once
+    cores: int  # cores each slot owns
     note: str = ""  # what the TA is told when the plan cannot keep the assignment's promise
 
 
@@ -98,12 +98,16 @@ def plan(cores_per_notebook: int, jobs: int | None = None, cores: list[int] | No
         per = min(cores_per_notebook, max(1, available // jobs))
     note = ""
     if jobs > available:
-        note = (f"{jobs} jobs on {available} cores: notebooks share cores, so they run slower than the "
-                f"assignment's budget of {cores_per_notebook} core(s) per notebook assumes")
+        note = (
+            f"{jobs} jobs on {available} cores: notebooks share cores, so they run slower than the "
+            f"assignment's budget of {cores_per_notebook} core(s) per notebook assumes"
+        )
     elif per < cores_per_notebook:
-        note = (f"{jobs} jobs on {available} cores: each notebook gets {per} core(s), not the "
-                f"{cores_per_notebook} the assignment promises; use --jobs {max(1, available // cores_per_notebook)} "
-                "to keep the promise")
+        note = (
+            f"{jobs} jobs on {available} cores: each notebook gets {per} core(s), not the "
+            f"{cores_per_notebook} the assignment promises; use --jobs {max(1, available // cores_per_notebook)} "
+            "to keep the promise"
+        )
     return SlotPlan(jobs, per, note)
 
 

@@ -33,10 +33,25 @@ class Zygote:
     """A running zygote, owned by one grading worker. `command` starts it (inside a sandbox, or
     not); `preexec` runs in the child before that (e.g. to drop root)."""
 
-    def __init__(self, command: list[str], env: dict[str, str], preexec=None, startup_timeout: float = 300.0,
-                 cwd: str | os.PathLike | None = None):
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=cwd,
-                                        text=True, bufsize=1, preexec_fn=preexec, start_new_session=True)
+    def __init__(
+        self,
+        command: list[str],
+        env: dict[str, str],
+        preexec=None,
+        startup_timeout: float = 300.0,
+        cwd: str | os.PathLike | None = None,
+    ):
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=cwd,
+            text=True,
+            bufsize=1,
+            preexec_fn=preexec,
+            start_new_session=True,
+        )
         try:
             reply = self._reply(startup_timeout)
         except ZygoteError:
@@ -172,7 +187,7 @@ class ZygoteProvisioner(LocalProvisioner):
 
     zygote: Zygote | None = None
     request: KernelRequest | None = None
-    inside: str | None = None   # the sockets' path prefix inside the sandbox
+    inside: str | None = None  # the sockets' path prefix inside the sandbox
     through_root: bool = True
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
@@ -203,7 +218,6 @@ class ZygoteProvisioner(LocalProvisioner):
             except (ProcessLookupError, PermissionError):
                 pass
         await super().kill(restart)
-
 
 
 PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")

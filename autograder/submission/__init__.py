@@ -39,7 +39,7 @@ class Job:
     folder: Path
     limits: Limits
     digest: str
-    cores: int      # the cores each grading slot owns (sandbox/slots.py)
+    cores: int  # the cores each grading slot owns (sandbox/slots.py)
     isolated: bool  # in a sandbox (False only with --no-sandbox)
 
 
@@ -58,13 +58,19 @@ def grade_submission(job: Job, slot: int) -> Outcome:
         log.append(traceback.format_exc())
         result.worsen(ERROR, f"internal grader error ({type(err).__name__}); see grading.log")
         judged = {i.grade_id for i in result.items}
-        result.items += [ItemResult(t.grade_id, t.notebook, t.points, message="Not graded: the grader failed; "
-                                    "course staff will grade it again.")
-                         for t in job.assignment.tests() if t.grade_id not in judged]
+        result.items += [
+            ItemResult(
+                t.grade_id,
+                t.notebook,
+                t.points,
+                message="Not graded: the grader failed; course staff will grade it again.",
+            )
+            for t in job.assignment.tests()
+            if t.grade_id not in judged
+        ]
     result.execution_time = time.monotonic() - started
     log.append(f"sandbox: {sandbox.tier_name(job.isolated)}")
-    log.append(f"status: {result.status}; score {result.score:g}/{result.max_score:g}; "
-               f"{result.execution_time:.1f} s")
+    log.append(f"status: {result.status}; score {result.score:g}/{result.max_score:g}; {result.execution_time:.1f} s")
     outcome.log = "\n".join(log) + "\n"
     return outcome
 
@@ -74,15 +80,21 @@ def _grade_into(outcome: Outcome, job: Job, slot: int, cpus: list[int], log: lis
     deadline = time.monotonic() + job.limits.total_timeout
     if job.folder.is_symlink():
         result.worsen(INVALID, "the submission folder is a symbolic link: submit the notebooks themselves")
-        result.items += [ItemResult(t.grade_id, t.notebook, t.points, message="Not graded: the submission "
-                                    "folder is a symbolic link.") for t in job.assignment.tests()]
+        result.items += [
+            ItemResult(
+                t.grade_id, t.notebook, t.points, message="Not graded: the submission folder is a symbolic link."
+            )
+            for t in job.assignment.tests()
+        ]
         return
-    submitted = [nb for nb in job.assignment.notebooks
-                 if (job.folder / nb).is_file() or (job.folder / nb).is_symlink()]
+    submitted = [nb for nb in job.assignment.notebooks if (job.folder / nb).is_file() or (job.folder / nb).is_symlink()]
     if not submitted:
         found = sorted(p.name for p in job.folder.glob("*.ipynb"))
-        result.worsen(MISSING, f"no notebook of {job.assignment.name} in the folder"
-                      + (f" (found {', '.join(found)}; names must match release/)" if found else ""))
+        result.worsen(
+            MISSING,
+            f"no notebook of {job.assignment.name} in the folder"
+            + (f" (found {', '.join(found)}; names must match release/)" if found else ""),
+        )
     for nb_name in job.assignment.notebooks:
         source_nb = job.assignment.sources[nb_name]
         tests = source_tests(source_nb, nb_name)
@@ -110,8 +122,14 @@ def _grade_into(outcome: Outcome, job: Job, slot: int, cpus: list[int], log: lis
         plan = build(Context(job.assignment.name, tests), submission, nb_name)
         where = sandbox.slot_for(job.assignment.name, job.limits.data_files, slot, tuple(cpus), job.isolated)
         try:
-            run = run_plan(plan, where.kernel_manager(job.limits.memory_mb), cwd=str(where.cwd),
-                           env=where.env(), cell_timeout=job.limits.cell_timeout, deadline=deadline)
+            run = run_plan(
+                plan,
+                where.kernel_manager(job.limits.memory_mb),
+                cwd=str(where.cwd),
+                env=where.env(),
+                cell_timeout=job.limits.cell_timeout,
+                deadline=deadline,
+            )
         finally:
             if note := where.clean():
                 log.append(note)
@@ -119,10 +137,15 @@ def _grade_into(outcome: Outcome, job: Job, slot: int, cpus: list[int], log: lis
         log += run.log
         if run.status != GRADED:
             result.worsen(run.status, run.reason)
-        result.timing[nb_name] = {"seconds": round(run.seconds, 1), "slowest_cell": run.slowest_cell,
-                                  "slowest_cell_seconds": round(run.slowest_seconds, 1)}
-        log.append(f"{nb_name}: {run.status} in {run.seconds:.1f} s, slowest cell {run.slowest_cell} "
-                   f"({run.slowest_seconds:.1f} s)" + (f" ({run.reason})" if run.reason else ""))
+        result.timing[nb_name] = {
+            "seconds": round(run.seconds, 1),
+            "slowest_cell": run.slowest_cell,
+            "slowest_cell_seconds": round(run.slowest_seconds, 1),
+        }
+        log.append(
+            f"{nb_name}: {run.status} in {run.seconds:.1f} s, slowest cell {run.slowest_cell} "
+            f"({run.slowest_seconds:.1f} s)" + (f" ({run.reason})" if run.reason else "")
+        )
         log += [f"  {i.grade_id}: {i.score:g}/{i.max_score:g} {i.message}" for i in run.items]
         outcome.executed[nb_name] = nbformat.writes(run.executed)
         if plan.probes:  # for `rejudge`: the items judged again without a kernel (saved.py)

@@ -55,8 +55,11 @@ def raised(cell) -> Raised | None:
     error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
     if error is None:
         return None
-    return Raised(str(error.get("ename", "")), str(error.get("evalue", "")),
-                  tuple(ANSI.sub("", str(entry)) for entry in error.get("traceback") or []))
+    return Raised(
+        str(error.get("ename", "")),
+        str(error.get("evalue", "")),
+        tuple(ANSI.sub("", str(entry)) for entry in error.get("traceback") or []),
+    )
 
 
 def line_in(error: Raised, cell) -> tuple[int, str] | None:
@@ -101,7 +104,7 @@ def explain(plan: Plan, passed: dict[str, bool], messages: dict[str, str]) -> di
     """New messages for the failed items of `plan` whose failure has a cause the grader saw;
     `passed` and `messages` are what judging decided, by grade_id."""
     tests_at = {test.grade_id: index for index, test in plan.test_at.items()}
-    blocked_by: dict[str, str] = {}   # grade_id -> the earlier failed item it needs
+    blocked_by: dict[str, str] = {}  # grade_id -> the earlier failed item it needs
     explained: dict[str, str] = {}
     earlier: list[TestCell] = []
     for test in plan.tests:
@@ -122,15 +125,17 @@ def explain(plan: Plan, passed: dict[str, bool], messages: dict[str, str]) -> di
                 text += f" Then, in your answer cell for `{test.grade_id}`{at(stub)}, {REPLACE}."
             explained[test.grade_id] = text
         elif answer is not None:
-            explained[test.grade_id] = answer_raised(test.grade_id, answer, line_in(answer, answer_cell),
-                                                     earlier, passed)
+            explained[test.grade_id] = answer_raised(
+                test.grade_id, answer, line_in(answer, answer_cell), earlier, passed
+            )
         elif (line := line_in(in_test, answer_cell)) is not None:
             explained[test.grade_id] = called_raised(test.grade_id, in_test, line)
         elif not answer_cell and (found := called_earlier(plan, in_test, earlier)) is not None:
             explained[test.grade_id] = called_raised(found[0], in_test, found[1], checks_of=test.grade_id)
         elif stub is not None:
-            explained[test.grade_id] = (f"Your answer cell for `{test.grade_id}` still raises "
-                                        f"NotImplementedError{at(stub)}: {REPLACE}.")
+            explained[test.grade_id] = (
+                f"Your answer cell for `{test.grade_id}` still raises NotImplementedError{at(stub)}: {REPLACE}."
+            )
         earlier.append(test)
     return {gid: scrub.bounded(text) for gid, text in explained.items() if text != messages.get(gid)}
 
@@ -152,13 +157,16 @@ def root(grade_id: str, blocked_by: dict[str, str]) -> str:
 
 
 def needs(grade_id: str, name: str, owner: str, first: str) -> str:
-    text = (f"Fix `{first}` first: `{grade_id}` uses `{name}`, which was never defined because "
-            f"your answer for `{owner}` failed")
+    text = (
+        f"Fix `{first}` first: `{grade_id}` uses `{name}`, which was never defined because "
+        f"your answer for `{owner}` failed"
+    )
     return text + (f" (and `{owner}` needs `{first}`)." if first != owner else ".")
 
 
-def answer_raised(grade_id: str, error: Raised, line: tuple[int, str] | None, earlier: list[TestCell],
-                  passed: dict[str, bool]) -> str:
+def answer_raised(
+    grade_id: str, error: Raised, line: tuple[int, str] | None, earlier: list[TestCell], passed: dict[str, bool]
+) -> str:
     text = f"Your answer cell for `{grade_id}` raised {scrub.quote(error.ename) or 'an exception'}{at(line)}"
     if error.ename == "NotImplementedError":
         return text + f": {REPLACE}."
@@ -186,8 +194,10 @@ def called_raised(grade_id: str, error: Raised, line: tuple[int, str], checks_of
     """Rule 3: the visible checks (of `checks_of`, when they are another item's) called the code of
     the answer cell of `grade_id`, and it raised."""
     whose = f" of `{checks_of}`" if checks_of else ""
-    text = (f"The visible checks{whose} failed: the code of your answer cell for `{grade_id}` raised "
-            f"{scrub.quote(error.ename) or 'an exception'}{at(line)} when they called it")
+    text = (
+        f"The visible checks{whose} failed: the code of your answer cell for `{grade_id}` raised "
+        f"{scrub.quote(error.ename) or 'an exception'}{at(line)} when they called it"
+    )
     if error.ename == "NotImplementedError":
         return text + f": {REPLACE}."
     detail = scrub.quote(error.evalue)

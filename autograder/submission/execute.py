@@ -25,10 +25,10 @@ from .judge import judge
 from .plan import Plan
 from .probe import ProbeResult, probe_code, run_silent, seed_code
 
-MAX_OUTPUT_CHARS = 20_000         # per stream output kept in the executed copy TAs read
-CELL_OUTPUT_CHARS = 1_000_000     # what one cell's outputs may hold while it runs
+MAX_OUTPUT_CHARS = 20_000  # per stream output kept in the executed copy TAs read
+CELL_OUTPUT_CHARS = 1_000_000  # what one cell's outputs may hold while it runs
 NOTEBOOK_OUTPUT_CHARS = 5_000_000  # what all of a notebook's outputs may hold while it runs
-ERROR_CHARS = 2_000               # of an exception's message, and of each traceback line
+ERROR_CHARS = 2_000  # of an exception's message, and of each traceback line
 # Every message that adds to or replaces a cell's outputs counts toward the bounds: display updates
 # (`update_display_data`, which nbclient writes into every output of that display_id) included.
 OUTPUT_MESSAGES = ("stream", "display_data", "execute_result", "update_display_data")
@@ -42,10 +42,10 @@ class NotebookRun:
     seconds: float = 0.0
     items: list[ItemResult] = field(default_factory=list)
     executed: nbformat.NotebookNode | None = None
-    slowest_cell: str = ""                                        # where(), of the longest execution
+    slowest_cell: str = ""  # where(), of the longest execution
     slowest_seconds: float = 0.0
     probes: dict[str, ProbeResult] = field(default_factory=dict)  # grade_id -> what its probe saw
-    log: list[str] = field(default_factory=list)                  # for grading.log (course staff)
+    log: list[str] = field(default_factory=list)  # for grading.log (course staff)
 
 
 def output_size(content: dict) -> int:
@@ -62,8 +62,17 @@ def well_formed(msg: dict) -> bool:
     content = msg.get("content")
     if not isinstance(content, dict) or not isinstance(msg.get("parent_header"), dict):
         return False
-    expected = {"text": str, "data": dict, "metadata": dict, "traceback": list, "ename": str, "evalue": str,
-                "transient": dict, "execution_count": (int, type(None)), "execution_state": str}
+    expected = {
+        "text": str,
+        "data": dict,
+        "metadata": dict,
+        "traceback": list,
+        "ename": str,
+        "evalue": str,
+        "transient": dict,
+        "execution_count": (int, type(None)),
+        "execution_state": str,
+    }
     return all(isinstance(content[key], kind) for key, kind in expected.items() if key in content)
 
 
@@ -91,8 +100,11 @@ class BoundedClient(NotebookClient):
             if before >= CELL_OUTPUT_CHARS or total >= NOTEBOOK_OUTPUT_CHARS:
                 return None
             if self.output_chars[cell_index] >= CELL_OUTPUT_CHARS:
-                cell.outputs.append(nbformat.v4.new_output(
-                    "stream", name="stderr", text="\n[... further output of this cell dropped by the grader ...]\n"))
+                cell.outputs.append(
+                    nbformat.v4.new_output(
+                        "stream", name="stderr", text="\n[... further output of this cell dropped by the grader ...]\n"
+                    )
+                )
                 return None
         return super().process_message(msg, cell, cell_index)
 
@@ -116,15 +128,30 @@ def local_kernel_manager(socket_dir: str) -> AsyncKernelManager:
     return AsyncKernelManager(transport="ipc", ip=f"{socket_dir}/kernel")
 
 
-def run_plan(plan: Plan, km: AsyncKernelManager, *, cwd: str, env: dict | None, cell_timeout: float,
-             deadline: float, startup_timeout: float = 120.0) -> NotebookRun:
+def run_plan(
+    plan: Plan,
+    km: AsyncKernelManager,
+    *,
+    cwd: str,
+    env: dict | None,
+    cell_timeout: float,
+    deadline: float,
+    startup_timeout: float = 120.0,
+) -> NotebookRun:
     """Execute `plan` cell by cell, each test cell followed by its item's probe, until it ends, a
     cell times out, the deadline passes or the kernel dies; then judge every item from what ran."""
     run = NotebookRun(plan.notebook)
     started = time.monotonic()
-    client = BoundedClient(plan.nb, km=km, timeout=cell_timeout, startup_timeout=startup_timeout,
-                           allow_errors=True, interrupt_on_timeout=False, record_timing=True,
-                           shutdown_kernel="immediate")
+    client = BoundedClient(
+        plan.nb,
+        km=km,
+        timeout=cell_timeout,
+        startup_timeout=startup_timeout,
+        allow_errors=True,
+        interrupt_on_timeout=False,
+        record_timing=True,
+        shutdown_kernel="immediate",
+    )
     catalog = items(plan.assignment) if plan.probes else {}
 
     def limit() -> float:
@@ -155,13 +182,16 @@ def run_plan(plan: Plan, km: AsyncKernelManager, *, cwd: str, env: dict | None, 
                     client.timeout = limit()
                     what = f"the hidden check of {test.grade_id}"
                     with timed(run, what):
-                        run.probes[test.grade_id] = run_silent(client, probe_code(catalog[test.grade_id]),
-                                                               client.timeout, test.grade_id)
+                        run.probes[test.grade_id] = run_silent(
+                            client, probe_code(catalog[test.grade_id]), client.timeout, test.grade_id
+                        )
         except CellTimeoutError:
             run.status = TIMEOUT
-            run.reason = (f"{what} was still running when the submission's total time limit ran out"
-                          if client.timeout < cell_timeout else
-                          f"{what} ran longer than the {cell_timeout:g} s a cell may run")
+            run.reason = (
+                f"{what} was still running when the submission's total time limit ran out"
+                if client.timeout < cell_timeout
+                else f"{what} ran longer than the {cell_timeout:g} s a cell may run"
+            )
         except DeadKernelError:
             run.status = CRASHED
             run.reason = f"the kernel died in {what} (exit(), os._exit(), a crash, or the memory limit)"

@@ -26,32 +26,40 @@ class Observed:
 
     plan: Plan
     decided: dict[str, tuple[bool, str]] = field(default_factory=dict)  # grade_id -> (passed, message)
-    observations: dict[str, dict] = field(default_factory=dict)         # grade_id -> decoded, for its test
-    visible: dict[str, bool | None] = field(default_factory=dict)      # grade_id -> its visible checks passed
+    observations: dict[str, dict] = field(default_factory=dict)  # grade_id -> decoded, for its test
+    visible: dict[str, bool | None] = field(default_factory=dict)  # grade_id -> its visible checks passed
 
 
-def before_test(test_cell, probe: ProbeResult | None, hidden: bool = True,
-                stopped: str = "") -> tuple[bool, str] | dict:
+def before_test(
+    test_cell, probe: ProbeResult | None, hidden: bool = True, stopped: str = ""
+) -> tuple[bool, str] | dict:
     """(passed, message for the student) of an item decided before its test runs; else its decoded
     observation. `stopped`: why the notebook stopped early, if it did."""
     if test_cell is None or test_cell.get("execution_count") is None:
-        return False, ("Not run: the notebook stopped before this item "
-                       + (f"({stopped})." if stopped else "(see the submission's status)."))
+        return False, (
+            "Not run: the notebook stopped before this item "
+            + (f"({stopped})." if stopped else "(see the submission's status).")
+        )
     error = first_error(test_cell)
     if error is not None:
-        return False, (f"The visible checks failed: {scrub.quote(error.get('ename', ''))}: "
-                       f"{scrub.quote(error.get('evalue', ''))}").strip()
+        return False, (
+            f"The visible checks failed: {scrub.quote(error.get('ename', ''))}: {scrub.quote(error.get('evalue', ''))}"
+        ).strip()
     if not hidden:
         return True, "The visible checks pass (the hidden checks decide the points)."
     if probe is None:
         return False, "Not run: the notebook stopped before this item's hidden check."
     if len(probe.payloads) > 1:
-        return False, ("Your code published output in the format of the hidden check's observations "
-                       "while the check ran: the check cannot tell its own from yours.")
+        return False, (
+            "Your code published output in the format of the hidden check's observations "
+            "while the check ran: the check cannot tell its own from yours."
+        )
     if probe.payload is None:
-        return False, ("The hidden check could not run after your code"
-                       + (f" ({scrub.quote(probe.error)})" if probe.error else "")
-                       + ": did your code replace or delete parts of Python, IPython or torch?")
+        return False, (
+            "The hidden check could not run after your code"
+            + (f" ({scrub.quote(probe.error)})" if probe.error else "")
+            + ": did your code replace or delete parts of Python, IPython or torch?"
+        )
     try:
         return decode(probe.payload)
     except CheckFailed as failure:
@@ -87,8 +95,18 @@ def judged(found: Observed, verdicts: dict[str, Verdict], log: list[str]) -> lis
             passed, message, metrics = result.passed, result.message, result.metrics
             if result.log:
                 log.append(result.log)
-        results.append(ItemResult(test.grade_id, plan.notebook, test.points, test.points if passed else 0.0,
-                                  passed, scrub.bounded(message), metrics, found.visible.get(test.grade_id)))
+        results.append(
+            ItemResult(
+                test.grade_id,
+                plan.notebook,
+                test.points,
+                test.points if passed else 0.0,
+                passed,
+                scrub.bounded(message),
+                metrics,
+                found.visible.get(test.grade_id),
+            )
+        )
     better = cause.explain(plan, {r.grade_id: r.passed for r in results}, {r.grade_id: r.message for r in results})
     for result in results:
         result.message = better.get(result.grade_id, result.message)

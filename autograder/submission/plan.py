@@ -36,7 +36,7 @@ class Context:
 
     assignment: str
     tests: list[TestCell]
-    probes: bool = True   # False for students' self-checks: visible tests only
+    probes: bool = True  # False for students' self-checks: visible tests only
     # The test cells the steps created, by identity (filled by insert_tests, read by build).
     placed: dict[int, TestCell] = field(default_factory=dict, compare=False)
 
@@ -51,7 +51,7 @@ class Plan:
     tests: list[TestCell] = field(default_factory=list)
     probes: bool = True
     test_at: dict[int, TestCell] = field(default_factory=dict)  # cell index -> the test it runs
-    answer_at: dict[str, int] = field(default_factory=dict)     # grade_id -> index of the student's
+    answer_at: dict[str, int] = field(default_factory=dict)  # grade_id -> index of the student's
     # answer cell: the cell the grader placed the test after, when that is a solution cell in source/
 
 
@@ -62,8 +62,9 @@ def read_file(path: Path) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError as err:
         if err.errno == errno.ELOOP:
-            raise InvalidNotebook(f"{path.name} is a symbolic link, not a notebook file: "
-                                  "submit the notebook itself") from None
+            raise InvalidNotebook(
+                f"{path.name} is a symbolic link, not a notebook file: submit the notebook itself"
+            ) from None
         raise
     with os.fdopen(fd, "rb") as file:
         if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
@@ -89,8 +90,12 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
         cell.setdefault("metadata", {})
         meta = cell["metadata"]
         nbgrader = meta.get("nbgrader", {}) if isinstance(meta, dict) else None
-        if (not isinstance(cell.get("source"), str) or cell.get("cell_type") not in ("code", "markdown", "raw")
-                or not isinstance(nbgrader, dict) or not isinstance(nbgrader.get("grade_id", ""), str)):
+        if (
+            not isinstance(cell.get("source"), str)
+            or cell.get("cell_type") not in ("code", "markdown", "raw")
+            or not isinstance(nbgrader, dict)
+            or not isinstance(nbgrader.get("grade_id", ""), str)
+        ):
             raise InvalidNotebook(f"{path.name}: cell {index + 1} is malformed")
     return nb
 
@@ -123,10 +128,12 @@ def locate(nb, test: TestCell, start: int) -> int | None:
     else the same solution grade_id, else the same code (notebooks saved without cell ids),
     else the solution cell of the exercise; None when the student deleted all of them."""
     cell_id, gid, code = test.before
-    rules = (lambda c: cell_id is not None and c.get("id") == cell_id,
-             lambda c: gid is not None and notebooks.grade_id(c) == gid,
-             lambda c: bool(code.strip()) and c.source == code,
-             lambda c: test.anchor is not None and notebooks.grade_id(c) == test.anchor)
+    rules = (
+        lambda c: cell_id is not None and c.get("id") == cell_id,
+        lambda c: gid is not None and notebooks.grade_id(c) == gid,
+        lambda c: bool(code.strip()) and c.source == code,
+        lambda c: test.anchor is not None and notebooks.grade_id(c) == test.anchor,
+    )
     for rule in rules:
         found = [i for i, c in enumerate(nb.cells) if rule(c)]
         if found:  # the first match after the previous test, if any is
@@ -161,6 +168,7 @@ def number_cells(nb, ctx: Context) -> None:
 # the list is final.
 STEPS = (strip_grader_metadata, drop_student_tests, clear_outputs, insert_tests, number_cells)
 
+
 def build(ctx: Context, submission, notebook: str) -> Plan:
     """The notebook to execute for one submitted notebook (modified in place), with its items."""
     ctx.placed.clear()
@@ -173,6 +181,8 @@ def build(ctx: Context, submission, notebook: str) -> Plan:
 def answer_cells(test_at: dict[int, TestCell]) -> dict[str, int]:
     """grade_id -> index of its answer cell: the student's cell right before the test cell, when
     the test follows its solution cell in source/ (insert_tests put it after the student's copy)."""
-    return {test.grade_id: index - 1 for index, test in test_at.items()
-            if index > 0 and index - 1 not in test_at and test.before[1] is not None
-            and test.before[1] == test.anchor}
+    return {
+        test.grade_id: index - 1
+        for index, test in test_at.items()
+        if index > 0 and index - 1 not in test_at and test.before[1] is not None and test.before[1] == test.anchor
+    }

@@ -94,17 +94,25 @@ def probe_code(item: Item) -> str:
     parts = module_name.split(".")
     packages = [".".join(parts[:i]) for i in range(1, len(parts))]
     nonce = secrets.token_hex(16)
-    scope = {"_packages": packages, "_sources": sources, "_api": next(iter(sources)),
-             "_module_name": module_name, "_grade_id": item.grade_id, "_nonce": nonce}
-    return (f"# probe {nonce}\n"
-            f"(lambda _g: exec({BOOTSTRAP!r}, {{'__builtins__': __builtins__, '_ns': _g, **{scope!r}}}))(globals())\n")
+    scope = {
+        "_packages": packages,
+        "_sources": sources,
+        "_api": next(iter(sources)),
+        "_module_name": module_name,
+        "_grade_id": item.grade_id,
+        "_nonce": nonce,
+    }
+    return (
+        f"# probe {nonce}\n"
+        f"(lambda _g: exec({BOOTSTRAP!r}, {{'__builtins__': __builtins__, '_ns': _g, **{scope!r}}}))(globals())\n"
+    )
 
 
 @dataclass
 class ProbeResult:
     payloads: list[str] = field(default_factory=list)  # observations of the item published meanwhile
-    error: str = ""              # the name of the exception the probe raised, if any
-    output_chars: int = 0        # what the student's code printed meanwhile (counted, not kept)
+    error: str = ""  # the name of the exception the probe raised, if any
+    output_chars: int = 0  # what the student's code printed meanwhile (counted, not kept)
 
     @property
     def payload(self) -> str | None:
@@ -150,6 +158,7 @@ async def _run_silent(kc, km, code: str, timeout: float, grade_id: str | None) -
 def run_silent(client, code: str, timeout: float, grade_id: str | None = None) -> ProbeResult:
     """Run `code` silently in `client`'s kernel (nbclient's NotebookClient, set up), then a
     FLUSH, so the kernel keeps no memory of `code`."""
+
     async def both():
         result = await _run_silent(client.kc, client.km, code, timeout, grade_id)
         await _run_silent(client.kc, client.km, FLUSH, max(1.0, math.ceil(timeout)), None)

@@ -32,27 +32,43 @@ class UnreadableObservations(ValueError):
 class Saved:
     """One notebook's run as judging saw it."""
 
-    digest: str        # the submission's sha256 (results.json's submission_sha256)
-    plan: Plan         # its cells: the test cells and the answer cells only, the others empty
+    digest: str  # the submission's sha256 (results.json's submission_sha256)
+    plan: Plan  # its cells: the test cells and the answer cells only, the others empty
     probes: dict[str, ProbeResult]
-    stopped: str       # why the notebook stopped early, if it did
+    stopped: str  # why the notebook stopped early, if it did
 
 
 def _cell(cell) -> dict:
     """What judging reads of a cell: its source, its execution count, its error outputs."""
-    errors = [{"output_type": "error", "ename": str(o.get("ename", "")), "evalue": str(o.get("evalue", "")),
-               "traceback": [str(line) for line in o.get("traceback") or []]}
-              for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    return {"cell_type": "code", "source": cell.get("source", ""), "execution_count": cell.get("execution_count"),
-            "metadata": {}, "outputs": errors}
+    errors = [
+        {
+            "output_type": "error",
+            "ename": str(o.get("ename", "")),
+            "evalue": str(o.get("evalue", "")),
+            "traceback": [str(line) for line in o.get("traceback") or []],
+        }
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    return {
+        "cell_type": "code",
+        "source": cell.get("source", ""),
+        "execution_count": cell.get("execution_count"),
+        "metadata": {},
+        "outputs": errors,
+    }
 
 
 def dump(plan: Plan, probes: dict[str, ProbeResult], stopped: str, digest: str) -> bytes:
     """The saved observations of one executed plan, as bytes."""
     kept = set(plan.test_at) | set(plan.answer_at.values())
     record = {
-        "format": FORMAT, "digest": digest, "assignment": plan.assignment, "notebook": plan.notebook,
-        "probes_run": plan.probes, "stopped": stopped,
+        "format": FORMAT,
+        "digest": digest,
+        "assignment": plan.assignment,
+        "notebook": plan.notebook,
+        "probes_run": plan.probes,
+        "stopped": stopped,
         "tests": [asdict(test) for test in plan.tests],
         "test_at": {index: test.grade_id for index, test in plan.test_at.items()},
         "answer_at": dict(plan.answer_at),
@@ -60,9 +76,15 @@ def dump(plan: Plan, probes: dict[str, ProbeResult], stopped: str, digest: str) 
         "cells": {index: _cell(plan.nb.cells[index]) for index in sorted(kept)},
         # Judging reads one observation, or how many were published: a flood of forged ones is
         # counted, and an observation too large to read is kept just too large (grader/api.py).
-        "probes": {gid: {"published": len(p.payloads), "error": p.error, "output_chars": p.output_chars,
-                         "payload": None if p.payload is None else p.payload[:MAX_PAYLOAD_CHARS + 1]}
-                   for gid, p in probes.items()},
+        "probes": {
+            gid: {
+                "published": len(p.payloads),
+                "error": p.error,
+                "output_chars": p.output_chars,
+                "payload": None if p.payload is None else p.payload[: MAX_PAYLOAD_CHARS + 1],
+            }
+            for gid, p in probes.items()
+        },
     }
     buffer = io.BytesIO()
     torch.save(record, buffer)
@@ -80,18 +102,30 @@ def load(data: bytes, where: str = "saved observations") -> Saved:
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise UnreadableObservations(f"{where} is not saved observations of format {FORMAT} (this grader's): {again}")
     try:
-        tests = [TestCell(**{**t, "before": tuple(t["before"]), "names": tuple(t["names"])})
-                 for t in record["tests"]]
+        tests = [TestCell(**{**t, "before": tuple(t["before"]), "names": tuple(t["names"])}) for t in record["tests"]]
         by_id = {test.grade_id: test for test in tests}
         empty = {"cell_type": "code", "source": "", "execution_count": None, "metadata": {}, "outputs": []}
         cells = [record["cells"].get(index, empty) for index in range(record["cell_count"])]
         nb = nbformat.from_dict({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
-        plan = Plan(record["assignment"], record["notebook"], nb, tests, record["probes_run"],
-                    {index: by_id[gid] for index, gid in record["test_at"].items()}, dict(record["answer_at"]))
-        probes = {gid: ProbeResult([p["payload"]] if p["published"] == 1 else [""] * p["published"],
-                                   error=p["error"], output_chars=p["output_chars"])
-                  for gid, p in record["probes"].items()}
+        plan = Plan(
+            record["assignment"],
+            record["notebook"],
+            nb,
+            tests,
+            record["probes_run"],
+            {index: by_id[gid] for index, gid in record["test_at"].items()},
+            dict(record["answer_at"]),
+        )
+        probes = {
+            gid: ProbeResult(
+                [p["payload"]] if p["published"] == 1 else [""] * p["published"],
+                error=p["error"],
+                output_chars=p["output_chars"],
+            )
+            for gid, p in record["probes"].items()
+        }
         return Saved(record["digest"], plan, probes, record["stopped"])
     except (KeyError, TypeError, AttributeError, ValueError) as err:
-        raise UnreadableObservations(f"{where} lacks what judging needs ({type(err).__name__}: {err}): "
-                                     f"{again}") from None
+        raise UnreadableObservations(
+            f"{where} lacks what judging needs ({type(err).__name__}: {err}): {again}"
+        ) from None

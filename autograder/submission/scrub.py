@@ -19,9 +19,9 @@ from .. import checks, course
 from ..course import notebooks
 from ..paths import RELEASE, SOURCE
 
-QUOTE_CHARS = 200     # of any one piece of student text
-MESSAGE_CHARS = 600   # of a whole message shown for one item
-WINDOW = 32           # characters in a row that count as quoting the hidden checks
+QUOTE_CHARS = 200  # of any one piece of student text
+MESSAGE_CHARS = 600  # of a whole message shown for one item
+WINDOW = 32  # characters in a row that count as quoting the hidden checks
 WITHHELD = "[withheld: this text quotes the course's hidden checks]"
 _SPACE = re.compile(r"\s+")
 
@@ -32,7 +32,7 @@ def _normal(text: str) -> str:
 
 def _windows(text: str) -> set[str]:
     text = _normal(text)
-    return {text[i:i + WINDOW] for i in range(max(0, len(text) - WINDOW + 1))}
+    return {text[i : i + WINDOW] for i in range(max(0, len(text) - WINDOW + 1))}
 
 
 @cache
@@ -55,7 +55,7 @@ def hidden_windows() -> frozenset[str]:
 def quotes_hidden_checks(text: str) -> bool:
     windows = hidden_windows()
     normal = _normal(text)
-    return any(normal[i:i + WINDOW] in windows for i in range(max(0, len(normal) - WINDOW + 1)))
+    return any(normal[i : i + WINDOW] in windows for i in range(max(0, len(normal) - WINDOW + 1)))
 
 
 def bounded(text: str, limit: int = MESSAGE_CHARS) -> str:

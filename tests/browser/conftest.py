@@ -16,8 +16,10 @@ import pytest
 
 # Where to look for a browser: $NN_COURSE_CHROMIUM first, then the usual names on PATH.
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-HOW_TO_GET_ONE = ("install Chromium (as root: `apt-get install chromium`, which `make test` does), "
-                  "or point NN_COURSE_CHROMIUM at a Chromium or Chrome binary")
+HOW_TO_GET_ONE = (
+    "install Chromium (as root: `apt-get install chromium`, which `make test` does), "
+    "or point NN_COURSE_CHROMIUM at a Chromium or Chrome binary"
+)
 
 
 def chromium_path() -> str | None:
@@ -31,16 +33,19 @@ def chromium_missing(executable: str | None) -> str | None:
     if executable is None:
         return f"no Chromium on this machine for the browser tests: {HOW_TO_GET_ONE}"
     if not (os.path.isfile(executable) and os.access(executable, os.X_OK)):
-        return (f"NN_COURSE_CHROMIUM is {executable!r}, which is not an executable file: point it at a "
-                f"Chromium or Chrome binary, or unset it to use a chromium on PATH (as root: "
-                f"`apt-get install chromium`, which `make test` does)")
+        return (
+            f"NN_COURSE_CHROMIUM is {executable!r}, which is not an executable file: point it at a "
+            f"Chromium or Chrome binary, or unset it to use a chromium on PATH (as root: "
+            f"`apt-get install chromium`, which `make test` does)"
+        )
     return None
 
 
 @pytest.fixture(scope="session")
 def browser():
     sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright is not installed: run `pip install -e '.[test]'` (or `make test`)")
+        "playwright.sync_api", reason="Playwright is not installed: run `pip install -e '.[test]'` (or `make test`)"
+    )
     executable = chromium_path()
     if (why := chromium_missing(executable)) is not None:
         pytest.skip(why)
@@ -57,8 +62,8 @@ class Seen:
 
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)   # every URL the page asked for
-    blocked: list[str] = field(default_factory=list)    # the ones outside `allowed_hosts`, refused
+    requests: list[str] = field(default_factory=list)  # every URL the page asked for
+    blocked: list[str] = field(default_factory=list)  # the ones outside `allowed_hosts`, refused
 
 
 @pytest.fixture

@@ -44,19 +44,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-START_TIMEOUT = 120     # s for `jupyter lab` to answer; on 2 busy cores it takes 5 to 15 s
-STOP_TIMEOUT = 20       # s for it to end after SIGTERM, before SIGKILL
-RENDER_TIMEOUT = 90     # s for a notebook's cells, formulas and figures to appear
-KERNEL_TIMEOUT = 60     # s for a page's kernel to start
-STABLE_FOR = 3.0        # s without a new formula after which typesetting counts as finished
+START_TIMEOUT = 120  # s for `jupyter lab` to answer; on 2 busy cores it takes 5 to 15 s
+STOP_TIMEOUT = 20  # s for it to end after SIGTERM, before SIGKILL
+RENDER_TIMEOUT = 90  # s for a notebook's cells, formulas and figures to appear
+KERNEL_TIMEOUT = 60  # s for a page's kernel to start
+STABLE_FOR = 3.0  # s without a new formula after which typesetting counts as finished
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 # JupyterLab's user settings for the test server (file name -> settings).
 USER_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
 
 
@@ -69,8 +68,8 @@ class Lab:
     process: subprocess.Popen
     port: int
     token: str
-    root: Path      # the folder it serves
-    log: Path       # its stdout and stderr
+    root: Path  # the folder it serves
+    log: Path  # its stdout and stderr
 
     @property
     def host(self) -> str:
@@ -79,12 +78,12 @@ class Lab:
     def notebook_url(self, path: str) -> str:
         """The notebook at `path` (relative to root) in a workspace of its own: a fresh workspace
         opens only this notebook, where the default one would restore earlier tabs."""
-        return (f"http://{self.host}/lab/workspaces/t{uuid.uuid4().hex[:12]}/tree/{quote(path)}"
-                f"?token={self.token}")
+        return f"http://{self.host}/lab/workspaces/t{uuid.uuid4().hex[:12]}/tree/{quote(path)}?token={self.token}"
 
     def api(self, path: str, method: str = "GET"):
-        request = urllib.request.Request(f"http://{self.host}/api/{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"http://{self.host}/api/{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -104,7 +103,9 @@ def wait_for_kernel(page, timeout: float = KERNEL_TIMEOUT) -> None:
     """Wait until the page's status bar says its kernel is idle ("Python 3 (ipykernel) | Idle")."""
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.jp-StatusBar-TextItem'))"
-        ".some(e => / [|] Idle$/.test(e.innerText))", timeout=timeout * 1000)
+        ".some(e => / [|] Idle$/.test(e.innerText))",
+        timeout=timeout * 1000,
+    )
 
 
 def free_port() -> int:
@@ -125,43 +126,67 @@ def start(root: Path, home: Path, timeout: float = START_TIMEOUT) -> Lab:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(settings))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JPY_"))}
-    env.update(JUPYTER_CONFIG_DIR=str(dirs["config"]), JUPYTER_DATA_DIR=str(dirs["data"]),
-               JUPYTER_RUNTIME_DIR=str(dirs["runtime"]), JUPYTERLAB_SETTINGS_DIR=str(dirs["settings"]),
-               JUPYTERLAB_WORKSPACES_DIR=str(dirs["workspaces"]), IPYTHONDIR=str(dirs["ipython"]))
+    env.update(
+        JUPYTER_CONFIG_DIR=str(dirs["config"]),
+        JUPYTER_DATA_DIR=str(dirs["data"]),
+        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
+        JUPYTERLAB_SETTINGS_DIR=str(dirs["settings"]),
+        JUPYTERLAB_WORKSPACES_DIR=str(dirs["workspaces"]),
+        IPYTHONDIR=str(dirs["ipython"]),
+    )
     port, token = free_port(), secrets.token_hex(24)
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",               # the port asked for, or fail: never another one
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",  # the port asked for, or fail: never another one
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
         "--ServerApp.terminals_enabled=False",
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.extension_manager=readonly",      # the default, "pypi", asks PyPI
+        "--LabApp.extension_manager=readonly",  # the default, "pypi", asks PyPI
     ]
     log = home / "jupyterlab.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     lab = Lab(process, port, token, root, log)
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            raise LabDidNotStart(f"`jupyter lab` ended with status {process.returncode} before it "
-                                 f"answered; its output ends with:\n{lab.log_tail()}")
+            raise LabDidNotStart(
+                f"`jupyter lab` ended with status {process.returncode} before it "
+                f"answered; its output ends with:\n{lab.log_tail()}"
+            )
         try:
             lab.api("status")
             return lab
         except urllib.error.HTTPError as e:
             stop(lab)
-            raise LabDidNotStart(f"`jupyter lab` refused /api/status ({e.code}): the token was not "
-                                 f"taken; its output ends with:\n{lab.log_tail()}") from e
+            raise LabDidNotStart(
+                f"`jupyter lab` refused /api/status ({e.code}): the token was not "
+                f"taken; its output ends with:\n{lab.log_tail()}"
+            ) from e
         except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass    # not listening yet
+            pass  # not listening yet
         if time.monotonic() > deadline:
             stop(lab)
-            raise LabDidNotStart(f"`jupyter lab` did not answer on port {port} within {timeout:.0f} s; "
-                                 f"its output ends with:\n{lab.log_tail()}")
+            raise LabDidNotStart(
+                f"`jupyter lab` did not answer on port {port} within {timeout:.0f} s; "
+                f"its output ends with:\n{lab.log_tail()}"
+            )
         time.sleep(0.25)
 
 
@@ -176,7 +201,7 @@ def stop(lab: Lab) -> None:
     try:
         os.killpg(lab.process.pid, signal.SIGKILL)
     except ProcessLookupError:
-        pass    # the whole group has ended
+        pass  # the whole group has ended
     lab.process.wait(timeout=STOP_TIMEOUT)
 
 
@@ -214,9 +239,12 @@ def formulas_in_source(markdown: str) -> int:
 
 def plotly_outputs(notebook: dict) -> list[tuple[int, int]]:
     """(cell index, number of traces) of each plotly figure among the notebook's outputs."""
-    return [(i, len(output["data"][PLOTLY_MIME].get("data", [])))
-            for i, cell in enumerate(notebook["cells"]) for output in cell.get("outputs", [])
-            if PLOTLY_MIME in output.get("data", {})]
+    return [
+        (i, len(output["data"][PLOTLY_MIME].get("data", [])))
+        for i, cell in enumerate(notebook["cells"])
+        for output in cell.get("outputs", [])
+        if PLOTLY_MIME in output.get("data", {})
+    ]
 
 
 # --- what the page shows ---------------------------------------------------------------------------
@@ -258,8 +286,7 @@ def wait_until_rendered(page, notebook: dict, timeout: float = RENDER_TIMEOUT) -
     MathJax has typeset what it will: every formula of the source typeset, or (a formula that is
     broken never becomes one) the count of typeset formulas unchanged for STABLE_FOR seconds. Return
     the last snapshot; the checks that follow say what is wrong, including a page that never rendered."""
-    expected = [formulas_in_source(source_text(c)) if c["cell_type"] == "markdown" else 0
-                for c in notebook["cells"]]
+    expected = [formulas_in_source(source_text(c)) if c["cell_type"] == "markdown" else 0 for c in notebook["cells"]]
     deadline = time.monotonic() + timeout
     last_total, since = None, time.monotonic()
     while True:
@@ -289,8 +316,10 @@ def math_problems(page, notebook: dict) -> list[str]:
         return [f"the page shows {seen['panels']} notebooks, not 1"]
     cells, problems = seen["cells"], []
     if [c["type"] for c in cells] != [c["cell_type"] for c in notebook["cells"]]:
-        problems.append(f"the page shows {len(cells)} cells ({[c['type'] for c in cells]}); the notebook "
-                        f"has {len(notebook['cells'])} ({[c['cell_type'] for c in notebook['cells']]})")
+        problems.append(
+            f"the page shows {len(cells)} cells ({[c['type'] for c in cells]}); the notebook "
+            f"has {len(notebook['cells'])} ({[c['cell_type'] for c in notebook['cells']]})"
+        )
         return problems
     for i, (cell, shown) in enumerate(zip(notebook["cells"], cells)):
         if cell["cell_type"] != "markdown":
@@ -304,7 +333,7 @@ def math_problems(page, notebook: dict) -> list[str]:
         problems += [f"cell {i}: MathJax error: {e}" for e in shown["errors"]]
         problems += [f"cell {i}: undefined TeX command (red) in formula {u!r}" for u in shown["undefined"]]
         for m in _RAW_TEX.finditer(shown["text"]):
-            snippet = shown["text"][max(0, m.start() - 30):m.end() + 30].replace("\n", " ")
+            snippet = shown["text"][max(0, m.start() - 30) : m.end() + 30].replace("\n", " ")
             problems.append(f"cell {i}: TeX shown as text, {m.group()!r} in: ...{snippet}...")
     return problems
 
@@ -349,15 +378,20 @@ def plot_problems(page, notebook: dict, timeout: float = RENDER_TIMEOUT) -> list
                 # pass under the still mouse get drawn on the way: a race)
                 picture.dispatch_event("mouseenter", timeout=10_000)
                 hovered.add(n)
-        done = [(p["index"], p["traces"]) for p in shown
-                if p["traces"] is not None and p["size"] and min(p["size"]) > 0 and p["drawn"] > 0]
+        done = [
+            (p["index"], p["traces"])
+            for p in shown
+            if p["traces"] is not None and p["size"] and min(p["size"]) > 0 and p["drawn"] > 0
+        ]
         if done == expected or time.monotonic() > deadline:
             break
         time.sleep(0.5)
     problems = []
     if [p["index"] for p in shown] != [i for i, _ in expected]:
-        problems.append(f"plotly outputs in cells {[i for i, _ in expected]}, the page has plotly "
-                        f"renderers in cells {[p['index'] for p in shown]}")
+        problems.append(
+            f"plotly outputs in cells {[i for i, _ in expected]}, the page has plotly "
+            f"renderers in cells {[p['index'] for p in shown]}"
+        )
     for (cell, traces), plot in zip(expected, shown):
         if plot["image"] is not None and plot["image"]["natural"] == 0:
             problems.append(f"cell {cell}: the figure's picture did not load")
@@ -383,8 +417,12 @@ _PICTURES_JS = """() => Array.from(document.querySelectorAll('.jp-NotebookPanel 
 
 def svg_outputs(notebook: dict) -> list[int]:
     """The cell index of each SVG picture among the notebook's outputs (the network diagrams)."""
-    return [i for i, cell in enumerate(notebook["cells"]) for output in cell.get("outputs", [])
-            if "image/svg+xml" in output.get("data", {}) and PLOTLY_MIME not in output["data"]]
+    return [
+        i
+        for i, cell in enumerate(notebook["cells"])
+        for output in cell.get("outputs", [])
+        if "image/svg+xml" in output.get("data", {}) and PLOTLY_MIME not in output["data"]
+    ]
 
 
 def picture_problems(page, notebook: dict, timeout: float = RENDER_TIMEOUT) -> list[str]:
@@ -404,4 +442,3 @@ def picture_problems(page, notebook: dict, timeout: float = RENDER_TIMEOUT) -> l
     if good == expected:
         return []
     return [f"SVG pictures in cells {expected}, the page shows loaded ones in cells {good} (all: {shown})"]
-

@@ -31,12 +31,25 @@ def test_a_browser_that_is_not_there_skips_with_a_message_naming_it(tmp_path):
     reason names the path and what to do (never a silent pass, nor a crash in Playwright)."""
     missing = tmp_path / "no-such-chromium"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
-         "tests/browser/test_browser_setup.py::test_script_errors_are_seen"],
-        cwd=ROOT, env=dict(os.environ, NN_COURSE_CHROMIUM=str(missing)),
-        capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            "tests/browser/test_browser_setup.py::test_script_errors_are_seen",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, NN_COURSE_CHROMIUM=str(missing)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 skipped" in result.stdout, result.stdout
     assert "SKIPPED [1] tests/browser/test_browser_setup.py" in result.stdout, result.stdout
-    assert (f"NN_COURSE_CHROMIUM is '{missing}', which is not an executable file: point it at a Chromium"
-            in result.stdout), result.stdout
+    assert (
+        f"NN_COURSE_CHROMIUM is '{missing}', which is not an executable file: point it at a Chromium" in result.stdout
+    ), result.stdout

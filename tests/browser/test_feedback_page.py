@@ -12,9 +12,15 @@ RESULTS = "() => Array.from(document.querySelectorAll('td.passed, td.failed'), t
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("student, status, passed", [
-    ("perfect", "graded", "all"), ("blank", "graded", "none"), ("partly", "graded", "some"),
-    ("os_exit", "crashed", "some")])
+@pytest.mark.parametrize(
+    "student, status, passed",
+    [
+        ("perfect", "graded", "all"),
+        ("blank", "graded", "none"),
+        ("partly", "graded", "some"),
+        ("os_exit", "crashed", "some"),
+    ],
+)
 def test_feedback_reads_on_a_phone(open_page, graded, student, status, passed):
     _, rows, out = graded
     assert rows[student]["status"] == status
@@ -31,7 +37,8 @@ def test_feedback_reads_on_a_phone(open_page, graded, student, status, passed):
     assert broken_links(page) == []
     assert scroll_width(page) <= PHONE["width"], "the page scrolls sideways on a phone"
     # every item's message is on screen, not cut off to the right
-    right = page.evaluate("() => Math.max(...Array.from(document.querySelectorAll('td'), "
-                          "td => td.getBoundingClientRect().right))")
+    right = page.evaluate(
+        "() => Math.max(...Array.from(document.querySelectorAll('td'), td => td.getBoundingClientRect().right))"
+    )
     assert right <= PHONE["width"]
     assert_clean(seen)

@@ -53,6 +53,7 @@ def open_notebook(open_page, lab):
         page, seen = open_page(lab.notebook_url(path), allowed_hosts=(lab.host,))
         pages.append(page)
         return page, seen, notebook
+
     yield open_
     for page in pages:
         jupyterlab.wait_for_kernel(page)
@@ -75,8 +76,11 @@ def assert_quiet(page, seen, lab):
 def test_release_notebook_renders_with_its_formulas_typeset(open_notebook, lab, path):
     page, seen, notebook = open_notebook(path)
     assert jupyterlab.math_problems(page, notebook) == []
-    formulas = sum(jupyterlab.formulas_in_source(jupyterlab.source_text(c))
-                   for c in notebook["cells"] if c["cell_type"] == "markdown")
+    formulas = sum(
+        jupyterlab.formulas_in_source(jupyterlab.source_text(c))
+        for c in notebook["cells"]
+        if c["cell_type"] == "markdown"
+    )
     assert formulas > 0 and page.locator(".jp-NotebookPanel mjx-container").count() == formulas
     assert_quiet(page, seen, lab)
 
@@ -95,8 +99,11 @@ def test_solution_notebook_draws_its_figures(open_notebook, lab, path):
 def break_formulas(notebook: dict) -> dict:
     """The notebook with formulas broken in the ways TeX goes wrong on a page, one cell each: a
     TeX error and an undefined command; braces that never close; a `$$` that never closes."""
-    cells = [c for c in notebook["cells"]
-             if c["cell_type"] == "markdown" and jupyterlab.formulas_in_source(jupyterlab.source_text(c)) >= 2]
+    cells = [
+        c
+        for c in notebook["cells"]
+        if c["cell_type"] == "markdown" and jupyterlab.formulas_in_source(jupyterlab.source_text(c)) >= 2
+    ]
     assert len(cells) >= 3, "the notebook has too few cells with formulas to break"
     source = jupyterlab.source_text(cells[0])
     # its first two inline formulas: a TeX error (a double superscript), an undefined command
@@ -122,18 +129,24 @@ def test_broken_formulas_are_reported(open_notebook, lab):
     assert "MathJax error: Missing open brace for superscript" in text, problems
     assert "undefined TeX command (red) in formula '\\\\fracc12'" in text, problems
     assert "TeX shown as text, '$$'" in text, problems
-    assert "TeX shown as text, '$'" in text, problems        # `$\frac{1}{$`: never typeset
+    assert "TeX shown as text, '$'" in text, problems  # `$\frac{1}{$`: never typeset
     assert re.search(r"cell \d+: \d+ formulas in its source, \d+ typeset", text), problems
     assert_quiet(page, seen, lab)
 
 
 def png(width: int, height: int) -> str:
     """A grey PNG picture of that size, base64 as in a notebook's output."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    picture = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-               + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    picture = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
     return base64.b64encode(picture).decode()
 
 
@@ -156,7 +169,7 @@ def test_figures_that_carry_a_picture_are_drawn_too(open_notebook, lab):
     scratch.parent.mkdir(exist_ok=True)
     scratch.write_text(json.dumps(with_pictures(notebook, png(60, 40))))
     page, seen, shown = open_notebook("scratch/pictures.ipynb")
-    assert jupyterlab.math_problems(page, shown) == []      # waits until the cells are there
+    assert jupyterlab.math_problems(page, shown) == []  # waits until the cells are there
     assert page.locator(".jp-RenderedPlotly img.plot-img").count() == len(jupyterlab.plotly_outputs(shown))
     assert jupyterlab.plot_problems(page, shown) == []
     assert_quiet(page, seen, lab)
@@ -165,8 +178,11 @@ def test_figures_that_carry_a_picture_are_drawn_too(open_notebook, lab):
     page, seen, shown = open_notebook("scratch/pictures.ipynb")
     problems = jupyterlab.plot_problems(page, shown, timeout=20)
     figures = [cell for cell, _ in jupyterlab.plotly_outputs(shown)]
-    assert problems == [p for cell in figures for p in (f"cell {cell}: the figure's picture did not load",
-                                                        f"cell {cell}: no plot drawn (its SVG: None)")]
+    assert problems == [
+        p
+        for cell in figures
+        for p in (f"cell {cell}: the figure's picture did not load", f"cell {cell}: no plot drawn (its SVG: None)")
+    ]
 
 
 def test_a_picture_jupyterlab_would_not_show_is_reported(open_notebook, lab):
@@ -187,4 +203,3 @@ def test_a_picture_jupyterlab_would_not_show_is_reported(open_notebook, lab):
     problems = jupyterlab.picture_problems(page, shown, timeout=15)
     assert problems and "the page shows loaded ones in cells []" in problems[0], problems
     assert_quiet(page, seen, lab)
-

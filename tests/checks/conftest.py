@@ -16,8 +16,9 @@ def graded_ids(notebook: Path) -> list[str]:
     return [notebooks.grade_id(c) for c in notebooks.test_cells(notebooks.read(notebook))]
 
 
-def judge_notebook(assignment: str, notebook: str, replace: dict[str, str] | None = None,
-                   only: list[str] | None = None) -> dict[str, tuple[bool, str]]:
+def judge_notebook(
+    assignment: str, notebook: str, replace: dict[str, str] | None = None, only: list[str] | None = None
+) -> dict[str, tuple[bool, str]]:
     """{grade_id: (passed, message)} for the items of source/<assignment>/<notebook>."""
     path = SOURCE / assignment / notebook
     ns = notebooks.run_in_process(path, replace=replace)

@@ -9,8 +9,7 @@ from autograder.checks import judge
 from autograder.course import notebooks
 
 
-def verdict_upto(path: Path, assignment: str, grade_id: str,
-                 replace: dict[str, str] | None = None) -> tuple[bool, str]:
+def verdict_upto(path: Path, assignment: str, grade_id: str, replace: dict[str, str] | None = None) -> tuple[bool, str]:
     """Run the notebook up to the item's answer cell (with `replace` swapped in) and judge the item.
     Stopping there keeps later given cells (plots, which a wrong answer may break) out of the way."""
     ns = notebooks.run_in_process(path, replace=replace, upto=f"answer_{grade_id}")
@@ -43,5 +42,5 @@ def visible_upto(path: Path, assignment: str, grade_id: str, replace: dict[str, 
 
 def _answer_before(nb, test) -> str:
     """The grade_id of the last solution cell before a test cell that has none of its own."""
-    before = nb.cells[:nb.cells.index(test)]
+    before = nb.cells[: nb.cells.index(test)]
     return next(notebooks.grade_id(c) for c in reversed(before) if notebooks.is_solution_cell(c))

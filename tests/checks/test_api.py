@@ -56,8 +56,11 @@ def test_a_failed_observation_is_a_verdict_not_an_error():
 
 def test_the_kernel_vocabulary_imports_only_the_standard_library_and_torch():
     source = open(kernel_api.__file__).read()
-    imports = {line.split()[1].split(".")[0] for line in source.splitlines()
-               if line.startswith(("import ", "from ")) and "__future__" not in line}
+    imports = {
+        line.split()[1].split(".")[0]
+        for line in source.splitlines()
+        if line.startswith(("import ", "from ")) and "__future__" not in line
+    }
     assert imports <= {"base64", "dis", "io", "types", "torch"}, imports
 
 
@@ -67,8 +70,11 @@ def test_the_kernel_half_knows_no_answer(assignment):
     vocabulary) imports nothing of the grader side, and names none of its references."""
     for item in items(assignment).values():
         own = vars(item.kernel_module)
-        references = [n for n in vars(item.grader_module) if n not in own
-                      and ("reference" in n.lower() or (n.isupper() and len(n) >= 3))]  # answers, tolerances
+        references = [
+            n
+            for n in vars(item.grader_module)
+            if n not in own and ("reference" in n.lower() or (n.isupper() and len(n) >= 3))
+        ]  # answers, tolerances
         for module, source in item.kernel_sources().items():
             assert "checks.grader" not in source and "autograder.config" not in source, module
             for name in references:

@@ -45,10 +45,13 @@ def test_records_are_counted_at_their_real_size():
     assert len(deflated) < 10_000 and not api.stored_within(deflated, 10**9)  # deflated: never
 
 
-@pytest.mark.parametrize("forged", [
-    torch.zeros(1).expand(10**9),                       # stride 0: one float seen a billion times
-    torch.zeros(4).as_strided((100_000, 100_000), (0, 0)),
-])
+@pytest.mark.parametrize(
+    "forged",
+    [
+        torch.zeros(1).expand(10**9),  # stride 0: one float seen a billion times
+        torch.zeros(4).as_strided((100_000, 100_000), (0, 0)),
+    ],
+)
 def test_a_tensor_that_repeats_a_small_storage_is_refused(forged):
     with pytest.raises(CheckFailed) as raised:
         decode(encode({"ok": True, "data": forged}))

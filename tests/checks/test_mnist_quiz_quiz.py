@@ -79,32 +79,44 @@ def test_reference_passes_log_reg_and_mnist_model(untrained_ns):
 
 
 def test_catalog_matches_the_notebook():
-    thresholds = {gid: item.grader_module.THRESHOLD for gid, item in items(ASSIGNMENT).items()
-                  if hasattr(item.grader_module, "THRESHOLD")}
+    thresholds = {
+        gid: item.grader_module.THRESHOLD
+        for gid, item in items(ASSIGNMENT).items()
+        if hasattr(item.grader_module, "THRESHOLD")
+    }
     assert set(thresholds) == set(ACCURACY_ITEMS)
     ids = [notebooks.grade_id(c) for c in notebooks.test_cells(notebooks.read(NOTEBOOK))]
     assert ids == ["log_reg", "mnist_model", *ACCURACY_ITEMS]
-    points = {notebooks.grade_id(c): notebooks.points(c) for c in notebooks.read(NOTEBOOK).cells
-              if notebooks.grade_id(c)}
+    points = {
+        notebooks.grade_id(c): notebooks.points(c) for c in notebooks.read(NOTEBOOK).cells if notebooks.grade_id(c)
+    }
     assert points["log_reg_diagram"] == 2 and points["log_reg"] == 2 and points["mnist_model"] == 1
     assert points["mnist_accuracy_90"] == points["mnist_accuracy_97"] == 3
     assert points["log_reg_diagram_rubric"] == 0  # the rubric adds no points of its own
 
 
 # ----------------------------------------------------------------------------- log_reg
-@pytest.mark.parametrize(("answer", "says"), [
-    ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Sigmoid())", "(4, 4)"),
-    ("log_reg = torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.Sigmoid())", "(4, 1)"),
-    ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1))", "between 0 and 1"),
-    ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1), torch.nn.ReLU())", "between 0 and 1"),
-    ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1, bias=False), torch.nn.Sigmoid())", "no bias"),
-    ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1), torch.nn.Sigmoid(), torch.nn.Sigmoid())",
-     "differs from sigmoid"),
-    ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 1),"
-     " torch.nn.Sigmoid())", "2 Linear layers"),
-    ("log_reg = torch.nn.Sigmoid()", "no torch.nn.Linear"),
-    ("log_reg = torch.nn.Linear(4, 1).weight", "should be a Module"),
-])
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Sigmoid())", "(4, 4)"),
+        ("log_reg = torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.Sigmoid())", "(4, 1)"),
+        ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1))", "between 0 and 1"),
+        ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1), torch.nn.ReLU())", "between 0 and 1"),
+        ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1, bias=False), torch.nn.Sigmoid())", "no bias"),
+        (
+            "log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1), torch.nn.Sigmoid(), torch.nn.Sigmoid())",
+            "differs from sigmoid",
+        ),
+        (
+            "log_reg = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 1),"
+            " torch.nn.Sigmoid())",
+            "2 Linear layers",
+        ),
+        ("log_reg = torch.nn.Sigmoid()", "no torch.nn.Linear"),
+        ("log_reg = torch.nn.Linear(4, 1).weight", "should be a Module"),
+    ],
+)
 def test_log_reg_rejects(untrained_ns, answer, says):
     passed, message = verdicts(with_answer(untrained_ns, answer), ["log_reg"])["log_reg"]
     assert not passed
@@ -118,8 +130,7 @@ def test_log_reg_messages_hide_the_hidden_inputs(untrained_ns):
 
 # ----------------------------------------------------------------------------- mnist_model
 FIVE_CLASSES = "mnist_model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 5))"
-FLAT_INPUT = ("mnist_model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), "
-              "torch.nn.Linear(128, 10))")
+FLAT_INPUT = "mnist_model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))"
 
 
 def test_five_class_head_fails_every_mnist_item(untrained_ns):
@@ -138,11 +149,15 @@ def test_model_for_flattened_images_fails_with_a_clear_message(untrained_ns):
 
 
 def test_model_returning_a_tuple_fails(untrained_ns):
-    wrong = with_answer(untrained_ns, (
-        "class Pair(torch.nn.Module):\n"
-        "    def forward(self, x):\n"
-        "        return x.flatten(1)[:, :10], x\n"
-        "mnist_model = Pair()\n"))
+    wrong = with_answer(
+        untrained_ns,
+        (
+            "class Pair(torch.nn.Module):\n"
+            "    def forward(self, x):\n"
+            "        return x.flatten(1)[:, :10], x\n"
+            "mnist_model = Pair()\n"
+        ),
+    )
     passed, message = verdicts(wrong, ["mnist_model"])["mnist_model"]
     assert not passed and "returned a tuple" in message
 
@@ -183,8 +198,9 @@ def test_check_restores_the_models_mode(untrained_ns):
 
 def test_observer_reads_the_images_as_totensor_does():
     images, _ = read_idx(DATA / "MNIST" / "raw" / TEST_IMAGES)
-    test = torchvision.datasets.MNIST(root=DATA, train=False, download=False,
-                                      transform=torchvision.transforms.ToTensor())
+    test = torchvision.datasets.MNIST(
+        root=DATA, train=False, download=False, transform=torchvision.transforms.ToTensor()
+    )
     for index in (0, 1234, 9999):
         assert torch.equal(images[index].unsqueeze(0).float() / 255, test[index][0])
 
@@ -235,20 +251,29 @@ def visible_fails(ns: dict, grade_id: str) -> str | None:
 def test_the_visible_checks_of_log_reg_state_its_rules(untrained_ns):
     assert visible_fails(untrained_ns, "log_reg") is None
     for answer, says in [
-            ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1, bias=False), torch.nn.Sigmoid())", "bias"),
-            ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 1),"
-             " torch.nn.Sigmoid())", "2 Linear layers"),
-            ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1), torch.nn.Sigmoid(), torch.nn.Sigmoid())",
-             "sigmoid(x Wᵀ + b)"),
-            ("log_reg = torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.Sigmoid())", "weight of shape (1, 4)")]:
+        ("log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1, bias=False), torch.nn.Sigmoid())", "bias"),
+        (
+            "log_reg = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 1),"
+            " torch.nn.Sigmoid())",
+            "2 Linear layers",
+        ),
+        (
+            "log_reg = torch.nn.Sequential(torch.nn.Linear(4, 1), torch.nn.Sigmoid(), torch.nn.Sigmoid())",
+            "sigmoid(x Wᵀ + b)",
+        ),
+        ("log_reg = torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.Sigmoid())", "weight of shape (1, 4)"),
+    ]:
         message = visible_fails(with_answer(untrained_ns, answer), "log_reg")
         assert message is not None and says in message, (answer, message)
 
 
 def test_the_visible_check_of_mnist_model_wants_finite_scores(untrained_ns):
     assert visible_fails(untrained_ns, "mnist_model") is None
-    wrong = with_answer(untrained_ns, "class Nan(torch.nn.Module):\n    def forward(self, x):\n"
-                                      "        return torch.full((len(x), 10), float('nan'))\nmnist_model = Nan()")
+    wrong = with_answer(
+        untrained_ns,
+        "class Nan(torch.nn.Module):\n    def forward(self, x):\n"
+        "        return torch.full((len(x), 10), float('nan'))\nmnist_model = Nan()",
+    )
     assert "finite" in visible_fails(wrong, "mnist_model")
 
 

@@ -28,10 +28,32 @@ pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:Depreca
 ASSIGNMENT = "neural_nets"
 NOTEBOOK = "02_activations_losses.ipynb"
 PATH = SOURCE / ASSIGNMENT / NOTEBOOK
-POINTS = {"sigmoid": 1, "tanh": 1, "relu": 1, "leaky_relu": 1, "prelu": 2, "activation_grad": 2,
-          "sigmoid_grad_max": 1, "mse": 1, "bce": 1, "loss_choice": 1}
-TRAINING_IDS = {"standardize", "unstandardize", "X_all", "split", "NeuralNetData", "train_dataloader",
-                "NeuralNet", "init_weights", "one_epoch", "training", "test_mse", "regression_plot"}
+POINTS = {
+    "sigmoid": 1,
+    "tanh": 1,
+    "relu": 1,
+    "leaky_relu": 1,
+    "prelu": 2,
+    "activation_grad": 2,
+    "sigmoid_grad_max": 1,
+    "mse": 1,
+    "bce": 1,
+    "loss_choice": 1,
+}
+TRAINING_IDS = {
+    "standardize",
+    "unstandardize",
+    "X_all",
+    "split",
+    "NeuralNetData",
+    "train_dataloader",
+    "NeuralNet",
+    "init_weights",
+    "one_epoch",
+    "training",
+    "test_mse",
+    "regression_plot",
+}
 
 
 def verdict(grade_id: str, replace: dict[str, str] | None = None) -> tuple[bool, str]:
@@ -52,7 +74,7 @@ def assert_rejected(grade_id: str, replace: dict[str, str], *words: str) -> str:
     return support.assert_rejected(verdict(grade_id, replace), grade_id, replace, *words)
 
 
-PRELU_TEMPLATE = '''
+PRELU_TEMPLATE = """
 class PReLU(torch.nn.Module):
     def __init__(self):
         super().__init__()
@@ -60,7 +82,7 @@ class PReLU(torch.nn.Module):
 
     def forward(self, x):
         {forward}
-'''
+"""
 FORWARD_TEMPLATE = "return torch.where(x >= 0, x, self.m * x)"
 
 
@@ -77,8 +99,11 @@ def test_grading_metadata():
     cells = notebooks.test_cells(nb)
     assert {notebooks.grade_id(c): notebooks.points(c) for c in cells} == POINTS
     assert not set(POINTS) & TRAINING_IDS
-    module_ids = {gid for gid, item in items(ASSIGNMENT).items()
-                  if item.grader_module.__name__.split(".")[-2] == "activations_losses"}
+    module_ids = {
+        gid
+        for gid, item in items(ASSIGNMENT).items()
+        if item.grader_module.__name__.split(".")[-2] == "activations_losses"
+    }
     assert module_ids == set(POINTS)
     for c in cells:
         notebooks.cell(nb, f"answer_{notebooks.grade_id(c)}")
@@ -104,45 +129,79 @@ def test_the_visible_rule_and_the_hidden_rule_forbid_the_same_functions():
     assert ns["not_allowed_calls"]("relu", lambda x: x.numpy(), torch.zeros(2)) == set(grader.TO_NUMPY) & {"numpy"}
 
 
-@pytest.mark.parametrize("grade_id,replace,used", [
-    ("sigmoid", function("sigmoid", "return torch.special.expit(x)"), "expit"),
-    ("tanh", function("tanh", "return 2 * torch.sigmoid(2 * x) - 1"), "sigmoid"),
-    ("tanh", {"answer_tanh": "def tanh(x, f=torch.tanh):\n    return f(x)\n"}, "tanh"),
-    ("tanh", {"answer_tanh": "import numpy as np\n\ndef tanh(x):\n    return torch.from_numpy(np.tanh(x.numpy()))\n"},
-     "numpy"),
-    ("relu", function("relu", "return torch.relu(x)"), "relu"),
-    ("relu", function("relu", "return torch.nn.functional.hardtanh(x, 0.0, 3e38)"), "hardtanh"),
-    ("leaky_relu", function("leaky_relu", "return torch.nn.functional.leaky_relu(x, m)", "x, m=0.01"), "leaky_relu"),
-    ("prelu", {"answer_prelu": PRELU_TEMPLATE.format(init="self.m = torch.nn.Parameter(torch.tensor(0.25))",
-                                                      forward="return torch.nn.functional.prelu(x, self.m.reshape(1))")},
-     "prelu"),
-    ("mse", function("mse", "return torch.nn.functional.mse_loss(y_pred, y)", "y_pred, y"), "mse_loss"),
-    ("bce", function("bce", "return torch.nn.MSELoss()(p, p) + torch.nn.BCELoss()(p, y)", "p, y"), "binary_cross_entropy"),
-], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "grade_id,replace,used",
+    [
+        ("sigmoid", function("sigmoid", "return torch.special.expit(x)"), "expit"),
+        ("tanh", function("tanh", "return 2 * torch.sigmoid(2 * x) - 1"), "sigmoid"),
+        ("tanh", {"answer_tanh": "def tanh(x, f=torch.tanh):\n    return f(x)\n"}, "tanh"),
+        (
+            "tanh",
+            {"answer_tanh": "import numpy as np\n\ndef tanh(x):\n    return torch.from_numpy(np.tanh(x.numpy()))\n"},
+            "numpy",
+        ),
+        ("relu", function("relu", "return torch.relu(x)"), "relu"),
+        ("relu", function("relu", "return torch.nn.functional.hardtanh(x, 0.0, 3e38)"), "hardtanh"),
+        (
+            "leaky_relu",
+            function("leaky_relu", "return torch.nn.functional.leaky_relu(x, m)", "x, m=0.01"),
+            "leaky_relu",
+        ),
+        (
+            "prelu",
+            {
+                "answer_prelu": PRELU_TEMPLATE.format(
+                    init="self.m = torch.nn.Parameter(torch.tensor(0.25))",
+                    forward="return torch.nn.functional.prelu(x, self.m.reshape(1))",
+                )
+            },
+            "prelu",
+        ),
+        ("mse", function("mse", "return torch.nn.functional.mse_loss(y_pred, y)", "y_pred, y"), "mse_loss"),
+        (
+            "bce",
+            function("bce", "return torch.nn.MSELoss()(p, p) + torch.nn.BCELoss()(p, y)", "p, y"),
+            "binary_cross_entropy",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_a_visible_assert_names_each_not_allowed_call(grade_id, replace, used):
     message = visible(grade_id, replace)
-    assert message is not None and f"{grade_id if grade_id != 'prelu' else 'PReLU'} calls" in message and used in message
+    assert (
+        message is not None and f"{grade_id if grade_id != 'prelu' else 'PReLU'} calls" in message and used in message
+    )
     assert not verdict(grade_id, replace)[0]  # and the hidden check agrees
 
 
-@pytest.mark.parametrize("grade_id,replace,words", [
-    ("relu", function("relu", "return x >= 0"), "dtype"),
-    ("leaky_relu", function("leaky_relu", "return torch.where(x >= 0, x, m * x)", "x, m=0.1"), "default slope"),
-    ("sigmoid", function("sigmoid", "return 1 / (1 + torch.exp(-x.double()))"), "dtype"),
-    ("mse", function("mse", "return ((y_pred - y) ** 2).mean().detach()", "y_pred, y"), "gradients"),
-    ("mse", function("mse", "return ((y_pred - y) ** 2).mean(dim=0)", "y_pred, y"), "one number"),
-    ("bce", function("bce", "return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()", "p, y"), "clamp"),
-])
+@pytest.mark.parametrize(
+    "grade_id,replace,words",
+    [
+        ("relu", function("relu", "return x >= 0"), "dtype"),
+        ("leaky_relu", function("leaky_relu", "return torch.where(x >= 0, x, m * x)", "x, m=0.1"), "default slope"),
+        ("sigmoid", function("sigmoid", "return 1 / (1 + torch.exp(-x.double()))"), "dtype"),
+        ("mse", function("mse", "return ((y_pred - y) ** 2).mean().detach()", "y_pred, y"), "gradients"),
+        ("mse", function("mse", "return ((y_pred - y) ** 2).mean(dim=0)", "y_pred, y"), "one number"),
+        ("bce", function("bce", "return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()", "p, y"), "clamp"),
+    ],
+)
 def test_visible_asserts_state_the_other_rules(grade_id, replace, words):
     message = visible(grade_id, replace)
     assert message is not None and words in message, message
 
 
-@pytest.mark.parametrize("init,forward,words", [
-    ("self.m = torch.nn.Parameter(torch.tensor(0.01))", FORWARD_TEMPLATE, "0.25"),
-    ("self.m = torch.nn.Parameter(torch.tensor(0.25))", "return torch.where(x >= 0, x, 0.25 * x)", "self.m"),
-    ("self.m = torch.nn.Parameter(torch.tensor(0.25))", "return torch.where(x >= 0, x, self.m.item() * x)", "gradient"),
-])
+@pytest.mark.parametrize(
+    "init,forward,words",
+    [
+        ("self.m = torch.nn.Parameter(torch.tensor(0.01))", FORWARD_TEMPLATE, "0.25"),
+        ("self.m = torch.nn.Parameter(torch.tensor(0.25))", "return torch.where(x >= 0, x, 0.25 * x)", "self.m"),
+        (
+            "self.m = torch.nn.Parameter(torch.tensor(0.25))",
+            "return torch.where(x >= 0, x, self.m.item() * x)",
+            "gradient",
+        ),
+    ],
+)
 def test_visible_asserts_state_the_rules_of_prelu(init, forward, words):
     message = visible("prelu", {"answer_prelu": PRELU_TEMPLATE.format(init=init, forward=forward)})
     assert message is not None and words in message, message
@@ -187,16 +246,22 @@ def test_sigmoid_sign_error():
     assert_rejected("sigmoid", function("sigmoid", "return 1 / (1 + torch.exp(x))"), "differs from torch.sigmoid")
 
 
-@pytest.mark.parametrize("body", ["return torch.sigmoid(x)", "return x.sigmoid()",
-                                  "return torch.nn.functional.sigmoid(x)", "return torch.special.expit(x)",
-                                  "return torch.nn.Sigmoid()(x)"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "return torch.sigmoid(x)",
+        "return x.sigmoid()",
+        "return torch.nn.functional.sigmoid(x)",
+        "return torch.special.expit(x)",
+        "return torch.nn.Sigmoid()(x)",
+    ],
+)
 def test_sigmoid_uses_torch_sigmoid(body):
     assert_rejected("sigmoid", function("sigmoid", body), "PyTorch's own")
 
 
 def test_sigmoid_through_an_alias_of_torch_sigmoid():
-    replace = {"answer_sigmoid": "from torch import sigmoid as squash\n\n"
-                                 "def sigmoid(x):\n    return squash(x)\n"}
+    replace = {"answer_sigmoid": "from torch import sigmoid as squash\n\ndef sigmoid(x):\n    return squash(x)\n"}
     assert_rejected("sigmoid", replace, "PyTorch's own `sigmoid`")
 
 
@@ -205,14 +270,17 @@ def test_sigmoid_in_float64():
 
 
 def test_sigmoid_stable_two_branch_form_passes():
-    assert_passes("sigmoid", function("sigmoid", "e = torch.exp(-torch.abs(x))\n"
-                                                 "return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))"))
+    assert_passes(
+        "sigmoid",
+        function("sigmoid", "e = torch.exp(-torch.abs(x))\nreturn torch.where(x >= 0, 1 / (1 + e), e / (1 + e))"),
+    )
 
 
 # ----------------------------------------------------------------------------- tanh
 def test_tanh_naive_formula_gives_nan():
-    assert_rejected("tanh", function("tanh", "e = torch.exp(2 * x)\nreturn (e - 1) / (e + 1)"),
-                    "nan or inf", "e^{-2|x|}")
+    assert_rejected(
+        "tanh", function("tanh", "e = torch.exp(2 * x)\nreturn (e - 1) / (e + 1)"), "nan or inf", "e^{-2|x|}"
+    )
 
 
 def test_tanh_sinh_over_cosh_gives_nan():
@@ -233,8 +301,11 @@ def test_tanh_through_the_students_own_sigmoid_passes():
 
 
 def test_tanh_forgets_the_sign():
-    assert_rejected("tanh", function("tanh", "e = torch.exp(-2 * torch.abs(x))\nreturn (1 - e) / (1 + e)"),
-                    "differs from torch.tanh")
+    assert_rejected(
+        "tanh",
+        function("tanh", "e = torch.exp(-2 * torch.abs(x))\nreturn (1 - e) / (1 + e)"),
+        "differs from torch.tanh",
+    )
 
 
 # ----------------------------------------------------------------------------- relu
@@ -251,8 +322,9 @@ def test_relu_uses_torch_relu(body):
     assert_rejected("relu", function("relu", body), "PyTorch's own")
 
 
-@pytest.mark.parametrize("body", ["return torch.clamp(x, min=0)", "return x * (x > 0)",
-                                  "return torch.maximum(x, torch.zeros_like(x))"])
+@pytest.mark.parametrize(
+    "body", ["return torch.clamp(x, min=0)", "return x * (x > 0)", "return torch.maximum(x, torch.zeros_like(x))"]
+)
 def test_relu_other_element_wise_forms_pass(body):
     assert_passes("relu", function("relu", body))
 
@@ -267,74 +339,96 @@ def test_relu_method_and_module_forms(body):
 # The rule "do not call PyTorch's own version" is judged on the torch functions that run while the
 # check calls the student's function (a TorchFunctionMode), not on the names its code mentions.
 def test_numpy_and_math_names_off_the_tensor_path_are_not_pytorchs_own():
-    replace = {"answer_tanh": "import math\nimport numpy as np\n\n"
-                              "def tanh(x):\n"
-                              "    if not isinstance(x, torch.Tensor):  # a plain number: math's tanh\n"
-                              "        return math.tanh(x) if np.ndim(x) == 0 else np.tanh(x)\n"
-                              "    e = torch.exp(-2 * torch.abs(x))\n"
-                              "    return torch.sign(x) * (1 - e) / (1 + e)\n"}
+    replace = {
+        "answer_tanh": "import math\nimport numpy as np\n\n"
+        "def tanh(x):\n"
+        "    if not isinstance(x, torch.Tensor):  # a plain number: math's tanh\n"
+        "        return math.tanh(x) if np.ndim(x) == 0 else np.tanh(x)\n"
+        "    e = torch.exp(-2 * torch.abs(x))\n"
+        "    return torch.sign(x) * (1 - e) / (1 + e)\n"
+    }
     assert_passes("tanh", replace)
 
 
 def test_a_helper_method_called_relu_is_not_pytorchs_own():
-    replace = {"answer_relu": "class Rectifier:\n"
-                              "    def relu(self, x):\n"
-                              "        return torch.where(x >= 0, x, torch.zeros_like(x))\n\n"
-                              "def relu(x):\n"
-                              "    return Rectifier().relu(x)\n"}
+    replace = {
+        "answer_relu": "class Rectifier:\n"
+        "    def relu(self, x):\n"
+        "        return torch.where(x >= 0, x, torch.zeros_like(x))\n\n"
+        "def relu(x):\n"
+        "    return Rectifier().relu(x)\n"
+    }
     assert_passes("relu", replace)
 
 
 def test_numpy_tanh_on_the_tensor_is_named_as_numpy_not_as_pytorchs_own():
-    message = assert_rejected("tanh", {"answer_tanh": "import numpy as np\n\n"
-                                                      "def tanh(x):\n"
-                                                      "    return torch.from_numpy(np.tanh(x.numpy()))\n"},
-                              "NumPy", "torch's element-wise operations")
+    message = assert_rejected(
+        "tanh",
+        {"answer_tanh": "import numpy as np\n\ndef tanh(x):\n    return torch.from_numpy(np.tanh(x.numpy()))\n"},
+        "NumPy",
+        "torch's element-wise operations",
+    )
     assert "PyTorch's own" not in message
 
 
-@pytest.mark.parametrize("replace", [
-    {"answer_tanh": "def tanh(x, f=torch.tanh):\n    return f(x)\n"},
-    {"answer_tanh": "def tanh(x):\n    return getattr(torch, 'ta' + 'nh')(x)\n"},
-    {"answer_tanh": "squash = torch.nn.Tanh()\n\ndef tanh(x):\n    return squash(x)\n"},
-], ids=["default-argument", "getattr", "module-instance"])
+@pytest.mark.parametrize(
+    "replace",
+    [
+        {"answer_tanh": "def tanh(x, f=torch.tanh):\n    return f(x)\n"},
+        {"answer_tanh": "def tanh(x):\n    return getattr(torch, 'ta' + 'nh')(x)\n"},
+        {"answer_tanh": "squash = torch.nn.Tanh()\n\ndef tanh(x):\n    return squash(x)\n"},
+    ],
+    ids=["default-argument", "getattr", "module-instance"],
+)
 def test_tanh_calling_torch_tanh_however_reached_is_rejected(replace):
     assert_rejected("tanh", replace, "PyTorch's own `tanh`")
 
 
-@pytest.mark.parametrize("body,used", [
-    ("return torch.nn.functional.hardtanh(x, 0.0, 3e38)", "hardtanh"),
-    ("return torch.nn.functional.threshold(x, 0.0, 0.0)", "threshold"),
-    ("return torch.nn.functional.relu6(x) + torch.nn.functional.relu(x - 6)", "relu6"),
-])
+@pytest.mark.parametrize(
+    "body,used",
+    [
+        ("return torch.nn.functional.hardtanh(x, 0.0, 3e38)", "hardtanh"),
+        ("return torch.nn.functional.threshold(x, 0.0, 0.0)", "threshold"),
+        ("return torch.nn.functional.relu6(x) + torch.nn.functional.relu(x - 6)", "relu6"),
+    ],
+)
 def test_relu_through_other_torch_activations_is_rejected(body, used):
     assert_rejected("relu", function("relu", body), f"PyTorch's own `{used}`")
 
 
 def test_sigmoid_mentioning_torch_sigmoid_without_calling_it_passes():
-    assert_passes("sigmoid", function("sigmoid", "unused = torch.sigmoid  # only a name\n"
-                                                 "return 1 / (1 + torch.exp(-x))"))
+    assert_passes(
+        "sigmoid", function("sigmoid", "unused = torch.sigmoid  # only a name\nreturn 1 / (1 + torch.exp(-x))")
+    )
 
 
 # ----------------------------------------------------------------------------- leaky_relu
 def test_leaky_relu_ignores_m():
-    assert_rejected("leaky_relu", function("leaky_relu", "return torch.where(x >= 0, x, 0.01 * x)", "x, m=0.01"),
-                    "ignores m")
+    assert_rejected(
+        "leaky_relu", function("leaky_relu", "return torch.where(x >= 0, x, 0.01 * x)", "x, m=0.01"), "ignores m"
+    )
 
 
 def test_leaky_relu_slope_on_the_wrong_side():
-    assert_rejected("leaky_relu", function("leaky_relu", "return torch.where(x >= 0, m * x, x)", "x, m=0.01"),
-                    "differs from torch.nn.functional.leaky_relu")
+    assert_rejected(
+        "leaky_relu",
+        function("leaky_relu", "return torch.where(x >= 0, m * x, x)", "x, m=0.01"),
+        "differs from torch.nn.functional.leaky_relu",
+    )
 
 
 def test_leaky_relu_wrong_default():
-    assert_rejected("leaky_relu", function("leaky_relu", "return torch.where(x >= 0, x, m * x)", "x, m=0.1"),
-                    "default m=0.01")
+    assert_rejected(
+        "leaky_relu", function("leaky_relu", "return torch.where(x >= 0, x, m * x)", "x, m=0.1"), "default m=0.01"
+    )
 
 
 def test_leaky_relu_uses_torch():
-    assert_rejected("leaky_relu", function("leaky_relu", "return torch.nn.functional.leaky_relu(x, m)", "x, m=0.01"),
-                    "PyTorch's own `leaky_relu`")
+    assert_rejected(
+        "leaky_relu",
+        function("leaky_relu", "return torch.nn.functional.leaky_relu(x, m)", "x, m=0.01"),
+        "PyTorch's own `leaky_relu`",
+    )
 
 
 # ----------------------------------------------------------------------------- prelu
@@ -358,13 +452,15 @@ def test_prelu_slope_is_a_plain_float():
 
 
 def test_prelu_slope_is_a_plain_tensor():
-    assert_rejected("prelu", prelu(init="self.m = torch.tensor(0.25, requires_grad=True)"),
-                    "plain Tensor", "torch.nn.Parameter")
+    assert_rejected(
+        "prelu", prelu(init="self.m = torch.tensor(0.25, requires_grad=True)"), "plain Tensor", "torch.nn.Parameter"
+    )
 
 
 def test_prelu_forward_ignores_m():
-    assert_rejected("prelu", prelu(forward="return torch.where(x >= 0, x, 0.25 * x)"),
-                    "after the check changed m", "self.m")
+    assert_rejected(
+        "prelu", prelu(forward="return torch.where(x >= 0, x, 0.25 * x)"), "after the check changed m", "self.m"
+    )
 
 
 def test_prelu_forward_cuts_the_gradient():
@@ -376,8 +472,9 @@ def test_prelu_wrong_initial_slope():
 
 
 def test_prelu_uses_torch_prelu():
-    assert_rejected("prelu", prelu(forward="return torch.nn.functional.prelu(x, self.m.reshape(1))"),
-                    "PyTorch's own `prelu`")
+    assert_rejected(
+        "prelu", prelu(forward="return torch.nn.functional.prelu(x, self.m.reshape(1))"), "PyTorch's own `prelu`"
+    )
 
 
 def test_prelu_wraps_torch_prelu():
@@ -389,25 +486,37 @@ def grad_answer(body: str) -> dict[str, str]:
     return function("activation_grad", body, "f, x")
 
 
-@pytest.mark.parametrize("body", [
-    "x = x.detach().clone().requires_grad_(True)\nf(x).sum().backward()\nreturn x.grad",
-    "return torch.func.vmap(torch.func.grad(f))(x.detach().reshape(-1)).reshape(x.shape)",
-    "x = x.detach().requires_grad_()\nreturn torch.autograd.grad(f(x), x, torch.ones_like(x))[0]",
-    "x = x.detach().clone().requires_grad_(True)\ny = f(x)\ny.backward(torch.ones_like(y))\nreturn x.grad.detach()",
-], ids=["backward-on-sum", "torch.func", "grad-outputs", "backward-with-ones"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "x = x.detach().clone().requires_grad_(True)\nf(x).sum().backward()\nreturn x.grad",
+        "return torch.func.vmap(torch.func.grad(f))(x.detach().reshape(-1)).reshape(x.shape)",
+        "x = x.detach().requires_grad_()\nreturn torch.autograd.grad(f(x), x, torch.ones_like(x))[0]",
+        "x = x.detach().clone().requires_grad_(True)\ny = f(x)\ny.backward(torch.ones_like(y))\nreturn x.grad.detach()",
+    ],
+    ids=["backward-on-sum", "torch.func", "grad-outputs", "backward-with-ones"],
+)
 def test_activation_grad_every_autograd_way_passes(body):
     assert_passes("activation_grad", grad_answer(body))
 
 
 def test_activation_grad_returns_f_of_x():
-    assert_rejected("activation_grad", grad_answer("x = x.detach().clone().requires_grad_(True)\ny = f(x)\n"
-                                                   "y.sum().backward()\nreturn y.detach()"),
-                    "differs from the derivative of f", "not f(x) itself")
+    assert_rejected(
+        "activation_grad",
+        grad_answer("x = x.detach().clone().requires_grad_(True)\ny = f(x)\ny.sum().backward()\nreturn y.detach()"),
+        "differs from the derivative of f",
+        "not f(x) itself",
+    )
 
 
 def test_activation_grad_accumulates_across_calls():
-    assert_rejected("activation_grad", grad_answer("x.requires_grad_(True)\nf(x).sum().backward()\nreturn x.grad"),
-                    "called again on the same x", "add up", "fresh copy")
+    assert_rejected(
+        "activation_grad",
+        grad_answer("x.requires_grad_(True)\nf(x).sum().backward()\nreturn x.grad"),
+        "called again on the same x",
+        "add up",
+        "fresh copy",
+    )
 
 
 def test_activation_grad_by_finite_differences():
@@ -417,27 +526,41 @@ def test_activation_grad_by_finite_differences():
 
 def test_activation_grad_by_fine_central_differences_in_float64():
     # Close on smooth functions, but no autograd runs (and a kink is where it shows).
-    assert_rejected("activation_grad", grad_answer("h = 1e-6\nx = x.detach().double()\n"
-                                                   "return ((f(x + h) - f(x - h)) / (2 * h)).float()"),
-                    "no autograd")
+    assert_rejected(
+        "activation_grad",
+        grad_answer("h = 1e-6\nx = x.detach().double()\nreturn ((f(x + h) - f(x - h)) / (2 * h)).float()"),
+        "no autograd",
+    )
 
 
 def test_activation_grad_detached_so_grad_is_none():
-    assert_rejected("activation_grad", grad_answer("x = x.detach().clone().requires_grad_(True) * 1\n"
-                                                   "f(x).sum().backward()\nreturn x.grad"),
-                    "not a NoneType", "x.grad")
+    assert_rejected(
+        "activation_grad",
+        grad_answer("x = x.detach().clone().requires_grad_(True) * 1\nf(x).sum().backward()\nreturn x.grad"),
+        "not a NoneType",
+        "x.grad",
+    )
 
 
 def test_activation_grad_summed_to_a_scalar():
-    assert_rejected("activation_grad", grad_answer("x = x.detach().clone().requires_grad_(True)\n"
-                                                   "f(x).sum().backward()\nreturn x.grad.sum()"),
-                    "one number", "not its sum")
+    assert_rejected(
+        "activation_grad",
+        grad_answer("x = x.detach().clone().requires_grad_(True)\nf(x).sum().backward()\nreturn x.grad.sum()"),
+        "one number",
+        "not its sum",
+    )
 
 
 def test_activation_grad_that_keeps_the_graph():
-    assert_rejected("activation_grad", grad_answer("x = x.detach().clone().requires_grad_(True)\n"
-                                                   "return torch.autograd.grad(f(x).sum(), x, create_graph=True)[0]"),
-                    "still tracks gradients", "detached")
+    assert_rejected(
+        "activation_grad",
+        grad_answer(
+            "x = x.detach().clone().requires_grad_(True)\n"
+            "return torch.autograd.grad(f(x).sum(), x, create_graph=True)[0]"
+        ),
+        "still tracks gradients",
+        "detached",
+    )
 
 
 def test_activation_grad_is_not_judged_on_a_wrong_own_activation():
@@ -447,69 +570,105 @@ def test_activation_grad_is_not_judged_on_a_wrong_own_activation():
 
 
 def test_sigmoid_grad_max_as_a_tensor():
-    assert_rejected("sigmoid_grad_max", {"answer_sigmoid_grad_max": "sigmoid_grad_max = activation_grad(sigmoid, X).max()"},
-                    "Python number", "Tensor")
+    assert_rejected(
+        "sigmoid_grad_max",
+        {"answer_sigmoid_grad_max": "sigmoid_grad_max = activation_grad(sigmoid, X).max()"},
+        "Python number",
+        "Tensor",
+    )
 
 
 def test_sigmoid_grad_max_of_the_sigmoid_itself():
-    assert_rejected("sigmoid_grad_max", {"answer_sigmoid_grad_max": "sigmoid_grad_max = sigmoid(X).max().item()"},
-                    "largest value of the sigmoid's derivative")
+    assert_rejected(
+        "sigmoid_grad_max",
+        {"answer_sigmoid_grad_max": "sigmoid_grad_max = sigmoid(X).max().item()"},
+        "largest value of the sigmoid's derivative",
+    )
 
 
 # ----------------------------------------------------------------------------- mse
 def test_mse_sum_instead_of_mean():
-    assert_rejected("mse", function("mse", "return ((y_pred - y) ** 2).sum()", "y_pred, y"),
-                    "differs from torch.nn.functional.mse_loss")
+    assert_rejected(
+        "mse",
+        function("mse", "return ((y_pred - y) ** 2).sum()", "y_pred, y"),
+        "differs from torch.nn.functional.mse_loss",
+    )
 
 
 def test_mse_returns_a_python_number():
-    assert_rejected("mse", function("mse", "return ((y_pred - y) ** 2).mean().item()", "y_pred, y"),
-                    "torch.Tensor", "not a float")
+    assert_rejected(
+        "mse", function("mse", "return ((y_pred - y) ** 2).mean().item()", "y_pred, y"), "torch.Tensor", "not a float"
+    )
 
 
 def test_mse_detached():
-    assert_rejected("mse", function("mse", "return ((y_pred - y) ** 2).mean().detach()", "y_pred, y"),
-                    "keep track of gradients")
+    assert_rejected(
+        "mse", function("mse", "return ((y_pred - y) ** 2).mean().detach()", "y_pred, y"), "keep track of gradients"
+    )
 
 
 def test_mse_per_column():
-    assert_rejected("mse", function("mse", "return ((y_pred - y) ** 2).mean(dim=0)", "y_pred, y"),
-                    "single number")
+    assert_rejected("mse", function("mse", "return ((y_pred - y) ** 2).mean(dim=0)", "y_pred, y"), "single number")
 
 
 def test_mse_uses_torch():
-    assert_rejected("mse", function("mse", "return torch.nn.functional.mse_loss(y_pred, y)", "y_pred, y"),
-                    "PyTorch's own `mse_loss`")
+    assert_rejected(
+        "mse",
+        function("mse", "return torch.nn.functional.mse_loss(y_pred, y)", "y_pred, y"),
+        "PyTorch's own `mse_loss`",
+    )
 
 
 # ----------------------------------------------------------------------------- bce
 def test_bce_without_clamp_gives_nan():
-    assert_rejected("bce", function("bce", "return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()", "p, y"),
-                    "nan or inf", "clamp")
+    assert_rejected(
+        "bce",
+        function("bce", "return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()", "p, y"),
+        "nan or inf",
+        "clamp",
+    )
 
 
 def test_bce_epsilon_instead_of_clamp():
-    assert_rejected("bce", function("bce", "eps = 1e-7\n"
-                                           "return -(y * torch.log(p + eps) + (1 - y) * torch.log(1 - p + eps)).mean()",
-                                    "p, y"),
-                    "differs from torch.nn.functional.binary_cross_entropy")
+    assert_rejected(
+        "bce",
+        function(
+            "bce", "eps = 1e-7\nreturn -(y * torch.log(p + eps) + (1 - y) * torch.log(1 - p + eps)).mean()", "p, y"
+        ),
+        "differs from torch.nn.functional.binary_cross_entropy",
+    )
 
 
 def test_bce_without_the_minus_sign():
-    assert_rejected("bce", function("bce", "return (y * torch.clamp(torch.log(p), min=-100)"
-                                           " + (1 - y) * torch.clamp(torch.log(1 - p), min=-100)).mean()", "p, y"),
-                    "differs from torch.nn.functional.binary_cross_entropy")
+    assert_rejected(
+        "bce",
+        function(
+            "bce",
+            "return (y * torch.clamp(torch.log(p), min=-100)"
+            " + (1 - y) * torch.clamp(torch.log(1 - p), min=-100)).mean()",
+            "p, y",
+        ),
+        "differs from torch.nn.functional.binary_cross_entropy",
+    )
 
 
 def test_bce_uses_torch():
-    assert_rejected("bce", function("bce", "return torch.nn.functional.binary_cross_entropy(p, y)", "p, y"),
-                    "PyTorch's own `binary_cross_entropy`")
+    assert_rejected(
+        "bce",
+        function("bce", "return torch.nn.functional.binary_cross_entropy(p, y)", "p, y"),
+        "PyTorch's own `binary_cross_entropy`",
+    )
 
 
 # ----------------------------------------------------------------------------- loss_choice
-CHOICE = {"house price in dollars": "mse", "spam or not spam": "bce", "tomorrow's temperature": "mse",
-          "which of several tags apply to a photo": "bce", "minutes until a delivery arrives": "mse",
-          "whether a tumour is malignant": "bce"}
+CHOICE = {
+    "house price in dollars": "mse",
+    "spam or not spam": "bce",
+    "tomorrow's temperature": "mse",
+    "which of several tags apply to a photo": "bce",
+    "minutes until a delivery arrives": "mse",
+    "whether a tumour is malignant": "bce",
+}
 
 
 def test_loss_choice_classes_swapped():
@@ -523,8 +682,11 @@ def test_loss_choice_multi_label_as_mse():
 
 
 def test_loss_choice_unanswered():
-    assert_rejected("loss_choice", {"answer_loss_choice": f"loss_choice = {dict(CHOICE, **{'spam or not spam': None})!r}"},
-                    "not answered yet")
+    assert_rejected(
+        "loss_choice",
+        {"answer_loss_choice": f"loss_choice = {dict(CHOICE, **{'spam or not spam': None})!r}"},
+        "not answered yet",
+    )
 
 
 def test_loss_choice_case_and_spaces_pass():
@@ -561,9 +723,11 @@ class AlwaysEqualTensor(torch.Tensor):
     __le__ = __ge__ = __eq__
 
 
-@pytest.mark.parametrize("result", [lambda x: AlwaysEqual(),
-                                    lambda x: torch.zeros_like(x).as_subclass(AlwaysEqualTensor)],
-                         ids=["object", "tensor-subclass"])
+@pytest.mark.parametrize(
+    "result",
+    [lambda x: AlwaysEqual(), lambda x: torch.zeros_like(x).as_subclass(AlwaysEqualTensor)],
+    ids=["object", "tensor-subclass"],
+)
 def test_sigmoid_returning_an_always_equal_result_fails(reference_ns, result):
     ns = dict(reference_ns, sigmoid=result)
     passed, message = judge(ASSIGNMENT, "sigmoid", ns)

@@ -16,11 +16,33 @@ from . import support
 ASSIGNMENT = "neural_nets"
 NOTEBOOK = "01_layers.ipynb"
 PATH = SOURCE / ASSIGNMENT / NOTEBOOK
-POINTS = {"layer1": 1, "w_bias": 1, "w_weight": 1, "W": 1, "Z_by_hand": 2, "Z_by_hand_ones": 1, "layer2": 1,
-          "layer_output": 1, "ExampleNN": 2, "Y_pred": 1}
+POINTS = {
+    "layer1": 1,
+    "w_bias": 1,
+    "w_weight": 1,
+    "W": 1,
+    "Z_by_hand": 2,
+    "Z_by_hand_ones": 1,
+    "layer2": 1,
+    "layer_output": 1,
+    "ExampleNN": 2,
+    "Y_pred": 1,
+}
 # grade_ids of 03_training.ipynb (another notebook of the same assignment): must stay distinct.
-TRAINING_IDS = {"standardize", "unstandardize", "X_all", "split", "NeuralNetData", "train_dataloader",
-                "NeuralNet", "init_weights", "one_epoch", "training", "test_mse", "regression_plot"}
+TRAINING_IDS = {
+    "standardize",
+    "unstandardize",
+    "X_all",
+    "split",
+    "NeuralNetData",
+    "train_dataloader",
+    "NeuralNet",
+    "init_weights",
+    "one_epoch",
+    "training",
+    "test_mse",
+    "regression_plot",
+}
 
 
 def verdict(grade_id: str, replace: dict[str, str] | None = None) -> tuple[bool, str]:
@@ -44,14 +66,16 @@ def test_grading_metadata():
     cells = notebooks.test_cells(nb)
     assert {notebooks.grade_id(c): notebooks.points(c) for c in cells} == POINTS
     assert not set(POINTS) & TRAINING_IDS
-    module_ids = {gid for gid, item in items(ASSIGNMENT).items()
-                  if item.grader_module.__name__.split(".")[-2] == "layers"}
+    module_ids = {
+        gid for gid, item in items(ASSIGNMENT).items() if item.grader_module.__name__.split(".")[-2] == "layers"
+    }
     assert module_ids == set(POINTS)
     for c in cells:
         assert notebooks.hidden_part(c.source).strip() == (
             "### BEGIN HIDDEN TESTS\n"
             f'from autograder.checks import run; run("neural_nets", "{notebooks.grade_id(c)}", globals())\n'
-            "### END HIDDEN TESTS")
+            "### END HIDDEN TESTS"
+        )
         if notebooks.grade_id(c) != "Z_by_hand_ones":  # a second test of answer_Z_by_hand
             notebooks.cell(nb, f"answer_{notebooks.grade_id(c)}")  # every item has its answer cell
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
@@ -60,28 +84,44 @@ def test_grading_metadata():
 
 # ----------------------------------------------------------------------------- layer1
 def test_layer1_without_sigmoid():
-    assert_rejected("layer1", {"answer_layer1": "torch.manual_seed(0)\n"
-                                                "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2))"},
-                    "only a Linear", "Sigmoid")
+    assert_rejected(
+        "layer1",
+        {"answer_layer1": "torch.manual_seed(0)\nlayer1 = torch.nn.Sequential(torch.nn.Linear(3, 2))"},
+        "only a Linear",
+        "Sigmoid",
+    )
 
 
 def test_layer1_sizes_swapped():
-    assert_rejected("layer1", {"answer_layer1": "torch.manual_seed(0)\nlayer1 = torch.nn.Sequential("
-                                                "torch.nn.Linear(2, 3), torch.nn.Sigmoid())"},
-                    "maps 2 → 3", "should map 3 → 2")
+    assert_rejected(
+        "layer1",
+        {
+            "answer_layer1": "torch.manual_seed(0)\nlayer1 = torch.nn.Sequential("
+            "torch.nn.Linear(2, 3), torch.nn.Sigmoid())"
+        },
+        "maps 2 → 3",
+        "should map 3 → 2",
+    )
 
 
 def test_layer1_random_draw_after_the_seed():
-    assert_rejected("layer1", {"answer_layer1": "torch.manual_seed(0)\nnoise = torch.randn(3)\n"
-                                                "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), "
-                                                "torch.nn.Sigmoid())"},
-                    "torch.manual_seed(0)")
+    assert_rejected(
+        "layer1",
+        {
+            "answer_layer1": "torch.manual_seed(0)\nnoise = torch.randn(3)\n"
+            "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), "
+            "torch.nn.Sigmoid())"
+        },
+        "torch.manual_seed(0)",
+    )
 
 
 def test_layer1_other_activation():
-    assert_rejected("layer1", {"answer_layer1": "torch.manual_seed(0)\nlayer1 = torch.nn.Sequential("
-                                                "torch.nn.Linear(3, 2), torch.nn.ReLU())"},
-                    "Linear, ReLU")
+    assert_rejected(
+        "layer1",
+        {"answer_layer1": "torch.manual_seed(0)\nlayer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU())"},
+        "Linear, ReLU",
+    )
 
 
 # ----------------------------------------------------------------------------- w_bias, w_weight, W
@@ -99,8 +139,11 @@ def test_w_weight_transposed():
 
 
 def test_w_weight_of_another_layer():
-    assert_rejected("w_weight", {"answer_w_weight": "w_weight = torch.nn.Linear(3, 2).weight.data"},
-                    "differs from the weights of layer1")
+    assert_rejected(
+        "w_weight",
+        {"answer_w_weight": "w_weight = torch.nn.Linear(3, 2).weight.data"},
+        "differs from the weights of layer1",
+    )
 
 
 def test_W_not_transposed():
@@ -112,10 +155,10 @@ def test_W_reshaped_instead_of_transposed():
 
 
 # ----------------------------------------------------------------------------- Z_by_hand
-BY_HAND = '''
+BY_HAND = """
 def hidden_layer1_by_hand(X, W, w_b):
     {body}
-'''
+"""
 
 
 def by_hand(body: str) -> dict[str, str]:
@@ -123,8 +166,9 @@ def by_hand(body: str) -> dict[str, str]:
 
 
 def test_Z_by_hand_reference_formula_with_torch_sigmoid_passes():
-    assert verdict("Z_by_hand", by_hand(
-        "J = torch.ones(X.shape[0], 1)\nreturn torch.sigmoid(X @ W + J @ w_b.reshape(1, -1))")) == (True, "")
+    assert verdict(
+        "Z_by_hand", by_hand("J = torch.ones(X.shape[0], 1)\nreturn torch.sigmoid(X @ W + J @ w_b.reshape(1, -1))")
+    ) == (True, "")
 
 
 def test_Z_by_hand_calls_layer1():
@@ -138,8 +182,15 @@ def test_Z_by_hand_broadcasting_without_J_has_the_values_but_not_the_ones():
     assert_rejected("Z_by_hand_ones", replace, "torch.ones", "J")
 
 
-@pytest.mark.parametrize("J", ["torch.ones(X.shape[0], 1)", "torch.ones_like(X[:, :1])", "X.new_ones(len(X), 1)",
-                               "torch.ones((X.shape[0], 1), dtype=X.dtype)"])
+@pytest.mark.parametrize(
+    "J",
+    [
+        "torch.ones(X.shape[0], 1)",
+        "torch.ones_like(X[:, :1])",
+        "X.new_ones(len(X), 1)",
+        "torch.ones((X.shape[0], 1), dtype=X.dtype)",
+    ],
+)
 def test_Z_by_hand_ones_every_way_to_call_torch_ones_passes(J):
     replace = by_hand(f"J = {J}\nreturn torch.sigmoid(X @ W + J @ w_b.reshape(1, 2))")
     assert verdict("Z_by_hand_ones", replace) == (True, "")
@@ -153,33 +204,46 @@ def test_Z_by_hand_ones_is_judged_on_calls_not_names():
 
 
 def test_Z_by_hand_calling_a_linear_through_an_alias_is_rejected():
-    replace = by_hand("J = torch.ones(X.shape[0], 1)\nf = getattr(torch.nn.functional, 'lin' + 'ear')\n"
-                      "return torch.sigmoid(f(X, W.T, w_b))")
+    replace = by_hand(
+        "J = torch.ones(X.shape[0], 1)\nf = getattr(torch.nn.functional, 'lin' + 'ear')\n"
+        "return torch.sigmoid(f(X, W.T, w_b))"
+    )
     assert_rejected("Z_by_hand", replace, "ready-made linear layer")
 
 
 def test_Z_by_hand_J_with_20_rows_hard_coded():
-    assert_rejected("Z_by_hand", by_hand("J = torch.ones(20, 1)\nreturn torch.sigmoid(X @ W + J @ w_b.reshape(1, 2))"),
-                    "hidden_layer1_by_hand", "raised RuntimeError")
+    assert_rejected(
+        "Z_by_hand",
+        by_hand("J = torch.ones(20, 1)\nreturn torch.sigmoid(X @ W + J @ w_b.reshape(1, 2))"),
+        "hidden_layer1_by_hand",
+        "raised RuntimeError",
+    )
 
 
 def test_Z_by_hand_without_sigmoid():
-    assert_rejected("Z_by_hand", by_hand("J = torch.ones(X.shape[0], 1)\nreturn X @ W + J @ w_b.reshape(1, 2)"),
-                    "differs from sigmoid(X W + J w_b)")
+    assert_rejected(
+        "Z_by_hand",
+        by_hand("J = torch.ones(X.shape[0], 1)\nreturn X @ W + J @ w_b.reshape(1, 2)"),
+        "differs from sigmoid(X W + J w_b)",
+    )
 
 
 def test_Z_by_hand_ignores_its_weights():
     # Uses the notebook's own W and w_bias instead of its arguments: right for the visible demo only.
-    assert_rejected("Z_by_hand", by_hand("J = torch.ones(X.shape[0], 1)\n"
-                                         "return torch.sigmoid(X @ globals()['W'] + J @ w_bias.reshape(1, 2))"),
-                    "differs from sigmoid(X W + J w_b)")
+    assert_rejected(
+        "Z_by_hand",
+        by_hand("J = torch.ones(X.shape[0], 1)\nreturn torch.sigmoid(X @ globals()['W'] + J @ w_bias.reshape(1, 2))"),
+        "differs from sigmoid(X W + J w_b)",
+    )
 
 
 # ----------------------------------------------------------------------------- layer2, layer_output
 def test_layer2_sizes_swapped():
-    assert_rejected("layer2", {"answer_layer2": "layer2 = torch.nn.Sequential(torch.nn.Linear(3, 2), "
-                                                "torch.nn.Sigmoid())"},
-                    "should map 2 → 3")
+    assert_rejected(
+        "layer2",
+        {"answer_layer2": "layer2 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())"},
+        "should map 2 → 3",
+    )
 
 
 def test_layer2_without_sigmoid():
@@ -187,18 +251,24 @@ def test_layer2_without_sigmoid():
 
 
 def test_layer_output_not_a_sequential():
-    assert_rejected("layer_output", {"answer_layer_output": "layer_output = torch.nn.Linear(3, 2)"},
-                    "should be a torch.nn.Sequential")
+    assert_rejected(
+        "layer_output",
+        {"answer_layer_output": "layer_output = torch.nn.Linear(3, 2)"},
+        "should be a torch.nn.Sequential",
+    )
 
 
 def test_layer_output_sigmoid_first():
-    assert_rejected("layer_output", {"answer_layer_output":
-                                     "layer_output = torch.nn.Sequential(torch.nn.Sigmoid(), torch.nn.Linear(3, 2))"},
-                    "a Linear then a Sigmoid", "Sigmoid, Linear")
+    assert_rejected(
+        "layer_output",
+        {"answer_layer_output": "layer_output = torch.nn.Sequential(torch.nn.Sigmoid(), torch.nn.Linear(3, 2))"},
+        "a Linear then a Sigmoid",
+        "Sigmoid, Linear",
+    )
 
 
 # ----------------------------------------------------------------------------- ExampleNN
-EXAMPLE_NN = '''
+EXAMPLE_NN = """
 class ExampleNN(torch.nn.Module):
     def __init__(self):
         super().__init__()
@@ -208,7 +278,7 @@ class ExampleNN(torch.nn.Module):
 
     def forward(self, x):
         {forward}
-'''
+"""
 FORWARD = "return self.layer_output(self.layer2(self.layer1(x)))"
 
 
@@ -225,8 +295,12 @@ def test_ExampleNN_layer2_without_sigmoid():
 
 
 def test_ExampleNN_forward_skips_layer2():
-    assert_rejected("ExampleNN", example_nn(forward="return self.layer_output(self.layer1(x))"),
-                    "ExampleNN.forward", "raised RuntimeError")
+    assert_rejected(
+        "ExampleNN",
+        example_nn(forward="return self.layer_output(self.layer1(x))"),
+        "ExampleNN.forward",
+        "raised RuntimeError",
+    )
 
 
 def test_ExampleNN_forward_returns_hidden_layer_2():
@@ -234,8 +308,11 @@ def test_ExampleNN_forward_returns_hidden_layer_2():
 
 
 def test_ExampleNN_forward_extra_sigmoid():
-    assert_rejected("ExampleNN", example_nn(forward=f"return torch.sigmoid({FORWARD[len('return '):]})"),
-                    "x → layer1 → layer2 → layer_output")
+    assert_rejected(
+        "ExampleNN",
+        example_nn(forward=f"return torch.sigmoid({FORWARD[len('return ') :]})"),
+        "x → layer1 → layer2 → layer_output",
+    )
 
 
 def test_ExampleNN_wrong_width():
@@ -243,9 +320,11 @@ def test_ExampleNN_wrong_width():
 
 
 def test_ExampleNN_attribute_misnamed():
-    assert_rejected("ExampleNN", example_nn(name1="hidden1",
-                                            forward="return self.layer_output(self.layer2(self.hidden1(x)))"),
-                    "no layer attribute(s) layer1")
+    assert_rejected(
+        "ExampleNN",
+        example_nn(name1="hidden1", forward="return self.layer_output(self.layer2(self.hidden1(x)))"),
+        "no layer attribute(s) layer1",
+    )
 
 
 def test_ExampleNN_observer_keeps_the_random_state():
@@ -276,8 +355,9 @@ def test_Y_pred_patched_torch_comparison_does_not_help(patched):
     the test side does not use torch's comparison functions, so it still rejects."""
     original = getattr(torch, patched)
     try:
-        passed, _ = verdict("Y_pred", {"answer_Y_pred": f"torch.{patched} = lambda *a, **k: True\n"
-                                                        "Y_pred = example_nn.layer1(X)"})
+        passed, _ = verdict(
+            "Y_pred", {"answer_Y_pred": f"torch.{patched} = lambda *a, **k: True\nY_pred = example_nn.layer1(X)"}
+        )
         assert getattr(torch, patched)(torch.zeros(1), torch.ones(1)) is True  # the patch was live
     finally:
         setattr(torch, patched, original)
@@ -285,17 +365,20 @@ def test_Y_pred_patched_torch_comparison_does_not_help(patched):
 
 
 def test_Z_by_hand_with_torch_nn_sigmoid_passes():
-    assert verdict("Z_by_hand", by_hand(
-        "J = torch.ones(X.shape[0], 1)\nreturn torch.nn.Sigmoid()(X @ W + J @ w_b.reshape(1, 2))")) == (True, "")
+    assert verdict(
+        "Z_by_hand", by_hand("J = torch.ones(X.shape[0], 1)\nreturn torch.nn.Sigmoid()(X @ W + J @ w_b.reshape(1, 2))")
+    ) == (True, "")
 
 
 def test_Z_by_hand_with_a_ready_made_linear():
-    assert_rejected("Z_by_hand", by_hand("J = torch.ones(X.shape[0], 1)\n"
-                                         "return torch.sigmoid(torch.nn.functional.linear(X, W.T, w_b))"),
-                    "ready-made linear layer")
+    assert_rejected(
+        "Z_by_hand",
+        by_hand("J = torch.ones(X.shape[0], 1)\nreturn torch.sigmoid(torch.nn.functional.linear(X, W.T, w_b))"),
+        "ready-made linear layer",
+    )
 
 
-REUSES_GLOBALS = '''
+REUSES_GLOBALS = """
 class ExampleNN(torch.nn.Module):
     def __init__(self):
         super().__init__()
@@ -305,9 +388,9 @@ class ExampleNN(torch.nn.Module):
 
     def forward(self, x):
         return self.layer_output(self.layer2(self.layer1(x)))
-'''
+"""
 
-SHARED_ON_THE_CLASS = '''
+SHARED_ON_THE_CLASS = """
 SHARED = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())
 
 class ExampleNN(torch.nn.Module):
@@ -319,26 +402,33 @@ class ExampleNN(torch.nn.Module):
 
     def forward(self, x):
         return self.layer_output(self.layer2(self.layer1(x)))
-'''
+"""
 
 
 def test_ExampleNN_reusing_the_global_layers():
-    assert_rejected("ExampleNN", {"answer_ExampleNN": REUSES_GLOBALS},
-                    "reuses the notebook's `layer1`, `layer2`, `layer_output`", "inside __init__")
+    assert_rejected(
+        "ExampleNN",
+        {"answer_ExampleNN": REUSES_GLOBALS},
+        "reuses the notebook's `layer1`, `layer2`, `layer_output`",
+        "inside __init__",
+    )
 
 
 def test_ExampleNN_sharing_one_layer_between_instances():
     # A default argument evaluated once: every ExampleNN() gets the same layer1 (here under the
     # global name SHARED too, which the message names).
-    assert_rejected("ExampleNN", {"answer_ExampleNN": SHARED_ON_THE_CLASS}, "reuses", "`SHARED`",
-                    "parameters of its own")
+    assert_rejected(
+        "ExampleNN", {"answer_ExampleNN": SHARED_ON_THE_CLASS}, "reuses", "`SHARED`", "parameters of its own"
+    )
 
 
 def test_ExampleNN_copying_a_global_layer_is_its_own():
     # copy.deepcopy of a global layer gives the instance parameters of its own: that is allowed.
-    own_copy = REUSES_GLOBALS.replace("self.layer1 = layer1", "self.layer1 = copy.deepcopy(layer1)") \
-        .replace("self.layer2 = layer2", "self.layer2 = copy.deepcopy(layer2)") \
+    own_copy = (
+        REUSES_GLOBALS.replace("self.layer1 = layer1", "self.layer1 = copy.deepcopy(layer1)")
+        .replace("self.layer2 = layer2", "self.layer2 = copy.deepcopy(layer2)")
         .replace("self.layer_output = layer_output", "self.layer_output = copy.deepcopy(layer_output)")
+    )
     assert verdict("ExampleNN", {"answer_ExampleNN": "import copy\n" + own_copy}) == (True, "")
 
 
@@ -354,35 +444,57 @@ def test_the_reference_passes_every_visible_check(grade_id):
     assert visible(grade_id) is None
 
 
-@pytest.mark.parametrize("grade_id,body,words", [
-    ("Z_by_hand_ones", "return torch.sigmoid(X @ W + w_b)", "torch.ones"),
-    ("Z_by_hand", "J = torch.ones(X.shape[0], 1)\nreturn layer1(X)", "do not call layer1"),
-    ("Z_by_hand", "return torch.sigmoid(torch.nn.functional.linear(X, W.T, w_b))", "nor any Linear"),
-])
+@pytest.mark.parametrize(
+    "grade_id,body,words",
+    [
+        ("Z_by_hand_ones", "return torch.sigmoid(X @ W + w_b)", "torch.ones"),
+        ("Z_by_hand", "J = torch.ones(X.shape[0], 1)\nreturn layer1(X)", "do not call layer1"),
+        ("Z_by_hand", "return torch.sigmoid(torch.nn.functional.linear(X, W.T, w_b))", "nor any Linear"),
+    ],
+)
 def test_visible_asserts_state_the_rules_of_Z_by_hand(grade_id, body, words):
     message = visible(grade_id, by_hand(body))
     assert message is not None and words in message, message
 
 
-@pytest.mark.parametrize("grade_id,replace,words", [
-    ("layer1", {"answer_layer1": "torch.manual_seed(0)\nnoise = torch.randn(3)\n"
-                                 "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())"},
-     "right after torch.manual_seed(0)"),
-    ("layer1", {"answer_layer1": "torch.manual_seed(0)\n"
-                                 "layer1 = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid())"},
-     "in_features=3"),
-    ("w_bias", {"answer_w_bias": "w_bias = torch.zeros(2)"}, "bias of layer1's Linear"),
-    ("w_weight", {"answer_w_weight": "w_weight = torch.nn.Linear(3, 2).weight.data"}, "weights of layer1's Linear"),
-    ("W", {"answer_W": "W = w_weight.reshape(3, 2)"}, "from input i to node j"),
-    ("layer_output", {"answer_layer_output": "layer_output = torch.nn.Sequential(torch.nn.Sigmoid(), "
-                                             "torch.nn.Linear(3, 2))"},
-     "a Linear, then a Sigmoid"),
-    ("ExampleNN", {"answer_ExampleNN": REUSES_GLOBALS}, "two ExampleNN() share layers"),
-    ("ExampleNN", {"answer_ExampleNN": SHARED_ON_THE_CLASS}, "build new layers in __init__"),
-    ("ExampleNN", example_nn(forward="return self.layer_output(self.layer2(torch.sigmoid(self.layer1(x))))"),
-     "through layer1, then layer2, then layer_output"),
-    ("Y_pred", {"answer_Y_pred": "Y_pred = example_nn.layer1(X)"}, "the whole network"),
-], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "grade_id,replace,words",
+    [
+        (
+            "layer1",
+            {
+                "answer_layer1": "torch.manual_seed(0)\nnoise = torch.randn(3)\n"
+                "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())"
+            },
+            "right after torch.manual_seed(0)",
+        ),
+        (
+            "layer1",
+            {
+                "answer_layer1": "torch.manual_seed(0)\n"
+                "layer1 = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid())"
+            },
+            "in_features=3",
+        ),
+        ("w_bias", {"answer_w_bias": "w_bias = torch.zeros(2)"}, "bias of layer1's Linear"),
+        ("w_weight", {"answer_w_weight": "w_weight = torch.nn.Linear(3, 2).weight.data"}, "weights of layer1's Linear"),
+        ("W", {"answer_W": "W = w_weight.reshape(3, 2)"}, "from input i to node j"),
+        (
+            "layer_output",
+            {"answer_layer_output": "layer_output = torch.nn.Sequential(torch.nn.Sigmoid(), torch.nn.Linear(3, 2))"},
+            "a Linear, then a Sigmoid",
+        ),
+        ("ExampleNN", {"answer_ExampleNN": REUSES_GLOBALS}, "two ExampleNN() share layers"),
+        ("ExampleNN", {"answer_ExampleNN": SHARED_ON_THE_CLASS}, "build new layers in __init__"),
+        (
+            "ExampleNN",
+            example_nn(forward="return self.layer_output(self.layer2(torch.sigmoid(self.layer1(x))))"),
+            "through layer1, then layer2, then layer_output",
+        ),
+        ("Y_pred", {"answer_Y_pred": "Y_pred = example_nn.layer1(X)"}, "the whole network"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_visible_asserts_state_the_rules_of_every_item(grade_id, replace, words):
     message = visible(grade_id, replace)
     assert message is not None and words in message, message

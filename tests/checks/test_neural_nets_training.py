@@ -20,8 +20,21 @@ from autograder.paths import SOURCE
 
 NOTEBOOK = SOURCE / "neural_nets" / "03_training.ipynb"
 TRAINING_CELLS = ("train-loop", "best-model")  # cell ids skipped by run_untrained
-EARLY_ITEMS = ["NeuralNet", "standardize", "unstandardize", "type_errors", "X_all", "split", "NeuralNetData",
-               "baseline_mse", "train_dataloader", "one_epoch", "one_epoch_no_globals", "init_weights", "keep_best"]
+EARLY_ITEMS = [
+    "NeuralNet",
+    "standardize",
+    "unstandardize",
+    "type_errors",
+    "X_all",
+    "split",
+    "NeuralNetData",
+    "baseline_mse",
+    "train_dataloader",
+    "one_epoch",
+    "one_epoch_no_globals",
+    "init_weights",
+    "keep_best",
+]
 # items that check a rule of an earlier answer cell: the answer cell they belong to
 RULE_ITEMS = {"type_errors": "answer_unstandardize", "one_epoch_no_globals": "answer_one_epoch"}
 
@@ -70,17 +83,33 @@ def test_reference_passes_items_before_training():
 def test_points_and_ids():
     nb = notebooks.read(NOTEBOOK)
     points = {notebooks.grade_id(c): notebooks.points(c) for c in notebooks.test_cells(nb)}
-    assert points == {"NeuralNet": 2, "standardize": 2, "unstandardize": 1, "type_errors": 1, "X_all": 1,
-                      "split": 2, "NeuralNetData": 1, "baseline_mse": 2, "train_dataloader": 1, "init_weights": 1, "one_epoch": 3,
-                      "one_epoch_no_globals": 1, "keep_best": 2, "best_state": 1, "test_mse": 3,
-                      "regression_plot": 1}
+    assert points == {
+        "NeuralNet": 2,
+        "standardize": 2,
+        "unstandardize": 1,
+        "type_errors": 1,
+        "X_all": 1,
+        "split": 2,
+        "NeuralNetData": 1,
+        "baseline_mse": 2,
+        "train_dataloader": 1,
+        "init_weights": 1,
+        "one_epoch": 3,
+        "one_epoch_no_globals": 1,
+        "keep_best": 2,
+        "best_state": 1,
+        "test_mse": 3,
+        "regression_plot": 1,
+    }
     # the values carry most of the points; a style rule is an item of its own, worth 1
     assert all(points[gid] == 1 for gid in RULE_ITEMS)
     assert sum(points.values()) == 25 and "| **total** | **25** |" in nb.cells[0].source
     for cell in notebooks.test_cells(nb):
         gid = notebooks.grade_id(cell)
         assert f'run("neural_nets", "{gid}", globals())' in notebooks.hidden_part(cell.source)
-        notebooks.cell(nb, {**RULE_ITEMS, "best_state": "answer_keep_best"}.get(gid, f"answer_{gid}"))  # every item has its solution cell
+        notebooks.cell(
+            nb, {**RULE_ITEMS, "best_state": "answer_keep_best"}.get(gid, f"answer_{gid}")
+        )  # every item has its solution cell
         assert f"`{gid}`" in nb.cells[0].source  # and a line in the table of points
 
 
@@ -112,89 +141,101 @@ class NeuralNet(torch.nn.Module):
 
 
 def test_neuralnet_with_relu_fails():
-    fails(judge_upto("answer_NeuralNet", ["NeuralNet"], {"answer_NeuralNet": RELU_NET})["NeuralNet"],
-          "ReLU", "PReLU")
+    fails(judge_upto("answer_NeuralNet", ["NeuralNet"], {"answer_NeuralNet": RELU_NET})["NeuralNet"], "ReLU", "PReLU")
 
 
 def test_neuralnet_skipping_a_layer_in_forward_fails():
     source = RELU_NET.replace("torch.nn.ReLU()", "torch.nn.PReLU()").replace(
-        "self.layer_output(self.layer2(self.layer1(x)))", "self.layer_output(self.layer2(x.repeat(1, 3)))")
-    fails(judge_upto("answer_NeuralNet", ["NeuralNet"], {"answer_NeuralNet": source})["NeuralNet"],
-          "forward", "layer1")
+        "self.layer_output(self.layer2(self.layer1(x)))", "self.layer_output(self.layer2(x.repeat(1, 3)))"
+    )
+    fails(judge_upto("answer_NeuralNet", ["NeuralNet"], {"answer_NeuralNet": source})["NeuralNet"], "forward", "layer1")
 
 
 def test_neuralnet_with_wrong_shapes_fails():
     source = RELU_NET.replace("torch.nn.ReLU()", "torch.nn.PReLU()").replace("Linear(3, 2)", "Linear(3, 3)")
     source = source.replace("Linear(2, 1)", "Linear(3, 1)")
-    fails(judge_upto("answer_NeuralNet", ["NeuralNet"], {"answer_NeuralNet": source})["NeuralNet"],
-          "layer2", "1 → 3 → 2 → 1")
+    fails(
+        judge_upto("answer_NeuralNet", ["NeuralNet"], {"answer_NeuralNet": source})["NeuralNet"],
+        "layer2",
+        "1 → 3 → 2 → 1",
+    )
 
 
 def test_neuralnet_with_a_class_of_its_own_named_linear_fails_with_a_message():
-    own = ("class Linear(torch.nn.Module):\n    def __init__(self, n_in, n_out):\n        super().__init__()\n"
-           "        self.weight = torch.nn.Parameter(torch.randn(n_out, n_in))\n"
-           "        self.bias = torch.nn.Parameter(torch.zeros(n_out))\n"
-           "    def forward(self, x):\n        return x @ self.weight.T + self.bias\n")
+    own = (
+        "class Linear(torch.nn.Module):\n    def __init__(self, n_in, n_out):\n        super().__init__()\n"
+        "        self.weight = torch.nn.Parameter(torch.randn(n_out, n_in))\n"
+        "        self.bias = torch.nn.Parameter(torch.zeros(n_out))\n"
+        "    def forward(self, x):\n        return x @ self.weight.T + self.bias\n"
+    )
     source = own + RELU_NET.replace("torch.nn.ReLU()", "torch.nn.PReLU()").replace("torch.nn.Linear", "Linear")
     passed, message = judge_upto("answer_NeuralNet", ["NeuralNet"], {"answer_NeuralNet": source})["NeuralNet"]
     assert not passed and "torch.nn.Linear itself" in message  # a verdict, not "could not judge"
 
 
 # ------------------------------------------------------------------------------------ standardize
-STANDARDIZE = '''
+STANDARDIZE = """
 def standardize(data):
     if not isinstance(data, torch.Tensor):
         raise TypeError("standardize expects a torch.Tensor")
     column_mu = data.mean(dim=0)
     column_sigma = {sigma}
     return (data - column_mu) / column_sigma, column_mu, column_sigma
-'''
+"""
 
 
 def test_population_std_fails():
     source = STANDARDIZE.format(sigma="data.std(dim=0, correction=0)")
-    fails(judge_upto("answer_standardize", ["standardize"], {"answer_standardize": source})["standardize"],
-          "population", "data.std(dim=0)", "N - 1")
+    fails(
+        judge_upto("answer_standardize", ["standardize"], {"answer_standardize": source})["standardize"],
+        "population",
+        "data.std(dim=0)",
+        "N - 1",
+    )
 
 
 def test_standardize_over_all_values_fails():
     source = STANDARDIZE.format(sigma="data.std()").replace("data.mean(dim=0)", "data.mean()")
-    fails(judge_upto("answer_standardize", ["standardize"], {"answer_standardize": source})["standardize"],
-          "dim=0")
+    fails(judge_upto("answer_standardize", ["standardize"], {"answer_standardize": source})["standardize"], "dim=0")
 
 
 def test_lecture_assert_instead_of_typeerror_fails_type_errors_only():
     source = STANDARDIZE.format(sigma="data.std(dim=0)").replace(
-        '''if not isinstance(data, torch.Tensor):
-        raise TypeError("standardize expects a torch.Tensor")''', "assert isinstance(data, torch.Tensor)")
+        """if not isinstance(data, torch.Tensor):
+        raise TypeError("standardize expects a torch.Tensor")""",
+        "assert isinstance(data, torch.Tensor)",
+    )
     results = judge_upto("answer_unstandardize", ["standardize", "type_errors"], {"answer_standardize": source})
     assert results["standardize"] == (True, "")  # the values are right: their 2 points stay
     fails(results["type_errors"], "standardize raised AssertionError", "TypeError", "python -O")
 
 
 def test_type_check_of_lists_only_fails():
-    source = STANDARDIZE.format(sigma="data.std(dim=0)").replace("not isinstance(data, torch.Tensor)",
-                                                                 "isinstance(data, list)")
+    source = STANDARDIZE.format(sigma="data.std(dim=0)").replace(
+        "not isinstance(data, torch.Tensor)", "isinstance(data, list)"
+    )
     results = judge_upto("answer_unstandardize", ["type_errors"], {"answer_standardize": source})
-    fails(results["type_errors"], "standardize raised AttributeError when given a tuple", "isinstance(data, torch.Tensor)")
+    fails(
+        results["type_errors"], "standardize raised AttributeError when given a tuple", "isinstance(data, torch.Tensor)"
+    )
 
 
 def test_unstandardize_in_wrong_order_fails():
-    source = '''
+    source = """
 def unstandardize(data_stand, column_mu, column_sigma):
     if not isinstance(data_stand, torch.Tensor):
         raise TypeError("unstandardize expects a torch.Tensor")
     return (data_stand + column_mu) * column_sigma
-'''
+"""
     result = judge_upto("answer_unstandardize", ["unstandardize"], {"answer_unstandardize": source})
     fails(result["unstandardize"], "multiply by the standard deviation, then add the mean")
 
 
 def test_unstandardize_without_type_check_fails():
-    source = '''
+    source = """
 def unstandardize(data_stand, column_mu, column_sigma):
     return torch.as_tensor(data_stand) * column_sigma + column_mu
-'''
+"""
     result = judge_upto("answer_unstandardize", ["unstandardize", "type_errors"], {"answer_unstandardize": source})
     assert result["unstandardize"] == (True, "")
     fails(result["type_errors"], "unstandardize accepted a list without complaint", "TypeError")
@@ -202,18 +243,18 @@ def unstandardize(data_stand, column_mu, column_sigma):
 
 # ------------------------------------------------------------------------------------ X_all
 def test_raw_x_all_fails():
-    source = '''
+    source = """
 X_all, x_mu, x_sigma = torch.tensor(df['x'].values), torch.tensor(0.0), torch.tensor(1.0)
 Y_all, y_mu, y_sigma = standardize(torch.tensor(df['y'].values))
-'''
+"""
     fails(judge_upto("answer_X_all", ["X_all"], {"answer_X_all": source})["X_all"], "raw column")
 
 
 def test_swapped_columns_fail():
-    source = '''
+    source = """
 X_all, x_mu, x_sigma = standardize(torch.tensor(df['y'].values))
 Y_all, y_mu, y_sigma = standardize(torch.tensor(df['x'].values))
-'''
+"""
     fails(judge_upto("answer_X_all", ["X_all"], {"answer_X_all": source})["X_all"], "other column")
 
 
@@ -232,10 +273,14 @@ def split_source(**changes: str) -> str:
 
 
 def test_80_10_10_split_fails():
-    source = split_source(**{"train_proportion = 0.7": "train_proportion = 0.8",
-                             "valid_proportion = 0.15": "valid_proportion = 0.1"})
-    fails(judge_upto("answer_split", ["split"], {"answer_split": source})["split"],
-          "800 / 100 / 100", "70% training, 15% validation and 15% test")
+    source = split_source(
+        **{"train_proportion = 0.7": "train_proportion = 0.8", "valid_proportion = 0.15": "valid_proportion = 0.1"}
+    )
+    fails(
+        judge_upto("answer_split", ["split"], {"answer_split": source})["split"],
+        "800 / 100 / 100",
+        "70% training, 15% validation and 15% test",
+    )
 
 
 def test_unshuffled_split_fails():
@@ -245,14 +290,17 @@ def test_unshuffled_split_fails():
 
 def test_split_with_mismatched_indices_fails():
     source = split_source(**{"Y_valid = Y_all[valid_indices]": "Y_valid = Y_all[test_indices]"})
-    fails(judge_upto("answer_split", ["split"], {"answer_split": source})["split"],
-          "(X_valid, Y_valid) are not rows of (X_all, Y_all)")
+    fails(
+        judge_upto("answer_split", ["split"], {"answer_split": source})["split"],
+        "(X_valid, Y_valid) are not rows of (X_all, Y_all)",
+    )
 
 
 # ------------------------------------------------------------------------------------ Dataset, DataLoader
 def test_dataset_returning_float64_fails():
     source = notebooks.cell(notebooks.read(NOTEBOOK), "answer_NeuralNetData").source.replace(
-        "return self.X[idx].float(), self.Y[idx].float()", "return self.X[idx], self.Y[idx]")
+        "return self.X[idx].float(), self.Y[idx].float()", "return self.X[idx], self.Y[idx]"
+    )
     result = judge_upto("answer_NeuralNetData", ["NeuralNetData"], {"answer_NeuralNetData": source})
     fails(result["NeuralNetData"], "float64", ".float()")
 
@@ -285,22 +333,33 @@ train_dataloader = DataLoader(dataset=train_dataset, batch_size=64, shuffle=True
 
 
 # ------------------------------------------------------------------------------------ init_weights
-INIT = '''
+INIT = """
 def init_weights(m):
     {body}
-'''
+"""
 
 
-@pytest.mark.parametrize("body, words", [
-    ("if isinstance(m, torch.nn.Linear):\n        torch.nn.init.xavier_uniform_(m.weight)", ["kaiming_uniform_"]),
-    ("if isinstance(m, torch.nn.Linear):\n        torch.nn.init.kaiming_normal_(m.weight, nonlinearity='relu')",
-     ["kaiming_uniform_"]),
-    ("if isinstance(m, torch.nn.Linear):\n        torch.nn.init.kaiming_uniform_(m.weight, nonlinearity='relu')\n"
-     "        torch.nn.init.uniform_(m.bias)", ["bias"]),
-    ("if hasattr(m, 'weight') and m.weight.dim() > 1:\n"
-     "        torch.nn.init.kaiming_uniform_(m.weight, nonlinearity='relu')", ["not a torch.nn.Linear"]),
-    ("pass", ["did not change"]),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ("if isinstance(m, torch.nn.Linear):\n        torch.nn.init.xavier_uniform_(m.weight)", ["kaiming_uniform_"]),
+        (
+            "if isinstance(m, torch.nn.Linear):\n        torch.nn.init.kaiming_normal_(m.weight, nonlinearity='relu')",
+            ["kaiming_uniform_"],
+        ),
+        (
+            "if isinstance(m, torch.nn.Linear):\n        torch.nn.init.kaiming_uniform_(m.weight, nonlinearity='relu')\n"
+            "        torch.nn.init.uniform_(m.bias)",
+            ["bias"],
+        ),
+        (
+            "if hasattr(m, 'weight') and m.weight.dim() > 1:\n"
+            "        torch.nn.init.kaiming_uniform_(m.weight, nonlinearity='relu')",
+            ["not a torch.nn.Linear"],
+        ),
+        ("pass", ["did not change"]),
+    ],
+)
 def test_wrong_init_weights_fails(body, words):
     result = judge_upto("answer_init_weights", ["init_weights"], {"answer_init_weights": INIT.format(body=body)})
     fails(result["init_weights"], *words)
@@ -331,9 +390,12 @@ def test_one_epoch_validating_with_grad_fails():
 
 
 def test_one_epoch_stepping_once_per_epoch_fails():
-    source = one_epoch_source(**{
-        "        optim.step()  # take a gradient descent step\n": "",
-        "    model.eval()  # we are": "    optim.step()\n    model.eval()  # we are"})
+    source = one_epoch_source(
+        **{
+            "        optim.step()  # take a gradient descent step\n": "",
+            "    model.eval()  # we are": "    optim.step()\n    model.eval()  # we are",
+        }
+    )
     fails(judge_one_epoch(source), "optim.step() ran 1 time(s)", "one step per batch")
 
 
@@ -374,7 +436,9 @@ def one_epoch(train_dataloader, X_valid, Y_valid, model, optim, Losses, Losses_v
 def judge_no_globals(source: str, before: str = ""):
     replace = {"answer_one_epoch": source}
     if before:
-        replace["answer_train_dataloader"] = notebooks.cell(notebooks.read(NOTEBOOK), "answer_train_dataloader").source + before
+        replace["answer_train_dataloader"] = (
+            notebooks.cell(notebooks.read(NOTEBOOK), "answer_train_dataloader").source + before
+        )
     return judge_upto("answer_one_epoch", ["one_epoch", "one_epoch_no_globals"], replace)
 
 
@@ -387,9 +451,15 @@ def test_lecture_one_epoch_with_global_epoch_fails_for_globals_and_its_missing_r
 def test_lecture_one_epoch_returning_the_loss_keeps_the_values_points_and_the_notebooks_epoch():
     """Judging the values runs one_epoch on a copy of the globals: the notebook's `epoch` stays."""
     source = LECTURE_ONE_EPOCH.replace("    epoch += 1\n", "    epoch += 1\n    return loss_valid.item()\n")
-    ns = notebooks.run_in_process(NOTEBOOK, replace={"answer_one_epoch": source, "answer_train_dataloader":
-                                  notebooks.cell(notebooks.read(NOTEBOOK), "answer_train_dataloader").source
-                                  + "\nepoch = 1\n"}, upto="answer_one_epoch")
+    ns = notebooks.run_in_process(
+        NOTEBOOK,
+        replace={
+            "answer_one_epoch": source,
+            "answer_train_dataloader": notebooks.cell(notebooks.read(NOTEBOOK), "answer_train_dataloader").source
+            + "\nepoch = 1\n",
+        },
+        upto="answer_one_epoch",
+    )
     assert judge("neural_nets", "one_epoch", ns) == (True, "")
     assert ns["epoch"] == 1
     fails(judge("neural_nets", "one_epoch_no_globals", ns), "global variable(s) epoch")
@@ -403,9 +473,12 @@ def test_lecture_one_epoch_without_global_and_with_return_passes():
 
 
 def test_one_epoch_reading_a_global_fails_no_globals_only():
-    source = one_epoch_source(**{"pred_y_valid = model(X_valid)": "pred_y_valid = model(X_valid)  # noqa",
-                                 "loss_valid = torch.nn.functional.mse_loss(pred_y_valid, Y_valid)":
-                                 "loss_valid = loss_fn(pred_y_valid, Y_valid)"})
+    source = one_epoch_source(
+        **{
+            "pred_y_valid = model(X_valid)": "pred_y_valid = model(X_valid)  # noqa",
+            "loss_valid = torch.nn.functional.mse_loss(pred_y_valid, Y_valid)": "loss_valid = loss_fn(pred_y_valid, Y_valid)",
+        }
+    )
     results = judge_no_globals(source, before="\nloss_fn = torch.nn.MSELoss()\n")
     assert results["one_epoch"] == (True, "")
     fails(results["one_epoch_no_globals"], "reads the global variable(s) loss_fn")
@@ -413,15 +486,21 @@ def test_one_epoch_reading_a_global_fails_no_globals_only():
 
 def test_one_epoch_using_a_helper_function_passes():
     source = "def mse(a, b):\n    return torch.nn.functional.mse_loss(a, b)\n\n" + one_epoch_source(
-        **{"loss_valid = torch.nn.functional.mse_loss(pred_y_valid, Y_valid)": "loss_valid = mse(pred_y_valid, Y_valid)"})
+        **{
+            "loss_valid = torch.nn.functional.mse_loss(pred_y_valid, Y_valid)": "loss_valid = mse(pred_y_valid, Y_valid)"
+        }
+    )
     assert judge_no_globals(source) == {"one_epoch": (True, ""), "one_epoch_no_globals": (True, "")}
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"    return loss_valid.item()\n": ""}, ["returned nothing"]),
-    ({"    return loss_valid.item()\n": "    return loss_valid\n"}, ["returned a Tensor", "loss_valid.item()"]),
-    ({"    return loss_valid.item()\n": "    return Losses[-1]\n"}, ["not the validation loss"]),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"    return loss_valid.item()\n": ""}, ["returned nothing"]),
+        ({"    return loss_valid.item()\n": "    return loss_valid\n"}, ["returned a Tensor", "loss_valid.item()"]),
+        ({"    return loss_valid.item()\n": "    return Losses[-1]\n"}, ["not the validation loss"]),
+    ],
+)
 def test_one_epoch_with_a_wrong_return_value_fails(change, words):
     fails(judge_one_epoch(one_epoch_source(**change)), *words)
 
@@ -445,8 +524,10 @@ def test_mse_on_validation_data_fails(untrained):
 
 def test_mse_on_training_rows_fails(untrained):
     ns = dict(untrained)
-    exec("X_test, Y_test = X[:150], Y[:150]\n"
-         "test_mse = torch.nn.functional.mse_loss(neural_net(X_test), Y_test).item()", ns)
+    exec(
+        "X_test, Y_test = X[:150], Y[:150]\ntest_mse = torch.nn.functional.mse_loss(neural_net(X_test), Y_test).item()",
+        ns,
+    )
     fails(judge("neural_nets", "test_mse", ns), "also in the training data")
 
 
@@ -465,8 +546,9 @@ def judge_plot(untrained, source: str):
 
 
 def test_plot_in_standardized_units_fails(untrained):
-    source = plot_source(**{"line_Y = unstandardize(line_Y, y_mu, y_sigma)\n": "",
-                            "line_X = unstandardize(line_X, x_mu, x_sigma)\n": ""})
+    source = plot_source(
+        **{"line_Y = unstandardize(line_Y, y_mu, y_sigma)\n": "", "line_X = unstandardize(line_X, x_mu, x_sigma)\n": ""}
+    )
     fails(judge_plot(untrained, source), "standardized units")
 
 
@@ -537,43 +619,114 @@ def test_neuralnet_reusing_layers_made_outside_fails_visibly_and_hidden():
     assert "share parameters" in visible_verdict(ns, "NeuralNet")
 
 
-@pytest.mark.parametrize("replace, grade_id, words", [
-    ({"answer_standardize": STANDARDIZE.format(sigma="data.std(dim=0)").replace(
-        'if not isinstance(data, torch.Tensor):\n        raise TypeError("standardize expects a torch.Tensor")',
-        "assert isinstance(data, torch.Tensor)")},
-     "type_errors", ["standardize on a list raised AssertionError (an assert)", "raise TypeError"]),
-    ({"answer_unstandardize": "def unstandardize(data_stand, column_mu, column_sigma):\n"
-                              "    return torch.as_tensor(data_stand) * column_sigma + column_mu\n"},
-     "type_errors", ["unstandardize on a list raised nothing"]),
-    ({"answer_one_epoch": LECTURE_ONE_EPOCH, "answer_train_dataloader": "\nepoch = 1\n" + notebooks.cell(
-        notebooks.read(NOTEBOOK), "answer_train_dataloader").source}, "one_epoch_no_globals",
-     ["reads the global variable epoch"]),
-    ({"answer_one_epoch": LECTURE_ONE_EPOCH.replace("    global epoch\n    print('epoch #{}'.format(epoch))\n", "")
-      .replace("    epoch += 1\n", "    return loss_valid\n")},
-     "one_epoch", ["should return the validation loss"]),
-    ({"answer_standardize": STANDARDIZE.format(sigma="data.std(dim=0)").replace(
-        "    return (data - column_mu) / column_sigma, column_mu, column_sigma",
-        "    data -= column_mu  # in place: changes the caller's tensor\n    return data / column_sigma, column_mu, column_sigma")},
-     "standardize", ["standardize changed data in place"]),
-    ({"answer_X_all": "X_all, x_mu, x_sigma = standardize(torch.tensor(df['y'].values))\n"
-                      "Y_all, y_mu, y_sigma = standardize(torch.tensor(df['x'].values))\n"},
-     "X_all", ["X_all should be the column df['x']"]),
-    ({"answer_split": SPLIT_SOURCE.replace("torch.randperm(len(X_all))", "torch.arange(len(X_all))")},
-     "split", ["should be shuffled"]),
-    ({"answer_split": SPLIT_SOURCE.replace("train_proportion = 0.7", "train_proportion = 0.8")
-      .replace("valid_proportion = 0.15", "valid_proportion = 0.1")}, "split", ["70% training data"]),
-    ({"answer_split": SPLIT_SOURCE.replace("X_test = X_all[test_indices]", "X_test = X_all[valid_indices]")
-      .replace("Y_test = Y_all[test_indices]", "Y_test = Y_all[valid_indices]")}, "split", ["every row of X_all, once"]),
-    ({"answer_NeuralNetData": DATASET_SOURCE.replace("return self.X[idx].float(), self.Y[idx].float()",
-                                                     "return self.X[0].float(), self.Y[0].float()")},
-     "NeuralNetData", ["(X[idx], Y[idx])"]),
-    ({"answer_train_dataloader": "train_dataset = NeuralNetData(X, Y)\n"
-                                 "train_dataloader = DataLoader(dataset=train_dataset, batch_size=100)\n"},
-     "train_dataloader", ["shuffle=True"]),
-    ({"answer_init_weights": "def init_weights(m):\n    pass\n"}, "init_weights", ["should initialize"]),
-    ({"answer_init_weights": "def init_weights(m):\n    if hasattr(m, 'weight'):\n"
-                             "        torch.nn.init.uniform_(m.weight)\n"}, "init_weights", ["not Linear alone"]),
-])
+@pytest.mark.parametrize(
+    "replace, grade_id, words",
+    [
+        (
+            {
+                "answer_standardize": STANDARDIZE.format(sigma="data.std(dim=0)").replace(
+                    'if not isinstance(data, torch.Tensor):\n        raise TypeError("standardize expects a torch.Tensor")',
+                    "assert isinstance(data, torch.Tensor)",
+                )
+            },
+            "type_errors",
+            ["standardize on a list raised AssertionError (an assert)", "raise TypeError"],
+        ),
+        (
+            {
+                "answer_unstandardize": "def unstandardize(data_stand, column_mu, column_sigma):\n"
+                "    return torch.as_tensor(data_stand) * column_sigma + column_mu\n"
+            },
+            "type_errors",
+            ["unstandardize on a list raised nothing"],
+        ),
+        (
+            {
+                "answer_one_epoch": LECTURE_ONE_EPOCH,
+                "answer_train_dataloader": "\nepoch = 1\n"
+                + notebooks.cell(notebooks.read(NOTEBOOK), "answer_train_dataloader").source,
+            },
+            "one_epoch_no_globals",
+            ["reads the global variable epoch"],
+        ),
+        (
+            {
+                "answer_one_epoch": LECTURE_ONE_EPOCH.replace(
+                    "    global epoch\n    print('epoch #{}'.format(epoch))\n", ""
+                ).replace("    epoch += 1\n", "    return loss_valid\n")
+            },
+            "one_epoch",
+            ["should return the validation loss"],
+        ),
+        (
+            {
+                "answer_standardize": STANDARDIZE.format(sigma="data.std(dim=0)").replace(
+                    "    return (data - column_mu) / column_sigma, column_mu, column_sigma",
+                    "    data -= column_mu  # in place: changes the caller's tensor\n    return data / column_sigma, column_mu, column_sigma",
+                )
+            },
+            "standardize",
+            ["standardize changed data in place"],
+        ),
+        (
+            {
+                "answer_X_all": "X_all, x_mu, x_sigma = standardize(torch.tensor(df['y'].values))\n"
+                "Y_all, y_mu, y_sigma = standardize(torch.tensor(df['x'].values))\n"
+            },
+            "X_all",
+            ["X_all should be the column df['x']"],
+        ),
+        (
+            {"answer_split": SPLIT_SOURCE.replace("torch.randperm(len(X_all))", "torch.arange(len(X_all))")},
+            "split",
+            ["should be shuffled"],
+        ),
+        (
+            {
+                "answer_split": SPLIT_SOURCE.replace("train_proportion = 0.7", "train_proportion = 0.8").replace(
+                    "valid_proportion = 0.15", "valid_proportion = 0.1"
+                )
+            },
+            "split",
+            ["70% training data"],
+        ),
+        (
+            {
+                "answer_split": SPLIT_SOURCE.replace(
+                    "X_test = X_all[test_indices]", "X_test = X_all[valid_indices]"
+                ).replace("Y_test = Y_all[test_indices]", "Y_test = Y_all[valid_indices]")
+            },
+            "split",
+            ["every row of X_all, once"],
+        ),
+        (
+            {
+                "answer_NeuralNetData": DATASET_SOURCE.replace(
+                    "return self.X[idx].float(), self.Y[idx].float()", "return self.X[0].float(), self.Y[0].float()"
+                )
+            },
+            "NeuralNetData",
+            ["(X[idx], Y[idx])"],
+        ),
+        (
+            {
+                "answer_train_dataloader": "train_dataset = NeuralNetData(X, Y)\n"
+                "train_dataloader = DataLoader(dataset=train_dataset, batch_size=100)\n"
+            },
+            "train_dataloader",
+            ["shuffle=True"],
+        ),
+        ({"answer_init_weights": "def init_weights(m):\n    pass\n"}, "init_weights", ["should initialize"]),
+        (
+            {
+                "answer_init_weights": "def init_weights(m):\n    if hasattr(m, 'weight'):\n"
+                "        torch.nn.init.uniform_(m.weight)\n"
+            },
+            "init_weights",
+            ["not Linear alone"],
+        ),
+    ],
+)
 def test_a_rule_the_text_states_fails_its_visible_check(replace, grade_id, words):
     message = visible_upto(grade_id, replace)
     assert message is not None, f"the visible checks of {grade_id} accepted {replace}"
@@ -586,36 +739,46 @@ def judge_keep_best(source: str):
     return judge_upto("answer_keep_best", ["keep_best"], {"answer_keep_best": source})["keep_best"]
 
 
-KEEP_BEST = '''
+KEEP_BEST = """
 def keep_best(model, epoch, Losses_valid, best):
     if "loss" not in best or Losses_valid[-1] {less} best["loss"]:
         best["epoch"] = epoch
         best["loss"] = Losses_valid[-1]
         best["state"] = {copy}
-'''
+"""
 
 
 def test_keep_best_alternatives_pass():
-    for copy_code in ("copy.deepcopy(model.state_dict())",
-                      "{k: v.detach().clone() for k, v in model.state_dict().items()}"):
+    for copy_code in (
+        "copy.deepcopy(model.state_dict())",
+        "{k: v.detach().clone() for k, v in model.state_dict().items()}",
+    ):
         assert judge_keep_best(KEEP_BEST.format(less="<", copy=copy_code)) == (True, ""), copy_code
-    by_min = '''
+    by_min = """
 def keep_best(model, epoch, Losses_valid, best):
     if Losses_valid[-1] == min(Losses_valid):
         best.update(epoch=epoch, loss=Losses_valid[-1], state=copy.deepcopy(model.state_dict()))
-'''
+"""
     assert judge_keep_best(by_min) == (True, "")
 
 
-@pytest.mark.parametrize("source, words", [
-    (KEEP_BEST.format(less="<", copy="model.state_dict()"), ["latest parameters", "copy.deepcopy"]),
-    (KEEP_BEST.format(less=">", copy="copy.deepcopy(model.state_dict())"), ["lowest validation loss so far"]),
-    ("def keep_best(model, epoch, Losses_valid, best):\n    best = {'epoch': epoch, 'loss': Losses_valid[-1]}\n",
-     ["stored nothing", "best = {...}"]),
-    ("def keep_best(model, epoch, Losses_valid, best):\n    best['epoch'], best['loss'] = epoch, Losses_valid[-1]\n"
-     "    best['state'] = copy.deepcopy(model.state_dict())\n", ["lowest validation loss so far"]),
-    (KEEP_BEST.format(less="<", copy="copy.deepcopy(model)"), ["best['state'] is a"]),
-])
+@pytest.mark.parametrize(
+    "source, words",
+    [
+        (KEEP_BEST.format(less="<", copy="model.state_dict()"), ["latest parameters", "copy.deepcopy"]),
+        (KEEP_BEST.format(less=">", copy="copy.deepcopy(model.state_dict())"), ["lowest validation loss so far"]),
+        (
+            "def keep_best(model, epoch, Losses_valid, best):\n    best = {'epoch': epoch, 'loss': Losses_valid[-1]}\n",
+            ["stored nothing", "best = {...}"],
+        ),
+        (
+            "def keep_best(model, epoch, Losses_valid, best):\n    best['epoch'], best['loss'] = epoch, Losses_valid[-1]\n"
+            "    best['state'] = copy.deepcopy(model.state_dict())\n",
+            ["lowest validation loss so far"],
+        ),
+        (KEEP_BEST.format(less="<", copy="copy.deepcopy(model)"), ["best['state'] is a"]),
+    ],
+)
 def test_wrong_keep_best_fails(source, words):
     fails(judge_keep_best(source), *words)
     ns = notebooks.run_in_process(NOTEBOOK, replace={"answer_keep_best": source}, upto="answer_keep_best")
@@ -624,11 +787,14 @@ def test_wrong_keep_best_fails(source, words):
 
 def test_best_state_of_a_short_training_passes_and_a_stale_copy_fails():
     ns = run_untrained()  # its own network: training it leaves the shared `untrained` untrained
-    exec("for epoch in range(1, 6):\n"
-         "    one_epoch(train_dataloader, X_valid, Y_valid, neural_net, optim, Losses, Losses_valid)\n"
-         "    keep_best(neural_net, epoch, Losses_valid, best)\n"
-         "best_epoch, best_state = best['epoch'], best['state']\n"
-         "neural_net.load_state_dict(best_state)\n", ns)
+    exec(
+        "for epoch in range(1, 6):\n"
+        "    one_epoch(train_dataloader, X_valid, Y_valid, neural_net, optim, Losses, Losses_valid)\n"
+        "    keep_best(neural_net, epoch, Losses_valid, best)\n"
+        "best_epoch, best_state = best['epoch'], best['state']\n"
+        "neural_net.load_state_dict(best_state)\n",
+        ns,
+    )
     assert judge("neural_nets", "best_state", ns) == (True, "")
     assert visible_verdict(dict(ns), "best_state") is None
     wrong = dict(ns)
@@ -663,19 +829,40 @@ noise_floor = 0.5**2 / df['y'].var()
     assert judge_baseline(source) == (True, "")
 
 
-@pytest.mark.parametrize("changes, words", [
-    ({"torch.linalg.lstsq(A, Y)": "torch.linalg.lstsq(torch.cat([X_test, torch.ones_like(X_test)], dim=1), Y_test)"},
-     ["fitted on the test data"]),
-    ({"baseline_mse = torch.nn.functional.mse_loss(baseline_pred, Y_test).item()":
-      "baseline_mse = torch.nn.functional.mse_loss(unstandardize(baseline_pred, y_mu, y_sigma), "
-      "unstandardize(Y_test, y_mu, y_sigma)).item()"}, ["original units"]),
-    ({"baseline_pred = torch.cat([X_test, torch.ones_like(X_test)], dim=1) @ line":
-      "baseline_pred = Y.mean() * torch.ones_like(Y_test)"}, ["constant prediction"]),
-    ({"baseline_mse = torch.nn.functional.mse_loss(baseline_pred, Y_test).item()":
-      "baseline_mse = torch.nn.functional.mse_loss(A @ line, Y).item()"}, ["on the training data"]),
-    ({"line = torch.linalg.lstsq(A, Y).solution": "line = torch.tensor([[0.1], [0.0]])  # a line, not fitted"},
-     ["not the test MSE of the least-squares line"]),
-])
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        (
+            {
+                "torch.linalg.lstsq(A, Y)": "torch.linalg.lstsq(torch.cat([X_test, torch.ones_like(X_test)], dim=1), Y_test)"
+            },
+            ["fitted on the test data"],
+        ),
+        (
+            {
+                "baseline_mse = torch.nn.functional.mse_loss(baseline_pred, Y_test).item()": "baseline_mse = torch.nn.functional.mse_loss(unstandardize(baseline_pred, y_mu, y_sigma), "
+                "unstandardize(Y_test, y_mu, y_sigma)).item()"
+            },
+            ["original units"],
+        ),
+        (
+            {
+                "baseline_pred = torch.cat([X_test, torch.ones_like(X_test)], dim=1) @ line": "baseline_pred = Y.mean() * torch.ones_like(Y_test)"
+            },
+            ["constant prediction"],
+        ),
+        (
+            {
+                "baseline_mse = torch.nn.functional.mse_loss(baseline_pred, Y_test).item()": "baseline_mse = torch.nn.functional.mse_loss(A @ line, Y).item()"
+            },
+            ["on the training data"],
+        ),
+        (
+            {"line = torch.linalg.lstsq(A, Y).solution": "line = torch.tensor([[0.1], [0.0]])  # a line, not fitted"},
+            ["not the test MSE of the least-squares line"],
+        ),
+    ],
+)
 def test_wrong_baseline_fails(changes, words):
     fails(judge_baseline(baseline_source(**changes)), *words)
 
@@ -689,4 +876,6 @@ def test_reference_baseline_passes_its_visible_check():
 
 
 def test_best_state_without_a_finished_training_loop_says_so(untrained):
-    assert "training loop (which calls keep_best) did not run to its end" in visible_verdict(dict(untrained), "best_state")
+    assert "training loop (which calls keep_best) did not run to its end" in visible_verdict(
+        dict(untrained), "best_state"
+    )

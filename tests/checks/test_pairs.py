@@ -17,9 +17,11 @@ KERNEL_API = "autograder.checks.kernel.api"
 # Top-level names that define hidden inputs: constants (seeds, cases, sizes, file names) and the
 # functions that build inputs (named `*_input(s)` or `*_case(s)` by convention).
 HIDDEN = re.compile(r"[A-Z][A-Z0-9_]*|\w*_(?:inputs?|cases?)")
-NOT_INPUTS = {"OBSERVATION_MIME",  # kernel/api.py: the mime type observations travel under
-              "BY_HAND",           # layers: the name of the student's function
-              "IMAGE_HINT"}        # quiz: a message
+NOT_INPUTS = {
+    "OBSERVATION_MIME",  # kernel/api.py: the mime type observations travel under
+    "BY_HAND",  # layers: the name of the student's function
+    "IMAGE_HINT",
+}  # quiz: a message
 
 
 def defined(source: str) -> set[str]:
@@ -55,8 +57,11 @@ def foreign_inputs(item, sources: dict[str, str], owners: dict[str, list[str]]) 
         if module == item.kernel_module.__name__:
             continue
         problems += [f"{module} defines {name}" for name in sorted(hidden_inputs(source))]
-        problems += [f"{module} names {name}, a hidden input of {', '.join(gids)}"
-                     for name, gids in sorted(owners.items()) if re.search(rf"\b{name}\b", source)]
+        problems += [
+            f"{module} names {name}, a hidden input of {', '.join(gids)}"
+            for name, gids in sorted(owners.items())
+            if re.search(rf"\b{name}\b", source)
+        ]
     return problems
 
 
@@ -80,8 +85,7 @@ def foreign_imports(item, sources: dict[str, str]) -> list[str]:
     """Check modules that a file of the probe of `item` imports but the probe does not carry (an
     import from another item's file would work in-process and fail in a kernel)."""
     carried = {KERNEL_API, f"{kernel_package(item)}._shared"}
-    return [f"{module} imports {name}" for module, source in sources.items()
-            for name in check_imports(source, carried)]
+    return [f"{module} imports {name}" for module, source in sources.items() for name in check_imports(source, carried)]
 
 
 # ----------------------------------------------------------------------------- the kernel side
@@ -99,39 +103,50 @@ def test_a_probe_carries_only_its_own_items_hidden_inputs(assignment):
 def probe_with(grade_id: str, module_suffix: str, line: str) -> tuple:
     """The real probe of a neural_nets item, with `line` appended to its module ending in `module_suffix`."""
     item = items("neural_nets")[grade_id]
-    sources = {module: source + ("\n" + line + "\n" if module.endswith(module_suffix) else "")
-               for module, source in item.kernel_sources().items()}
+    sources = {
+        module: source + ("\n" + line + "\n" if module.endswith(module_suffix) else "")
+        for module, source in item.kernel_sources().items()
+    }
     return item, sources
 
 
 def test_the_rule_catches_a_hidden_input_left_in_shared():
     item, sources = probe_with("Z_by_hand", "._shared", "BY_HAND_CASES = ((21, 7), (22, 1), (23, 20))")
     problems = foreign_inputs(item, sources, catalogue("neural_nets"))
-    assert problems == ["autograder.checks.kernel.neural_nets.layers._shared defines BY_HAND_CASES",
-                        "autograder.checks.kernel.neural_nets.layers._shared names BY_HAND_CASES, a hidden input "
-                        "of Z_by_hand, Z_by_hand_ones"]
+    assert problems == [
+        "autograder.checks.kernel.neural_nets.layers._shared defines BY_HAND_CASES",
+        "autograder.checks.kernel.neural_nets.layers._shared names BY_HAND_CASES, a hidden input "
+        "of Z_by_hand, Z_by_hand_ones",
+    ]
     item, sources = probe_with("layer1", "._shared", "def by_hand_case(seed, rows):\n    return seed, rows")
     assert foreign_inputs(item, sources, catalogue("neural_nets")) == [
         "autograder.checks.kernel.neural_nets.layers._shared defines by_hand_case",
         "autograder.checks.kernel.neural_nets.layers._shared names by_hand_case, a hidden input of Z_by_hand, "
-        "Z_by_hand_ones"]
+        "Z_by_hand_ones",
+    ]
 
 
 def test_the_rule_catches_shared_code_that_uses_another_items_inputs():
     item, sources = probe_with("relu", "._shared", "def _slopes():\n    return SLOPES")
     assert foreign_inputs(item, sources, catalogue("neural_nets")) == [
-        "autograder.checks.kernel.neural_nets.activations_losses._shared names SLOPES, a hidden input of leaky_relu"]
+        "autograder.checks.kernel.neural_nets.activations_losses._shared names SLOPES, a hidden input of leaky_relu"
+    ]
 
 
 def test_the_rule_catches_an_item_that_imports_another_items_inputs():
-    item, sources = probe_with("Z_by_hand_ones", ".Z_by_hand_ones",
-                               "from autograder.checks.kernel.neural_nets.layers.Z_by_hand import OWN_INPUTS")
+    item, sources = probe_with(
+        "Z_by_hand_ones",
+        ".Z_by_hand_ones",
+        "from autograder.checks.kernel.neural_nets.layers.Z_by_hand import OWN_INPUTS",
+    )
     assert foreign_imports(item, sources) == [
         "autograder.checks.kernel.neural_nets.layers.Z_by_hand_ones imports "
-        "autograder.checks.kernel.neural_nets.layers.Z_by_hand.OWN_INPUTS"]
+        "autograder.checks.kernel.neural_nets.layers.Z_by_hand.OWN_INPUTS"
+    ]
     item, sources = probe_with("layer2", ".layer2", "from autograder.checks.kernel.neural_nets.layers import layer1")
     assert foreign_imports(item, sources) == [
-        "autograder.checks.kernel.neural_nets.layers.layer2 imports autograder.checks.kernel.neural_nets.layers.layer1"]
+        "autograder.checks.kernel.neural_nets.layers.layer2 imports autograder.checks.kernel.neural_nets.layers.layer1"
+    ]
 
 
 # ----------------------------------------------------------------------------- the grader side
@@ -150,8 +165,9 @@ def test_the_grader_side_rebuilds_inputs_from_its_own_item(assignment):
         assert not grader_kernel_imports(item, checks.module_source(item.grader_module)), item.grade_id
     for path in (checks.HERE / "grader" / assignment).glob("*/_shared.py"):  # helpers of several items
         kernel_side = [m for m in check_imports(path.read_text(), set()) if m.startswith("autograder.checks.kernel")]
-        assert all(m == KERNEL_API or m.endswith("._shared") or m.rpartition(".")[0].endswith("._shared")
-                   for m in kernel_side), (path, kernel_side)
+        assert all(
+            m == KERNEL_API or m.endswith("._shared") or m.rpartition(".")[0].endswith("._shared") for m in kernel_side
+        ), (path, kernel_side)
 
 
 def test_the_grader_rule_catches_another_items_inputs():
@@ -175,8 +191,9 @@ def test_every_item_loads_and_each_grader_file_has_one_test(assignment):
         tests = [n for n in defined(path.read_text()) if n.startswith("test_")]
         assert tests == [f"test_{grade_id}"], path
         assert found[grade_id].grader_module.__file__ == str(path)
-        assert found[grade_id].kernel_module.__file__ == str(checks.HERE / "kernel" / assignment / path.parent.name
-                                                             / f"{grade_id}.py")
+        assert found[grade_id].kernel_module.__file__ == str(
+            checks.HERE / "kernel" / assignment / path.parent.name / f"{grade_id}.py"
+        )
 
 
 @pytest.fixture
@@ -193,17 +210,23 @@ def checks_copy(tmp_path, monkeypatch):
 
 def test_a_kernel_file_without_its_test_is_refused(checks_copy):
     (checks_copy / "kernel" / "neural_nets" / "layers" / "layer4.py").write_text("def observe(ns):\n    return {}\n")
-    with pytest.raises(OrphanCheck, match=re.escape(
-            "autograder/checks/kernel/neural_nets/layers/layer4.py has no grader-side test_layer4.py")):
+    with pytest.raises(
+        OrphanCheck,
+        match=re.escape("autograder/checks/kernel/neural_nets/layers/layer4.py has no grader-side test_layer4.py"),
+    ):
         items("neural_nets")
 
 
 def test_a_grader_file_without_its_observer_is_refused(checks_copy):
     (checks_copy / "grader" / "mnist_quiz" / "quiz" / "test_mnist_accuracy_99.py").write_text(
-        "def test_mnist_accuracy_99(obs):\n    pass\n")
-    with pytest.raises(OrphanCheck, match=re.escape(
-            "autograder/checks/grader/mnist_quiz/quiz/test_mnist_accuracy_99.py has no kernel-side "
-            "mnist_accuracy_99.py")):
+        "def test_mnist_accuracy_99(obs):\n    pass\n"
+    )
+    with pytest.raises(
+        OrphanCheck,
+        match=re.escape(
+            "autograder/checks/grader/mnist_quiz/quiz/test_mnist_accuracy_99.py has no kernel-side mnist_accuracy_99.py"
+        ),
+    ):
         items("mnist_quiz")
 
 

@@ -92,8 +92,10 @@ def test_a_folder_without_assignment_toml_is_unknown_and_the_message_names_the_f
     assignment(tree, "draft", config=None)
     with pytest.raises(UsageError) as raised:
         course.settings("draft")
-    assert str(raised.value) == ("source/draft/ has no assignment.toml: add one (see docs/instructors.md; "
-                                 "source/real/assignment.toml is an example)")
+    assert str(raised.value) == (
+        "source/draft/ has no assignment.toml: add one (see docs/instructors.md; "
+        "source/real/assignment.toml is an example)"
+    )
     with pytest.raises(UsageError) as raised:
         course.settings("nowhere")
     message = str(raised.value)
@@ -101,13 +103,16 @@ def test_a_folder_without_assignment_toml_is_unknown_and_the_message_names_the_f
     assert "source/<name>/ with an assignment.toml" in message and "autograder new" in message
 
 
-@pytest.mark.parametrize("config, says", [
-    ('[limits]\ncell_timeout = "fast"\n', "cell_timeout = 'fast' should be a number of seconds above 0"),
-    ("[limits]\ntotal_timeout = -5\n", "total_timeout = -5 should be a number of seconds above 0"),
-    ("[limits]\ncores = 1.5\n", "cores = 1.5 should be a whole number above 0"),
-    ("[limits]\nmemory_mb = true\n", "memory_mb = True should be a whole number above 0"),
-    ("[limits]\ndata_files = [1, 2]\n", "data_files = (1, 2) should be a list of paths under data/"),
-])
+@pytest.mark.parametrize(
+    "config, says",
+    [
+        ('[limits]\ncell_timeout = "fast"\n', "cell_timeout = 'fast' should be a number of seconds above 0"),
+        ("[limits]\ntotal_timeout = -5\n", "total_timeout = -5 should be a number of seconds above 0"),
+        ("[limits]\ncores = 1.5\n", "cores = 1.5 should be a whole number above 0"),
+        ("[limits]\nmemory_mb = true\n", "memory_mb = True should be a whole number above 0"),
+        ("[limits]\ndata_files = [1, 2]\n", "data_files = (1, 2) should be a list of paths under data/"),
+    ],
+)
 def test_a_wrong_value_is_a_usage_error_naming_the_file_and_the_key(tree, config, says):
     path = assignment(tree, "a", config)
     with pytest.raises(UsageError) as raised:
@@ -115,14 +120,17 @@ def test_a_wrong_value_is_a_usage_error_naming_the_file_and_the_key(tree, config
     assert str(raised.value) == f"{path}: [limits] {says}"
 
 
-@pytest.mark.parametrize("config, says", [
-    ("[limit]\ncell_timeout = 3\n", "unknown section(s) ['limit']; known: [limits], [[leaderboard]]"),
-    ("[limits]\ncell_timout = 3\n", "unexpected keyword argument 'cell_timout'"),
-    ("[[leaderboard]]\nname = 'x'\nmeasure = 'y'\ncolour = 'red'\n", "unexpected keyword argument 'colour'"),
-    ("[[leaderboard]]\nname = 'x'\n", "missing 1 required positional argument: 'measure'"),
-    ("limits = 3\n", "object is not iterable"),
-    ("[limits]\ndata_files = 3\n", "object is not iterable"),
-])
+@pytest.mark.parametrize(
+    "config, says",
+    [
+        ("[limit]\ncell_timeout = 3\n", "unknown section(s) ['limit']; known: [limits], [[leaderboard]]"),
+        ("[limits]\ncell_timout = 3\n", "unexpected keyword argument 'cell_timout'"),
+        ("[[leaderboard]]\nname = 'x'\nmeasure = 'y'\ncolour = 'red'\n", "unexpected keyword argument 'colour'"),
+        ("[[leaderboard]]\nname = 'x'\n", "missing 1 required positional argument: 'measure'"),
+        ("limits = 3\n", "object is not iterable"),
+        ("[limits]\ndata_files = 3\n", "object is not iterable"),
+    ],
+)
 def test_a_wrong_key_is_a_usage_error_naming_the_file(tree, config, says):
     path = assignment(tree, "a", config)
     with pytest.raises(UsageError) as raised:
@@ -145,8 +153,13 @@ def test_settings_are_read_once_per_process(tree):
 
 # ----------------------------------------------------------------------------- load
 def test_load_takes_the_released_notebooks_in_order(tree):
-    assignment(tree, "a", "[limits]\ncores = 2\n", notebooks=["02_b.ipynb", "01_a.ipynb"],
-               released=["02_b.ipynb", "01_a.ipynb"])
+    assignment(
+        tree,
+        "a",
+        "[limits]\ncores = 2\n",
+        notebooks=["02_b.ipynb", "01_a.ipynb"],
+        released=["02_b.ipynb", "01_a.ipynb"],
+    )
     (tree / "release" / "a" / "notes.md").write_text("not a notebook")
     loaded = course.load("a")
     assert loaded == course.Assignment("a", ("01_a.ipynb", "02_b.ipynb"))
@@ -161,15 +174,18 @@ def test_load_of_an_unknown_assignment_names_the_known_ones(tree):
 
 def test_load_without_a_release_says_to_release_first(tree):
     assignment(tree, "a", notebooks=["01_a.ipynb"])
-    with pytest.raises(UsageError, match=re.escape("release/a/ has no notebooks: run `python -m autograder "
-                                                   "release a` first")):
+    with pytest.raises(
+        UsageError, match=re.escape("release/a/ has no notebooks: run `python -m autograder release a` first")
+    ):
         course.load("a")
 
 
 def test_load_refuses_a_release_that_source_lacks(tree):
     assignment(tree, "a", notebooks=["01_a.ipynb"], released=["01_a.ipynb", "02_gone.ipynb"])
-    with pytest.raises(UsageError, match=re.escape("release/a/ has notebooks that source/a/ lacks: "
-                                                   "['02_gone.ipynb']; regenerate release/")):
+    with pytest.raises(
+        UsageError,
+        match=re.escape("release/a/ has notebooks that source/a/ lacks: ['02_gone.ipynb']; regenerate release/"),
+    ):
         course.load("a")
 
 
@@ -186,5 +202,7 @@ def test_a_wrong_gradescope_visibility_is_a_usage_error(tree):
     path = assignment(tree, "a", '[gradescope]\nhidden_checks = "later"\n')
     with pytest.raises(UsageError) as raised:
         course.settings("a")
-    assert str(raised.value) == (f"{path}: [gradescope] hidden_checks = 'later' should be one of visible, hidden, "
-                                 "after_due_date, after_published")
+    assert str(raised.value) == (
+        f"{path}: [gradescope] hidden_checks = 'later' should be one of visible, hidden, "
+        "after_due_date, after_published"
+    )

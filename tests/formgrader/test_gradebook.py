@@ -25,12 +25,16 @@ from autograder.vocabulary import ItemResult
 QUIZ = "mnist_quiz"
 NB = "01_quiz.ipynb"
 MANUAL = "log_reg_diagram"
-PNG = base64.b64encode(bytes.fromhex(  # a 1x1 PNG
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")).decode()
+PNG = base64.b64encode(
+    bytes.fromhex(  # a 1x1 PNG
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
+).decode()
 CHEAP = {  # the quiz without its minutes of training: a linear model, untrained
     "answer_mnist_model": "mnist_model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))",
-    "answer_mnist_accuracy": "pass"}
+    "answer_mnist_accuracy": "pass",
+}
 
 
 def has_chromium() -> bool:
@@ -53,23 +57,29 @@ def quiz(diagram_code: str | None = None, answer: str | None = None, attachment:
 # ----------------------------------------------------------------------------- fast
 def test_grades_csv_with_gradebook_scores_counts_manual_points():
     r = results.SubmissionResult("ann", QUIZ, items=[ItemResult("log_reg", NB, 2, 2, True)], manual={MANUAL: 2})
-    rows = list(csv.DictReader(results.grades_csv([r], ["log_reg", MANUAL], {"ann": {"log_reg": 2, MANUAL: None}})
-                               .splitlines()))
+    rows = list(
+        csv.DictReader(results.grades_csv([r], ["log_reg", MANUAL], {"ann": {"log_reg": 2, MANUAL: None}}).splitlines())
+    )
     assert (rows[0]["score"], rows[0]["max_score"], rows[0][MANUAL]) == ("2", "4", "pending")
-    rows = list(csv.DictReader(results.grades_csv([r], ["log_reg", MANUAL], {"ann": {"log_reg": 1, MANUAL: 1.5}})
-                               .splitlines()))
+    rows = list(
+        csv.DictReader(results.grades_csv([r], ["log_reg", MANUAL], {"ann": {"log_reg": 1, MANUAL: 1.5}}).splitlines())
+    )
     assert (rows[0]["score"], rows[0]["log_reg"], rows[0][MANUAL]) == ("2.5", "1", "1.5")
     assert list(csv.DictReader(results.grades_csv([r], ["log_reg", MANUAL]).splitlines()))[0][MANUAL] == "manual"
 
 
 def test_outputs_that_would_run_in_formgrader_are_not_kept():
-    cell = nbformat.v4.new_code_cell("x", outputs=[
-        nbformat.v4.new_output("display_data", data={"text/html": "<script>alert(1)</script>",
-                                                     "text/plain": "df"}),
-        nbformat.v4.new_output("display_data", data={"image/svg+xml": "<svg onload='x()'/>"}),
-        nbformat.v4.new_output("display_data", data={"image/png": PNG + '"><script>'}),
-        nbformat.v4.new_output("display_data", data={"image/png": PNG},
-                               metadata={"image/png": {"width": '1"><script>'}})])
+    cell = nbformat.v4.new_code_cell(
+        "x",
+        outputs=[
+            nbformat.v4.new_output("display_data", data={"text/html": "<script>alert(1)</script>", "text/plain": "df"}),
+            nbformat.v4.new_output("display_data", data={"image/svg+xml": "<svg onload='x()'/>"}),
+            nbformat.v4.new_output("display_data", data={"image/png": PNG + '"><script>'}),
+            nbformat.v4.new_output(
+                "display_data", data={"image/png": PNG}, metadata={"image/png": {"width": '1"><script>'}}
+            ),
+        ],
+    )
     shown = gradebook.shown_outputs(cell, pictures.Renderer())
     text = json.dumps(shown)
     assert "script" not in text and "svg" not in text.replace("image/svg+xml not shown", "")
@@ -82,11 +92,24 @@ def test_a_plotly_figure_becomes_a_picture():
     if not has_chromium():
         pytest.skip("no Chromium here (apt-get install chromium): plotly figures cannot be drawn")
     import plotly.graph_objects as go
+
     figure = json.loads(go.Figure(go.Scatter(x=[0, 1], y=[0, 1])).to_json())
-    cell = nbformat.v4.new_code_cell("fig", outputs=[nbformat.v4.new_output(
-        "execute_result", data={pictures.PLOTLY: figure, "text/html": "<div/>"}, execution_count=1)])
-    bad = nbformat.v4.new_code_cell("fig", outputs=[nbformat.v4.new_output(
-        "display_data", data={pictures.PLOTLY: {"data": [{"type": "scatter", "nonsense": 1}]}})])
+    cell = nbformat.v4.new_code_cell(
+        "fig",
+        outputs=[
+            nbformat.v4.new_output(
+                "execute_result", data={pictures.PLOTLY: figure, "text/html": "<div/>"}, execution_count=1
+            )
+        ],
+    )
+    bad = nbformat.v4.new_code_cell(
+        "fig",
+        outputs=[
+            nbformat.v4.new_output(
+                "display_data", data={pictures.PLOTLY: {"data": [{"type": "scatter", "nonsense": 1}]}}
+            )
+        ],
+    )
     with pictures.Renderer() as renderer:
         [shown] = gradebook.shown_outputs(cell, renderer)
         [refused] = gradebook.shown_outputs(bad, renderer)
@@ -96,8 +119,12 @@ def test_a_plotly_figure_becomes_a_picture():
 
 def test_without_chromium_a_figure_is_a_note_that_says_what_to_install(monkeypatch):
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
-    cell = nbformat.v4.new_code_cell("fig", outputs=[nbformat.v4.new_output(
-        "display_data", data={pictures.PLOTLY: {"data": [{"type": "scatter", "x": [0, 1]}]}})])
+    cell = nbformat.v4.new_code_cell(
+        "fig",
+        outputs=[
+            nbformat.v4.new_output("display_data", data={pictures.PLOTLY: {"data": [{"type": "scatter", "x": [0, 1]}]}})
+        ],
+    )
     with pictures.Renderer() as renderer:
         [shown] = gradebook.shown_outputs(cell, renderer)
     assert list(shown.data) == ["text/plain"] and "apt-get install chromium" in shown.data["text/plain"]
@@ -105,8 +132,12 @@ def test_without_chromium_a_figure_is_a_note_that_says_what_to_install(monkeypat
 
 def test_a_gradebook_folder_that_does_not_exist_is_refused_before_grading(tmp_path, capsys):
     (tmp_path / "subs" / "ann").mkdir(parents=True)
-    assert grade.main(QUIZ, tmp_path / "subs", tmp_path / "out", progress=False, sandboxed=False,
-                      gradebook=tmp_path / "nowhere") == 2
+    assert (
+        grade.main(
+            QUIZ, tmp_path / "subs", tmp_path / "out", progress=False, sandboxed=False, gradebook=tmp_path / "nowhere"
+        )
+        == 2
+    )
     assert "--gradebook" in capsys.readouterr().err and not (tmp_path / "out" / "grades.csv").exists()
 
 
@@ -118,10 +149,13 @@ def run_grade(subs, out, course, force=False):
 
 def grades(course, student):
     from nbgrader.api import Gradebook
+
     with Gradebook(gradebook.db_url(course)) as gb:
         nb = gb.find_submission_notebook(NB[:-6], QUIZ, student)
-        return ({g.name: (g.auto_score, g.manual_score, g.needs_manual_grade) for g in nb.grades},
-                {c.name: c.manual_comment for c in nb.comments})
+        return (
+            {g.name: (g.auto_score, g.manual_score, g.needs_manual_grade) for g in nb.grades},
+            {c.name: c.manual_comment for c in nb.comments},
+        )
 
 
 @pytest.fixture(scope="module")
@@ -132,8 +166,9 @@ def graded(tmp_path_factory):
     shutil.copy(ROOT / "nbgrader_config.py", course)
     solution = notebooks.cell(demo.answered(QUIZ, NB), "answer_log_reg_diagram").source
     drawing = notebooks.without_solution_markers(solution)
-    demo.write_student(subs / "ann", {NB: quiz(answer="4 inputs x1..x4, weights w1..w4, bias b, sigmoid output.",
-                                               attachment=True)})
+    demo.write_student(
+        subs / "ann", {NB: quiz(answer="4 inputs x1..x4, weights w1..w4, bias b, sigmoid output.", attachment=True)}
+    )
     demo.write_student(subs / "bob", {NB: quiz(diagram_code=drawing)})  # answered only in code
     blank = demo.blank(QUIZ, NB)  # with HTML that would run in the TA's formgrader page, and forged metadata
     for cell in blank.cells:
@@ -142,8 +177,10 @@ def graded(tmp_path_factory):
             meta.update(grade=False, solution=False, locked=True)
         elif meta.get("grade_id") == "log_reg":  # and the test I pass is worth 100
             meta["points"] = 100
-    blank.cells += [nbformat.v4.new_markdown_cell("<script>alert(1)</script> and a < b"),
-                    nbformat.v4.new_raw_cell("<img src=x onerror=alert(2)>")]
+    blank.cells += [
+        nbformat.v4.new_markdown_cell("<script>alert(1)</script> and a < b"),
+        nbformat.v4.new_raw_cell("<img src=x onerror=alert(2)>"),
+    ]
     demo.write_student(subs / "cyd", {NB: blank})
     rows = run_grade(subs, out, course)
     return course, subs, out, rows
@@ -155,8 +192,9 @@ def test_gradebook_holds_our_auto_scores_and_every_manual_item_pending(graded):
     for student in ("ann", "bob", "cyd"):
         ours = results.read_student(out, student)
         scores, _ = grades(course, student)
-        assert {i.grade_id: float(scores[i.grade_id][0]) for i in ours.items} == \
-            {i.grade_id: i.score for i in ours.items}
+        assert {i.grade_id: float(scores[i.grade_id][0]) for i in ours.items} == {
+            i.grade_id: i.score for i in ours.items
+        }
         assert scores[MANUAL] == (None, None, True), student
         assert rows[student][MANUAL] == "pending"
     assert float(rows["ann"]["log_reg"]) == 2 and float(rows["cyd"]["log_reg"]) == 0
@@ -169,6 +207,7 @@ def test_metadata_a_student_forges_changes_nothing_in_the_gradebook(graded):
     assert notebooks.nbgrader(notebooks.cell(cyd, "log_reg"))["points"] == 2
     assert notebooks.nbgrader(notebooks.cell(cyd, MANUAL))["grade"] is True
     from nbgrader.api import Gradebook
+
     with Gradebook(gradebook.db_url(course)) as gb:
         ann, cyd_nb = (gb.find_submission_notebook(NB[:-6], QUIZ, s) for s in ("ann", "cyd"))
         assert cyd_nb.max_score == ann.max_score and cyd_nb.needs_manual_grade
@@ -196,9 +235,20 @@ def formgrader_page(course, student):
     """The page formgrader serves for one submitted notebook (its SubmissionHandler, without a server)."""
     from nbconvert import HTMLExporter
     from nbgrader.server_extensions.formgrader import handlers
+
     exporter = HTMLExporter(template_name="formgrade", extra_template_basedirs=[handlers.template_path])
-    resources = {"assignment_id": QUIZ, "notebook_id": NB[:-6], "submission_id": "s", "index": 0, "total": 1,
-                 "base_url": "", "student": student, "last_name": None, "first_name": None, "notebook_path": ""}
+    resources = {
+        "assignment_id": QUIZ,
+        "notebook_id": NB[:-6],
+        "submission_id": "s",
+        "index": 0,
+        "total": 1,
+        "base_url": "",
+        "student": student,
+        "last_name": None,
+        "first_name": None,
+        "notebook_path": "",
+    }
     return exporter.from_filename(str(course / "autograded" / student / QUIZ / NB), resources=resources)[0]
 
 
@@ -213,6 +263,7 @@ def test_student_html_does_not_reach_the_formgrader_page(graded):
 @pytest.mark.slow
 def test_manual_scores_survive_regrading_and_reach_both_final_tables(graded):
     from nbgrader.api import Gradebook
+
     course, subs, out, rows = graded
     entered = {"ann": 1.5, "bob": 2.0, "cyd": 0.0}
     with Gradebook(gradebook.db_url(course)) as gb:  # what formgrader's GradeHandler.put does
@@ -235,10 +286,15 @@ def test_manual_scores_survive_regrading_and_reach_both_final_tables(graded):
     run_grade(subs, out, course)
     assert grades(course, "ann")[0][MANUAL][1:] == (1.5, True)
     assert grades(course, "bob")[0][MANUAL][1:] == (2.0, False)
-    assert "hidden layer of 3" in notebooks.cell(
-        notebooks.read(course / "autograded" / "ann" / QUIZ / NB), MANUAL).source
-    subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", "export.csv", "--log-level=ERROR"],
-                   cwd=course, env=nbgrader_env(), check=True)
+    assert (
+        "hidden layer of 3" in notebooks.cell(notebooks.read(course / "autograded" / "ann" / QUIZ / NB), MANUAL).source
+    )
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "export", "--to", "export.csv", "--log-level=ERROR"],
+        cwd=course,
+        env=nbgrader_env(),
+        check=True,
+    )
     exported = {r["student_id"]: r for r in csv.DictReader((course / "export.csv").open())}
     for student in entered:
         assert float(exported[student]["score"]) == float(again[student]["score"])

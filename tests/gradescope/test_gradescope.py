@@ -41,10 +41,29 @@ from autograder.vocabulary import ItemResult
 # https://gradescope-autograders.readthedocs.io/en/latest/specs/ (results.json)
 VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
 OUTPUT_FORMATS = {"text", "html", "simple_format", "md", "ansi"}
-TOP = {"score": (int, float), "execution_time": (int, float), "output": str, "output_format": str,
-       "visibility": str, "stdout_visibility": str, "extra_data": dict, "tests": list, "leaderboard": list}
-TEST = {"score": (int, float), "max_score": (int, float), "status": str, "name": str, "number": str,
-        "output": str, "output_format": str, "tags": list, "visibility": str, "extra_data": dict}
+TOP = {
+    "score": (int, float),
+    "execution_time": (int, float),
+    "output": str,
+    "output_format": str,
+    "visibility": str,
+    "stdout_visibility": str,
+    "extra_data": dict,
+    "tests": list,
+    "leaderboard": list,
+}
+TEST = {
+    "score": (int, float),
+    "max_score": (int, float),
+    "status": str,
+    "name": str,
+    "number": str,
+    "output": str,
+    "output_format": str,
+    "tags": list,
+    "visibility": str,
+    "extra_data": dict,
+}
 
 
 def assert_gradescope_results(data: dict) -> None:
@@ -112,8 +131,11 @@ GRADER_REFERENCES = "autograder/checks/grader/"
 
 def leaks(zip_path: Path, lines: set[str]) -> list[tuple[str, str]]:
     with zipfile.ZipFile(zip_path) as archive:
-        texts = {info.filename: archive.read(info).decode("utf-8", "replace") for info in archive.infolist()
-                 if not info.is_dir() and not info.filename.startswith(GRADER_REFERENCES)}
+        texts = {
+            info.filename: archive.read(info).decode("utf-8", "replace")
+            for info in archive.infolist()
+            if not info.is_dir() and not info.filename.startswith(GRADER_REFERENCES)
+        }
     # notebooks are JSON: compare with their cells' text, not with escaped strings
     for name in [n for n in texts if n.endswith(".ipynb")]:
         texts[name] = "\n".join(c.source for c in nbformat.reads(texts[name], as_version=4).cells)
@@ -136,8 +158,10 @@ def test_no_solution_line_ships_in_any_bundle(bundles, assignment, tmp_path):
 def engine_view(nb, name: str) -> list:
     """All the engine reads of a notebook's test cells, and of the cell before each: its id and
     grade_id (to find the student's copy), and its code only where it is not an answer."""
-    return [replace(t, before=t.before[:2] + ((t.before[2],) if t.before[1] is None else ()))
-            for t in items.source_tests(nb, name)]
+    return [
+        replace(t, before=t.before[:2] + ((t.before[2],) if t.before[1] is None else ()))
+        for t in items.source_tests(nb, name)
+    ]
 
 
 def test_without_solutions_keeps_what_the_engine_reads_of_a_source_notebook():
@@ -168,10 +192,21 @@ def test_the_zip_holds_what_gradescope_needs_and_nothing_else(bundles, assignmen
     other = next(a for a in assignment_names() if a != assignment)
     names = set(entries)
     assert {"setup.sh", "run_autograder", "requirements.txt", "gradescope.json"} <= names
-    assert {n.split("/")[0] for n in names} == {"setup.sh", "run_autograder", "requirements.txt",
-                                                 "gradescope.json", "autograder", "release", "source", "data"}
-    assert not [n for n in names if other in n or n.startswith(("solutions", "tests", "bench"))
-                or "__pycache__" in n or n.endswith(".pyc")]
+    assert {n.split("/")[0] for n in names} == {
+        "setup.sh",
+        "run_autograder",
+        "requirements.txt",
+        "gradescope.json",
+        "autograder",
+        "release",
+        "source",
+        "data",
+    }
+    assert not [
+        n
+        for n in names
+        if other in n or n.startswith(("solutions", "tests", "bench")) or "__pycache__" in n or n.endswith(".pyc")
+    ]
     notebooks = sorted(p.name for p in (RELEASE / assignment).glob("*.ipynb"))
     for folder in ("source", "release"):
         inside = [n for n in names if n.startswith(f"{folder}/{assignment}/") and n.endswith(".ipynb")]
@@ -179,8 +214,9 @@ def test_the_zip_holds_what_gradescope_needs_and_nothing_else(bundles, assignmen
     engine = {p.relative_to(ROOT).as_posix() for p in build.engine_files(assignment)}
     assert engine == {n for n in names if n.startswith("autograder/") and not n.endswith("/")}
     assert f"autograder/checks/grader/{assignment}/__init__.py" in names
-    assert {f"autograder/checks/{side}/{name}" for side in ("kernel", "grader") for name in ("__init__.py", "api.py")
-            } <= names  # the checks' shared vocabulary
+    assert {
+        f"autograder/checks/{side}/{name}" for side in ("kernel", "grader") for name in ("__init__.py", "api.py")
+    } <= names  # the checks' shared vocabulary
     config = json.loads(read(bundles[assignment], "gradescope.json"))
     assert config["assignment"] == assignment and config["sandbox"] is True
     assert set(config["data_sha256"]) == {n for n in names if n.startswith("data/") and not n.endswith("/")}
@@ -272,14 +308,22 @@ def test_every_module_the_engine_imports_is_pinned(bundles):
 # ----------------------------------------------------------------------------- results.json, fast
 def test_notebooks_are_found_wherever_they_sit(tmp_path):
     names = ("01_layers.ipynb", "02_activations_losses.ipynb")
-    for path in ("deep/er/01_layers.ipynb", "01_layers.ipynb", "__MACOSX/02_activations_losses.ipynb",
-                 "a/.ipynb_checkpoints/02_activations_losses.ipynb", "a/02_activations_losses.ipynb",
-                 "notes.ipynb", "b/01_layers (1).ipynb"):
+    for path in (
+        "deep/er/01_layers.ipynb",
+        "01_layers.ipynb",
+        "__MACOSX/02_activations_losses.ipynb",
+        "a/.ipynb_checkpoints/02_activations_losses.ipynb",
+        "a/02_activations_losses.ipynb",
+        "notes.ipynb",
+        "b/01_layers (1).ipynb",
+    ):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text("{}")
     found = run.find_notebooks(tmp_path, names)
     assert {n: found.relative(n) for n in found.notebooks} == {
-        "01_layers.ipynb": "01_layers.ipynb", "02_activations_losses.ipynb": "a/02_activations_losses.ipynb"}
+        "01_layers.ipynb": "01_layers.ipynb",
+        "02_activations_losses.ipynb": "a/02_activations_losses.ipynb",
+    }
     assert found.others == ["b/01_layers (1).ipynb", "notes.ipynb"]
     assert len(found.notes) == 1 and "2 files are named `01_layers.ipynb`" in found.notes[0]
 
@@ -296,12 +340,17 @@ def test_the_summary_quotes_what_students_name_literally(tmp_path):
 
 def quiz_result() -> results.SubmissionResult:
     result = results.SubmissionResult("submission-7", "mnist_quiz")
-    result.items = [ItemResult("log_reg", "01_quiz.ipynb", 2, 2, True, "", {}, True),
-                    ItemResult("mnist_model", "01_quiz.ipynb", 1, 0, False, "`mnist_model` is not defined", {}, False),
-                    ItemResult("mnist_accuracy_90", "01_quiz.ipynb", 2, 2, True, "", {"test_accuracy": 0.98123}, True),
-                    ItemResult("mnist_accuracy_97", "01_quiz.ipynb", 2, 2, True, "", {}, True)]
-    result.manual = {gid: pts for source in course.load("mnist_quiz").sources.values()
-                     for gid, pts in course.manual_items(source).items()}
+    result.items = [
+        ItemResult("log_reg", "01_quiz.ipynb", 2, 2, True, "", {}, True),
+        ItemResult("mnist_model", "01_quiz.ipynb", 1, 0, False, "`mnist_model` is not defined", {}, False),
+        ItemResult("mnist_accuracy_90", "01_quiz.ipynb", 2, 2, True, "", {"test_accuracy": 0.98123}, True),
+        ItemResult("mnist_accuracy_97", "01_quiz.ipynb", 2, 2, True, "", {}, True),
+    ]
+    result.manual = {
+        gid: pts
+        for source in course.load("mnist_quiz").sources.values()
+        for gid, pts in course.manual_items(source).items()
+    }
     return result
 
 
@@ -316,8 +365,11 @@ def test_the_engine_results_become_gradescope_results(tmp_path):
     assert data["leaderboard"] == [{"name": "Test accuracy (%)", "value": 98.12, "order": "desc"}]
     graded = [t for t in data["tests"] if t["max_score"] > 0]
     assert [(t["name"], t["number"], t["score"], t["status"]) for t in graded] == [
-        ("log_reg", "1.1", 2, "passed"), ("mnist_model", "1.2", 0, "failed"),
-        ("mnist_accuracy_90", "1.3", 2, "passed"), ("mnist_accuracy_97", "1.4", 2, "passed")]
+        ("log_reg", "1.1", 2, "passed"),
+        ("mnist_model", "1.2", 0, "failed"),
+        ("mnist_accuracy_90", "1.3", 2, "passed"),
+        ("mnist_accuracy_97", "1.4", 2, "passed"),
+    ]
     # Each item's points (its hidden checks) show after the due date, its visible checks at once
     # (assignment.toml's [gradescope] defaults); the total score with the hidden checks.
     assert all(t["output_format"] == "text" and t["visibility"] == "after_due_date" for t in graded)
@@ -326,7 +378,8 @@ def test_the_engine_results_become_gradescope_results(tmp_path):
         ("log_reg: visible checks", "1.1", 0, "passed", "visible"),
         ("mnist_model: visible checks", "1.2", 0, "failed", "visible"),
         ("mnist_accuracy_90: visible checks", "1.3", 0, "passed", "visible"),
-        ("mnist_accuracy_97: visible checks", "1.4", 0, "passed", "visible")]
+        ("mnist_accuracy_97: visible checks", "1.4", 0, "passed", "visible"),
+    ]
     assert seen[1]["output"] == "`mnist_model` is not defined"
     assert seen[0]["output"] == "The visible checks pass; the hidden checks decide the points."
     assert data["visibility"] == "after_due_date" and data["output_format"] == "md"
@@ -350,8 +403,9 @@ def simulated_root(submission: dict[str, bytes] | None = None) -> Path:
         path.write_bytes(content)
     (root / "submission").mkdir(exist_ok=True)
     (root / "results").mkdir()
-    (root / "submission_metadata.json").write_text(json.dumps(
-        {"id": 4242, "assignment": {"title": "test", "total_points": "40.0"}, "users": [{"id": 1}]}))
+    (root / "submission_metadata.json").write_text(
+        json.dumps({"id": 4242, "assignment": {"title": "test", "total_points": "40.0"}, "users": [{"id": 1}]})
+    )
     return root
 
 
@@ -380,8 +434,14 @@ def results_of(root: Path) -> dict:
 
 def test_a_sandbox_that_cannot_start_is_said_and_nothing_is_graded(root, in_process, monkeypatch, capsys):
     monkeypatch.setattr(run.Bundle, "read", classmethod(lambda cls: run.Bundle("neural_nets", (), True, {})))
-    monkeypatch.setattr(sandbox, "tier", lambda: (None, "bwrap could not build a sandbox (Operation not permitted); "
-                                                  "and this Linux kernel has no Landlock"))
+    monkeypatch.setattr(
+        sandbox,
+        "tier",
+        lambda: (
+            None,
+            "bwrap could not build a sandbox (Operation not permitted); and this Linux kernel has no Landlock",
+        ),
+    )
     assert run.main(["--root", str(root)]) == 0
     data = results_of(root)
     assert data["score"] == 0 and data["output"].startswith("**Not graded**")
@@ -393,8 +453,15 @@ def test_a_sandbox_that_cannot_start_is_said_and_nothing_is_graded(root, in_proc
 
 
 def test_no_notebook_found_says_what_was_expected(root, in_process, monkeypatch):
-    monkeypatch.setattr(run.Bundle, "read", classmethod(lambda cls: run.Bundle(
-        "neural_nets", tuple(sorted(p.name for p in (RELEASE / "neural_nets").glob("*.ipynb"))), True, {})))
+    monkeypatch.setattr(
+        run.Bundle,
+        "read",
+        classmethod(
+            lambda cls: run.Bundle(
+                "neural_nets", tuple(sorted(p.name for p in (RELEASE / "neural_nets").glob("*.ipynb"))), True, {}
+            )
+        ),
+    )
     monkeypatch.setattr(sandbox, "preflight", lambda isolated: None)
     (root / "submission" / "homework.ipynb").write_text("{}")
     assert run.main(["--root", str(root)]) == 0
@@ -407,8 +474,9 @@ def test_no_notebook_found_says_what_was_expected(root, in_process, monkeypatch)
 def test_without_its_environment_run_autograder_still_writes_results(bundles, root):
     unpack(bundles["neural_nets"], root / "source")
     env = {k: v for k, v in os.environ.items() if k != "NN_COURSE_PYTHON"}
-    done = subprocess.run(["bash", str(root / "source" / "run_autograder"), "--root", str(root)],
-                          env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        ["bash", str(root / "source" / "run_autograder"), "--root", str(root)], env=env, capture_output=True, text=True
+    )
     assert done.returncode == 1 and "setup.sh did not finish" in done.stderr
     data = results_of(root)
     assert data["score"] == 0 and data["output"].startswith("**Not graded**")
@@ -422,9 +490,14 @@ def run_autograder(bundle: Path, submission: dict[str, bytes], launcher: tuple[s
     try:
         unpack(bundle, root / "source")
         shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
-        done = subprocess.run([*launcher, str(root / "run_autograder"), "--root", str(root)], cwd=root,
-                              env={**os.environ, "NN_COURSE_PYTHON": sys.executable},
-                              capture_output=True, text=True, timeout=1800)
+        done = subprocess.run(
+            [*launcher, str(root / "run_autograder"), "--root", str(root)],
+            cwd=root,
+            env={**os.environ, "NN_COURSE_PYTHON": sys.executable},
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         data = results_of(root)
         assert not list((root / "submission").rglob("*.json")), "the submission folder was written to"
@@ -434,8 +507,10 @@ def run_autograder(bundle: Path, submission: dict[str, bytes], launcher: tuple[s
 
 
 def files(notebooks: dict[str, nbformat.NotebookNode | bytes], folder: str = "") -> dict[str, bytes]:
-    return {f"{folder}{name}": nb if isinstance(nb, bytes) else nbformat.writes(nb).encode()
-            for name, nb in notebooks.items()}
+    return {
+        f"{folder}{name}": nb if isinstance(nb, bytes) else nbformat.writes(nb).encode()
+        for name, nb in notebooks.items()
+    }
 
 
 def engine_grade(assignment: str, submission: dict[str, bytes], tmp_path: Path) -> results.SubmissionResult:
@@ -468,8 +543,9 @@ def test_the_reference_gets_full_marks_as_the_grade_command_gives(bundles, tmp_p
 def test_a_partly_wrong_submission_gets_the_points_the_grade_command_gives(bundles, tmp_path):
     notebooks = {n: demo.answered("neural_nets", n) for n in NN}
     notebooks[NN[0]] = demo.answered("neural_nets", NN[0], {"answer_layer2": "layer2 = None"})
-    notebooks[NN[1]] = demo.answered("neural_nets", NN[1], {
-        "answer_mse": "def mse(y_pred, y):\n    return ((y_pred - y) ** 2).sum()"})
+    notebooks[NN[1]] = demo.answered(
+        "neural_nets", NN[1], {"answer_mse": "def mse(y_pred, y):\n    return ((y_pred - y) ** 2).sum()"}
+    )
     submission = files(notebooks)
     data, _ = run_autograder(bundles["neural_nets"], submission)
     expected = engine_grade("neural_nets", submission, tmp_path)
@@ -538,8 +614,13 @@ def test_where_no_namespace_can_be_made_setup_passes_and_the_landlock_tier_grade
     """As in a Docker container with Docker's default seccomp profile: setup.sh's check says the
     Landlock tier works, and run_autograder grades with it (full marks; the tier in results.json)."""
     unpack(bundles["neural_nets"], root / "source")
-    done = subprocess.run([*NO_NAMESPACES, sys.executable, "-m", "autograder.gradescope.run", "--check"],
-                          cwd=root / "source", capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [*NO_NAMESPACES, sys.executable, "-m", "autograder.gradescope.run", "--check"],
+        cwd=root / "source",
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "landlock works in this container" in done.stdout
     perfect = files({nb: demo.answered("neural_nets", nb) for nb in NN})
@@ -552,13 +633,23 @@ def test_where_no_namespace_can_be_made_setup_passes_and_the_landlock_tier_grade
 def test_setup_checks_the_installation(bundles, root):
     """setup.sh's last step, in an unpacked bundle: engine, data and sandbox."""
     unpack(bundles["mnist_quiz"], root / "source")
-    done = subprocess.run([sys.executable, "-m", "autograder.gradescope.run", "--check"], cwd=root / "source",
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder.gradescope.run", "--check"],
+        cwd=root / "source",
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "engine and data OK" in done.stdout and "bubblewrap works in this container" in done.stdout
     (root / "source" / "data" / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").write_bytes(b"\0" * 16)
-    done = subprocess.run([sys.executable, "-m", "autograder.gradescope.run", "--check"], cwd=root / "source",
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder.gradescope.run", "--check"],
+        cwd=root / "source",
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 1 and "t10k-labels-idx1-ubyte: SHA-256" in done.stderr
 
 
@@ -568,8 +659,11 @@ def test_setup_fails_where_no_sandbox_can_start(monkeypatch, capsys):
     in the build log at upload time."""
     monkeypatch.setattr(run.Bundle, "read", classmethod(lambda cls: cls("neural_nets", (), True, {})))
     monkeypatch.setenv(sandbox.CHOSEN, "")  # preflight sets it: undone after the test
-    monkeypatch.setattr(sandbox, "check_bubblewrap", lambda: "bwrap could not build a sandbox (No permissions to "
-                                                              "creating new namespace)")
+    monkeypatch.setattr(
+        sandbox,
+        "check_bubblewrap",
+        lambda: "bwrap could not build a sandbox (No permissions to creating new namespace)",
+    )
     monkeypatch.setattr(sandbox.landlock, "check", lambda root: "this Linux kernel has no Landlock")
     sandbox.tier.cache_clear()
     assert run.self_check() == 1
@@ -583,8 +677,9 @@ def test_setup_fails_where_no_sandbox_can_start(monkeypatch, capsys):
     sandbox.tier.cache_clear()
 
 
-@pytest.mark.parametrize("python, builds", [("3.9", False), ("3.10", True), ("3.11", True), ("3.12", True),
-                                            ("3.13", False)])
+@pytest.mark.parametrize(
+    "python, builds", [("3.9", False), ("3.10", True), ("3.11", True), ("3.12", True), ("3.13", False)]
+)
 def test_the_bundle_builds_on_the_pythons_ubuntu_images_install(monkeypatch, tmp_path, python, builds):
     """3.10 and 3.11 (Ubuntu 22.04, Gradescope's default) and 3.12 (Ubuntu 24.04, a TA's laptop)."""
     monkeypatch.setattr(build, "python_version", lambda: python)
@@ -600,8 +695,11 @@ def test_the_bundle_builds_on_the_pythons_ubuntu_images_install(monkeypatch, tmp
 
 def test_the_bundle_carries_the_assignments_visibility_and_run_reads_it(bundles, monkeypatch, tmp_path):
     config = json.loads(read(bundles["neural_nets"], "gradescope.json"))
-    assert config["visibility"] == {"visible_checks": "visible", "hidden_checks": "after_due_date",
-                                    "results": "after_due_date"}
+    assert config["visibility"] == {
+        "visible_checks": "visible",
+        "hidden_checks": "after_due_date",
+        "results": "after_due_date",
+    }
     (tmp_path / "gradescope.json").write_text(json.dumps({**config, "visibility": {"hidden_checks": "visible"}}))
     monkeypatch.setattr(bundle_module, "ROOT", tmp_path)
     assert run.Bundle.read().visibility == course.Visibility(hidden_checks="visible")

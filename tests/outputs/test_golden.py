@@ -17,25 +17,46 @@ from autograder.vocabulary import CRASHED, ERROR, INVALID, MISSING, TIMEOUT, Ite
 
 GOLDEN = Path(__file__).with_name("golden")
 NASTY = """<script>alert("x")</script> & 'single' "double" &amp; `a<b>` ``"""
-NB = '01 <layers> & "more" \'q\'.ipynb'  # a notebook name is a file name: no slash
+NB = "01 <layers> & \"more\" 'q'.ipynb"  # a notebook name is a file name: no slash
 
 
 def feedback_cases() -> dict[str, SubmissionResult]:
-    graded = SubmissionResult("s1", "neural_nets", execution_time=12.34, items=[
-        ItemResult("layer1", "01_layers.ipynb", 1, 1, True, ""),
-        ItemResult("W", "01_layers.ipynb", 2, 0.5, False, "W has shape `(2, 3)`: <transpose> it & `try` again"),
-        ItemResult("odd", "02_train.ipynb", 1.5, 0, False, "one backquote ` stays & <so> does \"this\""),
-        ItemResult("<b>gid</b>", NB, 2.25, 2.25, True, "")], manual={"diagram": 2.0, "<u>essay</u>": 1.5})
-    hostile = SubmissionResult(NASTY, f"<h1>{NASTY}</h1>", status=TIMEOUT, reason=f"cell 3 `{NASTY}`", items=[
-        ItemResult(NASTY, NB, 1, 0, False, NASTY), ItemResult("x", NB, 1, 0, False, "`<script>`")])
-    cases = {"graded": graded, "hostile": hostile,
-             "graded_note": SubmissionResult("s2", "a", reason="notebook <02> was \"late\" & slow", items=[
-                 ItemResult("a", "n.ipynb", 1, 1, True, "")]),
-             "unknown_status": SubmissionResult("s3", "a", status="<weird & 'new'>", reason="why <not>"),
-             "unknown_no_reason": SubmissionResult("s4", "a", status="odd")}
+    graded = SubmissionResult(
+        "s1",
+        "neural_nets",
+        execution_time=12.34,
+        items=[
+            ItemResult("layer1", "01_layers.ipynb", 1, 1, True, ""),
+            ItemResult("W", "01_layers.ipynb", 2, 0.5, False, "W has shape `(2, 3)`: <transpose> it & `try` again"),
+            ItemResult("odd", "02_train.ipynb", 1.5, 0, False, 'one backquote ` stays & <so> does "this"'),
+            ItemResult("<b>gid</b>", NB, 2.25, 2.25, True, ""),
+        ],
+        manual={"diagram": 2.0, "<u>essay</u>": 1.5},
+    )
+    hostile = SubmissionResult(
+        NASTY,
+        f"<h1>{NASTY}</h1>",
+        status=TIMEOUT,
+        reason=f"cell 3 `{NASTY}`",
+        items=[ItemResult(NASTY, NB, 1, 0, False, NASTY), ItemResult("x", NB, 1, 0, False, "`<script>`")],
+    )
+    cases = {
+        "graded": graded,
+        "hostile": hostile,
+        "graded_note": SubmissionResult(
+            "s2", "a", reason='notebook <02> was "late" & slow', items=[ItemResult("a", "n.ipynb", 1, 1, True, "")]
+        ),
+        "unknown_status": SubmissionResult("s3", "a", status="<weird & 'new'>", reason="why <not>"),
+        "unknown_no_reason": SubmissionResult("s4", "a", status="odd"),
+    }
     for status in (MISSING, INVALID, CRASHED, ERROR):
-        cases[status.replace(" ", "_")] = SubmissionResult("s5", "a", status=status, reason=f"{status} <{status}>",
-                                                           items=[ItemResult("a", "n.ipynb", 1, 0, False, "m")])
+        cases[status.replace(" ", "_")] = SubmissionResult(
+            "s5",
+            "a",
+            status=status,
+            reason=f"{status} <{status}>",
+            items=[ItemResult("a", "n.ipynb", 1, 0, False, "m")],
+        )
     cases["no_reason"] = SubmissionResult("s6", "a", status=CRASHED)
     return cases
 
@@ -51,15 +72,31 @@ def write_class(out: Path, batch: dict | None) -> None:
     cls = []
     for n in range(9):
         sid = nasty_id if n == 0 else f"student {n} & <co>"
-        cls.append(SubmissionResult(sid, "neural_nets", execution_time=1.5 + n, timing={"01.ipynb": {}, NB: {}},
-                                    reason="" if n % 3 else f"note {n}: " + "long <reason> " * (40 if n == 3 else 1),
-                                    items=[item("A", "01.ipynb", n % 3 == 0, f"message {n} `x{n}` <&>"),
-                                           item("B<", "01.ipynb", 0, NASTY),
-                                           item("C", NB, 2.5, "", points=2.5),
-                                           item("D", NB, n / 4, "partial & `half", points=2)]))
-    cls.append(SubmissionResult("zoe", "neural_nets", status=MISSING, reason=f"{NB} not submitted",
-                                timing={"01.ipynb": {}}, items=[item("A", "01.ipynb", 1), item("D", NB, 0, "gone"),
-                                                                item("E", "03.ipynb", 0, "never ran")]))
+        cls.append(
+            SubmissionResult(
+                sid,
+                "neural_nets",
+                execution_time=1.5 + n,
+                timing={"01.ipynb": {}, NB: {}},
+                reason="" if n % 3 else f"note {n}: " + "long <reason> " * (40 if n == 3 else 1),
+                items=[
+                    item("A", "01.ipynb", n % 3 == 0, f"message {n} `x{n}` <&>"),
+                    item("B<", "01.ipynb", 0, NASTY),
+                    item("C", NB, 2.5, "", points=2.5),
+                    item("D", NB, n / 4, "partial & `half", points=2),
+                ],
+            )
+        )
+    cls.append(
+        SubmissionResult(
+            "zoe",
+            "neural_nets",
+            status=MISSING,
+            reason=f"{NB} not submitted",
+            timing={"01.ipynb": {}},
+            items=[item("A", "01.ipynb", 1), item("D", NB, 0, "gone"), item("E", "03.ipynb", 0, "never ran")],
+        )
+    )
     cls.append(SubmissionResult("yan", "other <assignment>", status="<new status>", execution_time=0.25))
     for r in cls:
         results.write_student(out, r)
@@ -75,8 +112,15 @@ def write_class(out: Path, batch: dict | None) -> None:
 
 
 BATCHES = {
-    "local": {"wall_seconds": 12.5, "runner": "local", "jobs": 2, "started_at": "2024-01-02 <now>",
-              "graded": 11, "skipped": 0, "completed": True},
+    "local": {
+        "wall_seconds": 12.5,
+        "runner": "local",
+        "jobs": 2,
+        "started_at": "2024-01-02 <now>",
+        "graded": 11,
+        "skipped": 0,
+        "completed": True,
+    },
     "dask_interrupted": {"wall_seconds": 3, "runner": "dask", "completed": False},
     "no_batch": None,
 }

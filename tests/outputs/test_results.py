@@ -14,9 +14,10 @@ from autograder.vocabulary import ItemResult, SubmissionResult
 
 def result():
     r = results.SubmissionResult("s1", "neural_nets", submission_sha256="abc", execution_time=12.34)
-    r.items = [ItemResult("layer1", "01_layers.ipynb", 1, 1, True, ""),
-               ItemResult("W", "01_layers.ipynb", 2, 0, False, "W has shape (2, 3): <transpose> it",
-                          {"test_accuracy": 0.25})]
+    r.items = [
+        ItemResult("layer1", "01_layers.ipynb", 1, 1, True, ""),
+        ItemResult("W", "01_layers.ipynb", 2, 0, False, "W has shape (2, 3): <transpose> it", {"test_accuracy": 0.25}),
+    ]
     r.manual = {"log_reg_diagram": 2.0}
     return r
 
@@ -55,7 +56,7 @@ def test_an_unreadable_results_file_means_grade_again(tmp_path):
     assert results.read_student(tmp_path, "s1") is None
 
 
-@pytest.mark.parametrize("student", ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx"])
+@pytest.mark.parametrize("student", ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx"])
 def test_grades_csv_cells_that_could_start_a_formula_are_text(student):
     """OWASP's CSV injection advice: a cell a spreadsheet would run as a formula starts with '."""
     result = SubmissionResult(student, "neural_nets", reason="-stopped")

@@ -10,15 +10,23 @@ from autograder.vocabulary import CRASHED, GRADED, MISSING, SEVERITY, TIMEOUT, I
 NB = "01.ipynb"
 
 
-def student(sid: str, scores: dict[str, float], status: str = GRADED, seconds: float = 1.0,
-            ran: bool = True, messages: dict[str, str] | None = None) -> SubmissionResult:
+def student(
+    sid: str,
+    scores: dict[str, float],
+    status: str = GRADED,
+    seconds: float = 1.0,
+    ran: bool = True,
+    messages: dict[str, str] | None = None,
+) -> SubmissionResult:
     """Items worth 1 point each unless the score says more; an item below its points failed."""
     messages = messages or {}
-    items = [ItemResult(gid, NB, max(1.0, s), s, s >= max(1.0, s),
-                        "" if s >= max(1.0, s) else messages.get(gid, "wrong"))
-             for gid, s in scores.items()]
-    return SubmissionResult(sid, "a", status=status, execution_time=seconds, items=items,
-                            timing={NB: {"seconds": seconds}} if ran else {})
+    items = [
+        ItemResult(gid, NB, max(1.0, s), s, s >= max(1.0, s), "" if s >= max(1.0, s) else messages.get(gid, "wrong"))
+        for gid, s in scores.items()
+    ]
+    return SubmissionResult(
+        sid, "a", status=status, execution_time=seconds, items=items, timing={NB: {"seconds": seconds}} if ran else {}
+    )
 
 
 def by_id(stats):
@@ -57,8 +65,12 @@ def test_rest_without_variance_is_said():
 
 
 def test_full_share_mean_and_nobody_passes():
-    cls = [student("s1", {"A": 1, "B": 0}), student("s2", {"A": 1, "B": 0}),
-           student("s3", {"A": 0, "B": 0}), student("s4", {"A": 1, "B": 0})]
+    cls = [
+        student("s1", {"A": 1, "B": 0}),
+        student("s2", {"A": 1, "B": 0}),
+        student("s3", {"A": 0, "B": 0}),
+        student("s4", {"A": 1, "B": 0}),
+    ]
     stats = by_id(statistics.item_stats(cls))
     assert stats["A"].full_share == pytest.approx(0.75)
     assert stats["A"].mean == pytest.approx(0.75)
@@ -75,9 +87,12 @@ def test_partial_points_are_not_full():
 
 
 def test_notebooks_that_did_not_run_are_left_out():
-    cls = [student("s1", {"A": 1, "B": 1}), student("s2", {"A": 0, "B": 1}),
-           student("gone", {"A": 0, "B": 0}, status=MISSING, ran=False, messages={"A": "01.ipynb was not submitted."}),
-           student("dead", {"A": 0, "B": 0}, status=CRASHED, messages={"A": "the kernel died"})]
+    cls = [
+        student("s1", {"A": 1, "B": 1}),
+        student("s2", {"A": 0, "B": 1}),
+        student("gone", {"A": 0, "B": 0}, status=MISSING, ran=False, messages={"A": "01.ipynb was not submitted."}),
+        student("dead", {"A": 0, "B": 0}, status=CRASHED, messages={"A": "the kernel died"}),
+    ]
     a = by_id(statistics.item_stats(cls))["A"]
     assert a.covered == 3
     assert [(g.message, g.students) for g in a.failures] == [("the kernel died", ("dead",)), ("wrong", ("s2",))]
@@ -95,13 +110,16 @@ def test_failure_groups_are_counted_most_common_first_and_bounded():
 
 
 def test_score_summary_status_groups_and_timing():
-    cls = [student("b", {"A": 1, "B": 1}, seconds=4), student("a", {"A": 0, "B": 1}, seconds=2),
-           student("c", {"A": 0, "B": 0}, status=TIMEOUT, seconds=10)]
+    cls = [
+        student("b", {"A": 1, "B": 1}, seconds=4),
+        student("a", {"A": 0, "B": 1}, seconds=2),
+        student("c", {"A": 0, "B": 0}, status=TIMEOUT, seconds=10),
+    ]
     summary = statistics.score_summary(cls)
     assert summary.scores == (2, 1, 0) and summary.max_score == 2
     assert summary.mean == pytest.approx(1) and summary.median == 1
     groups = statistics.status_groups(cls)
-    assert list(groups)[:len(SEVERITY)] == list(SEVERITY)
+    assert list(groups)[: len(SEVERITY)] == list(SEVERITY)
     assert groups[GRADED] == ("a", "b") and groups[TIMEOUT] == ("c",) and groups[CRASHED] == ()
     t = statistics.timing(cls)
     assert t.median == 4 and t.slowest == ("c", 10) and t.total == 16

@@ -70,20 +70,47 @@ def item(gid, score, message=""):
 
 
 def write_class(out, with_batch=True):
-    cls = [results.SubmissionResult("ann", "neural_nets", items=[item("A", 1), item("B", 1)], execution_time=3,
-                                    timing={"01.ipynb": {"seconds": 3}}),
-           results.SubmissionResult(HOSTILE, "neural_nets",
-                                    items=[item("A", 0, f"wrong: {HOSTILE}"), item("B", 0, "x")], execution_time=2,
-                                    timing={"01.ipynb": {"seconds": 2}}, reason="<b>bold</b>"),
-           results.SubmissionResult("cid", "neural_nets", status=MISSING, reason="01.ipynb not submitted",
-                                    items=[item("A", 0, "01.ipynb was not submitted."), item("B", 0, "z")])]
+    cls = [
+        results.SubmissionResult(
+            "ann",
+            "neural_nets",
+            items=[item("A", 1), item("B", 1)],
+            execution_time=3,
+            timing={"01.ipynb": {"seconds": 3}},
+        ),
+        results.SubmissionResult(
+            HOSTILE,
+            "neural_nets",
+            items=[item("A", 0, f"wrong: {HOSTILE}"), item("B", 0, "x")],
+            execution_time=2,
+            timing={"01.ipynb": {"seconds": 2}},
+            reason="<b>bold</b>",
+        ),
+        results.SubmissionResult(
+            "cid",
+            "neural_nets",
+            status=MISSING,
+            reason="01.ipynb not submitted",
+            items=[item("A", 0, "01.ipynb was not submitted."), item("B", 0, "z")],
+        ),
+    ]
     for r in cls:
         results.write_student(out, r)
     (out / "ann" / "executed").mkdir()
     (out / "ann" / "executed" / "01.ipynb").write_text("{}")
     if with_batch:
-        report.write_batch(out, {"wall_seconds": 12.5, "runner": "local", "jobs": 2, "started_at": "t",
-                                 "graded": 3, "skipped": 0, "completed": True})
+        report.write_batch(
+            out,
+            {
+                "wall_seconds": 12.5,
+                "runner": "local",
+                "jobs": 2,
+                "started_at": "t",
+                "graded": 3,
+                "skipped": 0,
+                "completed": True,
+            },
+        )
     return cls
 
 

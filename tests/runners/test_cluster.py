@@ -91,11 +91,14 @@ def test_a_linked_student_folder_stays_a_link(tmp_path):
 
 
 # ----------------------------------------------------------------------------- misuse
-@pytest.mark.parametrize("options, message", [
-    ({"dask": "local:two"}, "local:N"),
-    ({"dask": "local:0"}, "local:N"),
-    ({"dask": "local:2", "jobs": 2}, "drop --jobs"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"dask": "local:two"}, "local:N"),
+        ({"dask": "local:0"}, "local:N"),
+        ({"dask": "local:2", "jobs": 2}, "drop --jobs"),
+    ],
+)
 def test_misuse_of_dask_exits_2_with_a_message(tmp_path, capsys, options, message):
     (tmp_path / "class").mkdir()
     assert grade.main(ASSIGNMENT, tmp_path / "class", tmp_path / "out", progress=False, **options) == 2
@@ -105,8 +108,7 @@ def test_misuse_of_dask_exits_2_with_a_message(tmp_path, capsys, options, messag
 def test_an_unreachable_scheduler_is_named(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", "2s")
     (tmp_path / "class").mkdir()
-    assert grade.main(ASSIGNMENT, tmp_path / "class", tmp_path / "out", progress=False,
-                      dask="tcp://127.0.0.1:9") == 2
+    assert grade.main(ASSIGNMENT, tmp_path / "class", tmp_path / "out", progress=False, dask="tcp://127.0.0.1:9") == 2
     err = capsys.readouterr().err
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
     assert not (tmp_path / "out").exists()
@@ -139,8 +141,9 @@ def test_dask_grades_the_crafted_class_exactly_as_local_grading(corpus, graded, 
     for student in rows:
         assert comparable(out, student) == comparable(local_out, student), student
         assert (out / student / "feedback.html").read_bytes() == (local_out / student / "feedback.html").read_bytes()
-        assert sorted(p.name for p in (out / student).rglob("*")) == \
-            sorted(p.name for p in (local_out / student).rglob("*")), student
+        assert sorted(p.name for p in (out / student).rglob("*")) == sorted(
+            p.name for p in (local_out / student).rglob("*")
+        ), student
 
 
 @pytest.mark.slow
@@ -166,8 +169,10 @@ def test_killed_workers_cost_no_submission(tmp_path):
     for student in ("bystander1", "bystander2"):
         demo.write_student(submissions / student, perfect())
     stop, victims, unlucky = threading.Event(), set(), set()
-    killers = [threading.Thread(target=kill_workers_grading, args=("VICTIM", stop, None, victims), daemon=True),
-               threading.Thread(target=kill_workers_grading, args=("UNLUCKY", stop, 1, unlucky), daemon=True)]
+    killers = [
+        threading.Thread(target=kill_workers_grading, args=("VICTIM", stop, None, victims), daemon=True),
+        threading.Thread(target=kill_workers_grading, args=("UNLUCKY", stop, 1, unlucky), daemon=True),
+    ]
     for killer in killers:
         killer.start()
     try:
@@ -202,8 +207,18 @@ def test_ctrl_c_cancels_the_tasks_and_keeps_finished_results(tmp_path):
     demo.write_student(submissions / "quick", perfect())
     for student in ("slow1", "slow2", "slow3"):
         demo.write_student(submissions / student, with_layers(answer_layer1=marked("SLOW")))
-    command = [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(submissions), "--out", str(out),
-               "--dask", "local:1"]
+    command = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "grade",
+        ASSIGNMENT,
+        str(submissions),
+        "--out",
+        str(out),
+        "--dask",
+        "local:1",
+    ]
     # Like Ctrl-C in a terminal: SIGINT to the whole process group (the client and its cluster).
     code, err = ctrl_c_after_first_result(command, out, wait=300, timeout=120)
     assert code == 130, err[-3000:]
@@ -214,8 +229,10 @@ def test_ctrl_c_cancels_the_tasks_and_keeps_finished_results(tmp_path):
 
 def test_a_missing_scheduler_file_is_named(tmp_path, capsys):
     (tmp_path / "class").mkdir()
-    assert grade.main(ASSIGNMENT, tmp_path / "class", tmp_path / "out", progress=False,
-                      dask=str(tmp_path / "sched.json")) == 2
+    assert (
+        grade.main(ASSIGNMENT, tmp_path / "class", tmp_path / "out", progress=False, dask=str(tmp_path / "sched.json"))
+        == 2
+    )
     assert "no such scheduler file" in capsys.readouterr().err
 
 
@@ -236,12 +253,37 @@ def test_an_existing_scheduler_and_worker_started_by_hand(tmp_path):
     demo.write_student(submissions / "s1", perfect())
     demo.write_student(submissions / "s2", {n: demo.blank(ASSIGNMENT, n) for n in NOTEBOOKS})
     sched = shared / "sched.json"
-    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
-                                  "--scheduler-file", str(sched), "--port", "0", "--dashboard-address", ":0"],
-                                 stderr=subprocess.DEVNULL)
-    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(sched),
-                               "--nthreads", "1", "--nworkers", "1"], cwd=ROOT, stderr=subprocess.DEVNULL,
-                              env={**os.environ, "HOME": str(home)}, preexec_fn=as_user(NOBODY) if root else None)
+    scheduler = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--scheduler-file",
+            str(sched),
+            "--port",
+            "0",
+            "--dashboard-address",
+            ":0",
+        ],
+        stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_worker",
+            "--scheduler-file",
+            str(sched),
+            "--nthreads",
+            "1",
+            "--nworkers",
+            "1",
+        ],
+        cwd=ROOT,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "HOME": str(home)},
+        preexec_fn=as_user(NOBODY) if root else None,
+    )
     try:
         deadline = time.monotonic() + 60
         while not sched.exists() and time.monotonic() < deadline:

@@ -46,11 +46,11 @@ class SimulatedPools:
         for i, job in enumerate(batch):
             self.attempts[job.student_id] += 1
             if self.dies(job.student_id, self.attempts[job.student_id]):
-                beside = batch[i + 1:i + workers]
+                beside = batch[i + 1 : i + workers]
                 self.attempts.update(other.student_id for other in beside)
                 for other in [job, *beside]:
                     yield other, None, True
-                for other in batch[i + workers:]:
+                for other in batch[i + workers :]:
                     yield other, None, False
                 return
             yield job, grade(job, 0), True

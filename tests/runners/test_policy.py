@@ -25,8 +25,9 @@ def test_a_submission_not_graded_has_every_item_at_zero_and_no_digest(job):
     assert result.reason == "the batch ran out of time"
     assert result.submission_sha256 == ""  # a re-run grades it again, whatever job.digest says
     tests = job.assignment.tests()
-    assert [(i.grade_id, i.notebook, i.max_score) for i in result.items] == \
-        [(t.grade_id, t.notebook, t.points) for t in tests]
+    assert [(i.grade_id, i.notebook, i.max_score) for i in result.items] == [
+        (t.grade_id, t.notebook, t.points) for t in tests
+    ]
     assert all(i.score == 0 and not i.passed and i.message == "Not graded: out of time." for i in result.items)
     assert result.score == 0 and result.max_score == sum(t.points for t in tests) > 0
     assert outcome.log == "status: timeout: the batch ran out of time\n"
@@ -37,7 +38,8 @@ def test_a_worker_that_died_twice_marks_its_submission_crashed(job):
     assert KILLS_TO_CRASH == 2
     result = worker_died(job).result
     assert result.status == CRASHED
-    assert result.reason == ("the grading worker died twice while grading this submission "
-                             "(it was killed, or ran out of memory)")
+    assert result.reason == (
+        "the grading worker died twice while grading this submission (it was killed, or ran out of memory)"
+    )
     assert {i.message for i in result.items} == {"Not graded: the grading worker died."}
     assert "died 3 times while" in worker_died(job, 3).result.reason

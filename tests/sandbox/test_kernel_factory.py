@@ -22,15 +22,21 @@ from autograder.sandbox.kernel_factory import KernelRequest
 def light_zygote() -> list[str]:
     """The command of a zygote that preloads nothing (torch alone takes seconds to import)."""
     folder = os.path.dirname(kernel_factory.__file__)
-    return [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {folder!r}); import kernel_factory; "
-            "kernel_factory.PRELOAD = (); kernel_factory.serve()"]
+    return [
+        sys.executable,
+        "-I",
+        "-c",
+        f"import sys; sys.path.insert(0, {folder!r}); import kernel_factory; "
+        "kernel_factory.PRELOAD = (); kernel_factory.serve()",
+    ]
 
 
 @pytest.fixture
 def zygote():
     """A running light zygote: ask(request) -> reply."""
-    process = subprocess.Popen(light_zygote(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                               bufsize=1, start_new_session=True)
+    process = subprocess.Popen(
+        light_zygote(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, start_new_session=True
+    )
 
     def ask(request: dict | None = None) -> dict:
         if request is not None:
@@ -121,8 +127,15 @@ def test_the_zygote_says_ready_then_cleans_and_reports_what_resisted(zygote, tmp
 
 
 def test_a_request_survives_its_trip_through_json():
-    request = KernelRequest("/run/kernel/kernel.json", "/sandbox/a", {"HOME": "/sandbox/home"}, "/run/kernel/log",
-                            {"RLIMIT_CORE": 0}, (0, 1), {"ip": "/run/kernel/kernel", "key": "k"})
+    request = KernelRequest(
+        "/run/kernel/kernel.json",
+        "/sandbox/a",
+        {"HOME": "/sandbox/home"},
+        "/run/kernel/log",
+        {"RLIMIT_CORE": 0},
+        (0, 1),
+        {"ip": "/run/kernel/kernel", "key": "k"},
+    )
     back = KernelRequest(**json.loads(json.dumps({"fork": asdict(request)}))["fork"])
     assert asdict(back) == {**asdict(request), "cpus": [0, 1]}
 
@@ -130,10 +143,15 @@ def test_a_request_survives_its_trip_through_json():
 def test_a_forked_kernel_gets_its_session_folder_limits_and_connection_file(zygote, tmp_path):
     assert zygote() == {"ready": True}
     folder = tmp_path / "kernel"
-    request = KernelRequest(str(folder / "conn" / "kernel.json"), str(tmp_path / "work" / "a"),
-                            {"HOME": str(tmp_path / "home"), "PATH": "/usr/bin"}, str(tmp_path / "kernel.log"),
-                            {"RLIMIT_CORE": 0, "RLIMIT_FSIZE": 12345678}, (),
-                            {"ip": str(folder / "kernel"), "transport": "ipc", "key": "secret", "shell_port": 1})
+    request = KernelRequest(
+        str(folder / "conn" / "kernel.json"),
+        str(tmp_path / "work" / "a"),
+        {"HOME": str(tmp_path / "home"), "PATH": "/usr/bin"},
+        str(tmp_path / "kernel.log"),
+        {"RLIMIT_CORE": 0, "RLIMIT_FSIZE": 12345678},
+        (),
+        {"ip": str(folder / "kernel"), "transport": "ipc", "key": "secret", "shell_port": 1},
+    )
     pid = zygote({"fork": asdict(request)})["pid"]
     try:
         proc = Path(f"/proc/{pid}")

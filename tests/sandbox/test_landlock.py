@@ -17,8 +17,9 @@ from autograder import sandbox
 from autograder.paths import ROOT
 from autograder.sandbox import confine, landlock
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or confine.landlock_abi() < 1,
-                                reason="the Landlock tier needs root and a kernel with Landlock")
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or confine.landlock_abi() < 1, reason="the Landlock tier needs root and a kernel with Landlock"
+)
 
 
 @pytest.fixture
@@ -28,6 +29,7 @@ def uid():
     yield claimed
     landlock.kill_all(claimed)
     os.close(lock)
+
 
 PROBE = """
 import ctypes, os, socket
@@ -69,9 +71,14 @@ def test_confined_python_reads_the_allow_list_writes_only_its_scratch_and_has_no
         spec = landlock.allowed(root, "probe", ())
         code = f"ROOT, SCRATCH = {str(ROOT)!r}, {str(root / 'probe')!r}\n" + PROBE
         modes = (root.stat().st_mode & 0o777, (root / "probe").stat().st_mode & 0o777, (root / "probe").stat().st_uid)
-        run = subprocess.run([sys.executable, "-I", confine.__file__, json.dumps(spec), "-c", code],
-                             capture_output=True, text=True, timeout=60, cwd=root / "probe",
-                             preexec_fn=landlock._as(uid))
+        run = subprocess.run(
+            [sys.executable, "-I", confine.__file__, json.dumps(spec), "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=root / "probe",
+            preexec_fn=landlock._as(uid),
+        )
     finally:
         landlock.kill_all(uid)
         shutil.rmtree(root)
@@ -82,15 +89,26 @@ def test_confined_python_reads_the_allow_list_writes_only_its_scratch_and_has_no
     printed = run.stdout
     for allowed in ("read /etc/hostname", "write scratch", "write /dev/null", "unix socket"):
         assert f"ALLOWED {allowed}\n" in printed, printed
-    for denied in ("read repository", "list /root", "write /tmp", "inet socket", "inet6 socket", "netlink socket",
-                   "unshare user", "clone user", "ptrace", "personality"):
+    for denied in (
+        "read repository",
+        "list /root",
+        "write /tmp",
+        "inet socket",
+        "inet6 socket",
+        "netlink socket",
+        "unshare user",
+        "clone user",
+        "ptrace",
+        "personality",
+    ):
         assert f"DENIED {denied} " in printed, printed
 
 
-
 def test_kill_all_ends_every_process_of_the_uid_however_it_was_started(uid):
-    script = "import os, subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\n" \
-             "os.fork() == 0 and os.setsid() == None and os.execvp('sleep', ['sleep', '601'])\n"
+    script = (
+        "import os, subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\n"
+        "os.fork() == 0 and os.setsid() == None and os.execvp('sleep', ['sleep', '601'])\n"
+    )
     subprocess.run([sys.executable, "-c", script], preexec_fn=landlock._as(uid), timeout=30, check=True)
     time.sleep(0.2)
     assert len(landlock.processes_of(uid)) >= 2

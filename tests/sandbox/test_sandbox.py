@@ -53,7 +53,7 @@ def with_cells(first: str, second: str = ""):
 def reader(paths: dict[str, Path], port: int) -> str:
     return f"""\
 import os, socket
-for name, path in {({k: str(v) for k, v in paths.items()})!r}.items():
+for name, path in { ({k: str(v) for k, v in paths.items()})!r}.items():
     try:
         os.listdir(path) if os.path.isdir(path) else open(path, "rb").read(1)
         print("READ", name)
@@ -73,7 +73,7 @@ LEAKS = ["/tmp/leak", "/var/tmp/leak", "/dev/shm/leak", "~/leak", "leak"]
 def writer(paths: dict[str, Path]) -> str:
     return f"""\
 import os
-for name, path in {({k: str(v) for k, v in paths.items()})!r}.items():
+for name, path in { ({k: str(v) for k, v in paths.items()})!r}.items():
     try:
         open(os.path.join(path, "pwned.txt"), "w").write("pwned")
         print("WROTE", name)
@@ -178,8 +178,11 @@ def course_files():
 
 def repository_modes() -> dict[str, tuple[int, int]]:
     """Mode and owner of every file and folder of the course repository (its venv aside)."""
-    return {str(p): (p.lstat().st_mode, p.lstat().st_uid) for p in [ROOT, *ROOT.rglob("*")]
-            if ".venv" not in p.parts and "__pycache__" not in p.parts}
+    return {
+        str(p): (p.lstat().st_mode, p.lstat().st_uid)
+        for p in [ROOT, *ROOT.rglob("*")]
+        if ".venv" not in p.parts and "__pycache__" not in p.parts
+    }
 
 
 def as_user(uid: int | None):
@@ -190,6 +193,7 @@ def as_user(uid: int | None):
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
+
     return drop
 
 
@@ -200,12 +204,25 @@ def grade_corpus(root: Path, uid: int | None, course_files: Path, launcher: tupl
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
-    secret = {"source": ROOT / "source" / ASSIGNMENT / LAYERS, "solutions": ROOT / "solutions" / ASSIGNMENT / LAYERS,
-              "grader checks": ROOT / "autograder" / "checks" / "grader" / "api.py", "git": ROOT / ".git" / "HEAD",
-              "gradebook": course_files, "output folder": out, "another submission": submissions / "perfect",
-              "home folder": home, "shadow": Path("/etc/shadow")}
-    outside = {"repository": ROOT, "another submission": submissions / "perfect", "output folder": out,
-               "home folder": home, "usr": Path("/usr"), "sandbox root": Path("/")}
+    secret = {
+        "source": ROOT / "source" / ASSIGNMENT / LAYERS,
+        "solutions": ROOT / "solutions" / ASSIGNMENT / LAYERS,
+        "grader checks": ROOT / "autograder" / "checks" / "grader" / "api.py",
+        "git": ROOT / ".git" / "HEAD",
+        "gradebook": course_files,
+        "output folder": out,
+        "another submission": submissions / "perfect",
+        "home folder": home,
+        "shadow": Path("/etc/shadow"),
+    }
+    outside = {
+        "repository": ROOT,
+        "another submission": submissions / "perfect",
+        "output folder": out,
+        "home folder": home,
+        "usr": Path("/usr"),
+        "sandbox root": Path("/"),
+    }
     corpus = {
         "perfect": perfect(),
         "reader": with_cells(reader(secret, listener.getsockname()[1])),
@@ -224,25 +241,57 @@ def grade_corpus(root: Path, uid: int | None, course_files: Path, launcher: tupl
             os.lchown(path, uid, uid)
     before = repository_modes()
     env = {**os.environ, "HOME": str(home)}
-    run = subprocess.run([*launcher, sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(submissions), "--out", str(out),
-                          "--jobs", "2", "--cell-timeout", "60"], cwd=ROOT, env=env, preexec_fn=as_user(uid),
-                         capture_output=True, text=True, timeout=1200)
+    run = subprocess.run(
+        [
+            *launcher,
+            sys.executable,
+            "-m",
+            "autograder",
+            "grade",
+            ASSIGNMENT,
+            str(submissions),
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+            "--cell-timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        preexec_fn=as_user(uid),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     listener.close()
     assert run.returncode == 0, run.stderr[-3000:]
     rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
-    broken = {s: (out / s / "grading.log").read_text()[-2000:]
-              for s, r in rows.items() if r["status"] == "grader error"}
+    broken = {
+        s: (out / s / "grading.log").read_text()[-2000:] for s, r in rows.items() if r["status"] == "grader error"
+    }
     assert not broken, broken
     printed = {}
     for student in corpus:
-        printed[student] = {nb: "".join(o.get("text", "")
-                                        for c in nbformat.read(str(out / student / "executed" / nb), 4).cells
-                                        for o in c.get("outputs", []))
-                            for nb in (LAYERS, ACTIVATIONS)}
-    return {"rows": rows, "printed": printed, "out": out, "stdout": run.stdout, "landlock": bool(launcher),
-            "modes": (before, repository_modes()),
-            "processes": [p for p in Path("/proc").glob("[0-9]*")
-                          if MARK in _cmdline(p) or "kernel_factory" in _cmdline(p)]}
+        printed[student] = {
+            nb: "".join(
+                o.get("text", "")
+                for c in nbformat.read(str(out / student / "executed" / nb), 4).cells
+                for o in c.get("outputs", [])
+            )
+            for nb in (LAYERS, ACTIVATIONS)
+        }
+    return {
+        "rows": rows,
+        "printed": printed,
+        "out": out,
+        "stdout": run.stdout,
+        "landlock": bool(launcher),
+        "modes": (before, repository_modes()),
+        "processes": [
+            p for p in Path("/proc").glob("[0-9]*") if MARK in _cmdline(p) or "kernel_factory" in _cmdline(p)
+        ],
+    }
 
 
 def _cmdline(proc: Path) -> str:
@@ -277,8 +326,16 @@ def graded(request, tmp_path_factory, course_files):
 
 
 def test_the_batch_completes_and_says_how_student_code_runs(graded):
-    assert set(graded["rows"]) == {"perfect", "reader", "writer", "outliver", "fork_bomb", "disk_filler",
-                                   "zygote_stopper", "zygote_killer"}
+    assert set(graded["rows"]) == {
+        "perfect",
+        "reader",
+        "writer",
+        "outliver",
+        "fork_bomb",
+        "disk_filler",
+        "zygote_stopper",
+        "zygote_killer",
+    }
     assert ("Landlock tier" if graded["landlock"] else "bubblewrap sandbox") in graded["stdout"]
     tier = "landlock" if graded["landlock"] else "bubblewrap"
     assert all(f"sandbox: {tier}\n" in (graded["out"] / s / "grading.log").read_text() for s in graded["rows"])
@@ -287,8 +344,17 @@ def test_the_batch_completes_and_says_how_student_code_runs(graded):
 def test_nothing_outside_the_allow_list_can_be_read_nor_the_network_reached(graded):
     printed = graded["printed"]["reader"][LAYERS]
     assert "READ " not in printed, printed
-    for name in ("source", "solutions", "grader checks", "git", "gradebook", "output folder",
-                 "another submission", "home folder", "shadow"):
+    for name in (
+        "source",
+        "solutions",
+        "grader checks",
+        "git",
+        "gradebook",
+        "output folder",
+        "another submission",
+        "home folder",
+        "shadow",
+    ):
         assert f"DENIED {name}\n" in printed, (name, printed)
     assert "NO NETWORK" in printed and "CONNECTED" not in printed
     assert graded["rows"]["reader"]["score"] == graded["rows"]["perfect"]["score"]
@@ -332,8 +398,11 @@ def test_a_fork_bomb_is_bounded_and_the_next_notebooks_run_normally(graded):
 def test_filling_the_disk_stops_at_the_sandbox_size(graded):
     printed = graded["printed"]["disk_filler"][LAYERS]
     # The Landlock tier has no /tmp to write to, and bounds each file (RLIMIT_FSIZE), not the total.
-    limits = {"big": sandbox.FILE_SIZE, "/tmp/big": 0} if graded["landlock"] else \
-        {"big": sandbox.WRITABLE["/sandbox"], "/tmp/big": sandbox.WRITABLE["/tmp"]}
+    limits = (
+        {"big": sandbox.FILE_SIZE, "/tmp/big": 0}
+        if graded["landlock"]
+        else {"big": sandbox.WRITABLE["/sandbox"], "/tmp/big": sandbox.WRITABLE["/tmp"]}
+    )
     for path, limit in limits.items():
         assert f"FULL {path} AFTER" in printed, printed
         written = int(printed.split(f"FULL {path} AFTER")[1].split()[0])

@@ -9,12 +9,15 @@ from autograder.sandbox import slots
 EIGHT = list(range(8))
 
 
-@pytest.mark.parametrize("per_notebook, jobs, expected", [
-    (1, None, (8, 1)),   # the lesson: one notebook per core
-    (2, None, (4, 2)),   # the quiz: 2 cores each
-    (2, 2, (2, 2)),      # fewer jobs than the machine allows: still the promised 2 cores, not more
-    (3, None, (2, 3)),
-])
+@pytest.mark.parametrize(
+    "per_notebook, jobs, expected",
+    [
+        (1, None, (8, 1)),  # the lesson: one notebook per core
+        (2, None, (4, 2)),  # the quiz: 2 cores each
+        (2, 2, (2, 2)),  # fewer jobs than the machine allows: still the promised 2 cores, not more
+        (3, None, (2, 3)),
+    ],
+)
 def test_the_default_keeps_the_assignments_promise(per_notebook, jobs, expected):
     plan = slots.plan(per_notebook, jobs, EIGHT)
     assert (plan.jobs, plan.cores) == expected and plan.note == ""
@@ -52,23 +55,30 @@ def fake_cgroup(tmp_path, proc_lines: str, files: dict[str, str]):
     return proc, tmp_path / "cgroup"
 
 
-@pytest.mark.parametrize("cpu_max, expected", [("max 100000\n", None), ("150000 100000\n", 1.5),
-                                               ("200000 100000\n", 2.0)])
+@pytest.mark.parametrize(
+    "cpu_max, expected", [("max 100000\n", None), ("150000 100000\n", 1.5), ("200000 100000\n", 2.0)]
+)
 def test_a_cgroup_v2_quota_is_read(tmp_path, cpu_max, expected):
     proc, root = fake_cgroup(tmp_path, "0::/\n", {"cpu.max": cpu_max})
     assert slots.cgroup_quota(proc, root) == expected
 
 
 def test_the_smallest_quota_of_a_v2_cgroup_and_its_ancestors_wins(tmp_path):
-    proc, root = fake_cgroup(tmp_path, "0::/kubepods/pod1\n", {
-        "cpu.max": "max 100000\n", "kubepods/cpu.max": "400000 100000\n", "kubepods/pod1/cpu.max": "50000 100000\n"})
+    proc, root = fake_cgroup(
+        tmp_path,
+        "0::/kubepods/pod1\n",
+        {"cpu.max": "max 100000\n", "kubepods/cpu.max": "400000 100000\n", "kubepods/pod1/cpu.max": "50000 100000\n"},
+    )
     assert slots.cgroup_quota(proc, root) == 0.5
 
 
 @pytest.mark.parametrize("quota, expected", [("-1\n", None), ("300000\n", 3.0)])
 def test_a_cgroup_v1_quota_is_read(tmp_path, quota, expected):
-    proc, root = fake_cgroup(tmp_path, "4:memory:/docker/x\n3:cpu,cpuacct:/\n0::/\n", {
-        "cpu,cpuacct/cpu.cfs_quota_us": quota, "cpu,cpuacct/cpu.cfs_period_us": "100000\n"})
+    proc, root = fake_cgroup(
+        tmp_path,
+        "4:memory:/docker/x\n3:cpu,cpuacct:/\n0::/\n",
+        {"cpu,cpuacct/cpu.cfs_quota_us": quota, "cpu,cpuacct/cpu.cfs_period_us": "100000\n"},
+    )
     assert slots.cgroup_quota(proc, root) == expected
 
 
@@ -80,8 +90,8 @@ def test_a_quota_counts_as_cores_and_turns_pinning_off(monkeypatch):
     monkeypatch.setattr(slots, "cgroup_quota", lambda: 1.5)
     monkeypatch.setattr(slots.os, "sched_getaffinity", lambda pid: set(range(8)))
     monkeypatch.setattr(slots.os, "cpu_count", lambda: 8)
-    assert slots.machine_cores() == [0]   # 1.5 CPUs' worth of time: one whole core per notebook
-    assert not slots.pinning()            # every container of the host would pile onto CPU 0
+    assert slots.machine_cores() == [0]  # 1.5 CPUs' worth of time: one whole core per notebook
+    assert not slots.pinning()  # every container of the host would pile onto CPU 0
     monkeypatch.setattr(slots.os, "sched_getaffinity", lambda pid: {2, 3})  # a cpuset as well
     assert slots.pinning()
 

@@ -34,12 +34,15 @@ def sleeper():
 
 
 # ----------------------------------------------------------------------------- starting, asking
-@pytest.mark.parametrize("command, error, says", [
-    # the pipe may close before the exit is seen: the code is then unknown yet
-    (python("import sys; sys.exit(3)"), ZygoteError, r"the kernel zygote did not answer \(exit code (3|None)\)"),
-    (python("print('hello')"), ZygoteError, "the kernel zygote answered nonsense"),
-    (python("print('{\"ready\": false}')"), RuntimeError, "the kernel zygote did not start"),
-])
+@pytest.mark.parametrize(
+    "command, error, says",
+    [
+        # the pipe may close before the exit is seen: the code is then unknown yet
+        (python("import sys; sys.exit(3)"), ZygoteError, r"the kernel zygote did not answer \(exit code (3|None)\)"),
+        (python("print('hello')"), ZygoteError, "the kernel zygote answered nonsense"),
+        (python("print('{\"ready\": false}')"), RuntimeError, "the kernel zygote did not start"),
+    ],
+)
 def test_a_zygote_that_does_not_start_says_so(command, error, says):
     with pytest.raises(error, match=says):
         Zygote(command, env={}, startup_timeout=30)
@@ -81,15 +84,32 @@ def test_without_a_pid_namespace_a_pid_is_its_own_host_pid(sleeper):
 
 
 def test_a_pid_that_is_nowhere_is_returned_as_it_is():
-    assert host_pid(2 ** 22 + 17, ancestor=zygotes.os.getpid(), attempts=2) == 2 ** 22 + 17
+    assert host_pid(2**22 + 17, ancestor=zygotes.os.getpid(), attempts=2) == 2**22 + 17
 
 
 def test_a_pid_in_a_sandbox_is_found_among_its_ancestors_descendants(sleeper):
     program = sandbox.bwrap()
     if program is None:
         pytest.skip("no bwrap here")
-    inside = subprocess.Popen([program, "--unshare-all", "--unshare-user", "--die-with-parent", "--ro-bind", "/", "/",
-                               "--proc", "/proc", "--dev", "/dev", "--", "sleep", "60"], stderr=subprocess.PIPE)
+    inside = subprocess.Popen(
+        [
+            program,
+            "--unshare-all",
+            "--unshare-user",
+            "--die-with-parent",
+            "--ro-bind",
+            "/",
+            "/",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--",
+            "sleep",
+            "60",
+        ],
+        stderr=subprocess.PIPE,
+    )
     try:
         time.sleep(0.5)
         if inside.poll() is not None:
@@ -113,7 +133,7 @@ def test_a_forked_kernels_handle_follows_it_by_pid(sleeper):
     kernel.send_signal(signal.SIGTERM)
     assert kernel.wait(timeout=10) == -1  # a zombie is dead too (the zygote, not we, reaps it)
     kernel.kill()  # a dead kernel: nothing to do, no error
-    assert ForkedKernel(2 ** 22 + 17).poll() == -1
+    assert ForkedKernel(2**22 + 17).poll() == -1
 
 
 # ----------------------------------------------------------------------------- in a real sandbox
@@ -141,8 +161,10 @@ def test_a_zygote_in_the_sandbox_forks_kernels_that_leave_nothing_to_the_next():
     if why:
         pytest.skip(f"no sandbox here: {why}")
     look = LOOK.format(repository=str(ROOT / "pyproject.toml"))
-    leave = ("import subprocess\nopen('/tmp/leak', 'w').write('x')\n"
-             f"subprocess.Popen(['sleep', {SLEEPER!r}], start_new_session=True)\n")
+    leave = (
+        "import subprocess\nopen('/tmp/leak', 'w').write('x')\n"
+        f"subprocess.Popen(['sleep', {SLEEPER!r}], start_new_session=True)\n"
+    )
     slot = sandbox.Slot("zygote_test", (), slot=0, cpus=(0,))
     try:
         seen = []

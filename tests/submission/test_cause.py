@@ -21,21 +21,25 @@ from autograder.vocabulary import GRADED, MISSING, TIMEOUT, ItemResult
 from tests.corpus import ASSIGNMENT, CELL_TIMEOUT, LAYERS
 from tests.submission.test_plan import graded_cell, solution
 
-SOURCE = new_notebook(cells=[
-    new_code_cell("import torch"),
-    solution("answer_layer", "layer = [torch.ones(2, 3)]\nlayer"),
-    graded_cell("layer", "assert len(layer) == 1"),
-    solution("answer_w_weight", "### BEGIN SOLUTION\nw_weight = layer[0]\n### END SOLUTION\nprint(w_weight)"),
-    graded_cell("w_weight", "assert w_weight.shape == (2, 3)"),
-    solution("answer_W", "helper = 3\nW = w_weight.T\nprint(W)"),
-    graded_cell("W", "assert W.shape == (3, 2)"),
-    solution("answer_by_hand", "def by_hand(X):\n    return X @ W"),
-    graded_cell("by_hand", "assert by_hand(torch.ones(1, 3)).shape == (1, 2)"),
-])
-STUBS = {"answer_layer": "# YOUR CODE HERE\nraise NotImplementedError()\nlayer",
-         "answer_w_weight": "# YOUR CODE HERE\nraise NotImplementedError()\nprint(w_weight)",
-         "answer_W": "# YOUR CODE HERE\nraise NotImplementedError()\nprint(W)",
-         "answer_by_hand": "def by_hand(X):\n    # YOUR CODE HERE\n    raise NotImplementedError()"}
+SOURCE = new_notebook(
+    cells=[
+        new_code_cell("import torch"),
+        solution("answer_layer", "layer = [torch.ones(2, 3)]\nlayer"),
+        graded_cell("layer", "assert len(layer) == 1"),
+        solution("answer_w_weight", "### BEGIN SOLUTION\nw_weight = layer[0]\n### END SOLUTION\nprint(w_weight)"),
+        graded_cell("w_weight", "assert w_weight.shape == (2, 3)"),
+        solution("answer_W", "helper = 3\nW = w_weight.T\nprint(W)"),
+        graded_cell("W", "assert W.shape == (3, 2)"),
+        solution("answer_by_hand", "def by_hand(X):\n    return X @ W"),
+        graded_cell("by_hand", "assert by_hand(torch.ones(1, 3)).shape == (1, 2)"),
+    ]
+)
+STUBS = {
+    "answer_layer": "# YOUR CODE HERE\nraise NotImplementedError()\nlayer",
+    "answer_w_weight": "# YOUR CODE HERE\nraise NotImplementedError()\nprint(w_weight)",
+    "answer_W": "# YOUR CODE HERE\nraise NotImplementedError()\nprint(W)",
+    "answer_by_hand": "def by_hand(X):\n    # YOUR CODE HERE\n    raise NotImplementedError()",
+}
 
 
 def submission(**code):
@@ -51,8 +55,7 @@ def submission(**code):
 
 
 def plan_for(student) -> merge.Plan:
-    return merge.build(merge.Context("toy", source_tests(SOURCE, "toy.ipynb"), probes=False),
-                       student, "toy.ipynb")
+    return merge.build(merge.Context("toy", source_tests(SOURCE, "toy.ipynb"), probes=False), student, "toy.ipynb")
 
 
 def index_of(plan, source_start: str) -> int:
@@ -112,8 +115,9 @@ def test_answer_cells_are_known_by_position_in_the_plan():
         assert plan.nb.cells[index - 1].source == STUBS[f"answer_{test.grade_id}"]
     # a test whose cell before it in source/ is not its solution cell has no answer cell
     source = new_notebook(cells=[solution("answer_a", "a = 1"), new_code_cell("x = 2"), graded_cell("a", "a")])
-    plan = merge.build(merge.Context("toy", source_tests(source, "t.ipynb"), probes=False),
-                       nbformat.from_dict(source), "t.ipynb")
+    plan = merge.build(
+        merge.Context("toy", source_tests(source, "t.ipynb"), probes=False), nbformat.from_dict(source), "t.ipynb"
+    )
     assert plan.answer_at == {}
 
 
@@ -121,9 +125,11 @@ def test_answer_cells_are_known_by_position_in_the_plan():
 def test_a_blank_notebook_names_not_implemented_error_in_each_answer_cell_not_name_errors():
     items = messages(blank_run())
     for gid in ("layer", "w_weight", "W"):
-        assert items[gid].message == (f"Your answer cell for `{gid}` raised NotImplementedError at line 2 "
-                                      "(`raise NotImplementedError()`): replace `raise NotImplementedError()` "
-                                      "with your code.")
+        assert items[gid].message == (
+            f"Your answer cell for `{gid}` raised NotImplementedError at line 2 "
+            "(`raise NotImplementedError()`): replace `raise NotImplementedError()` "
+            "with your code."
+        )
     by_hand = items["by_hand"].message
     assert by_hand.startswith("Fix `W` first: `by_hand` uses `W`")
     assert "at line 3 (`raise NotImplementedError()`), replace `raise NotImplementedError()`" in by_hand
@@ -131,90 +137,155 @@ def test_a_blank_notebook_names_not_implemented_error_in_each_answer_cell_not_na
 
 
 def test_an_item_missing_an_earlier_items_object_points_at_that_item_first():
-    plan = plan_for(submission(answer_layer="layer = [torch.ones(2, 3)]", answer_W="W = w_weight.T",
-                               answer_by_hand="def by_hand(X):\n    return X @ W"))
+    plan = plan_for(
+        submission(
+            answer_layer="layer = [torch.ones(2, 3)]",
+            answer_W="W = w_weight.T",
+            answer_by_hand="def by_hand(X):\n    return X @ W",
+        )
+    )
     w_weight, W = plan.answer_at["w_weight"], plan.answer_at["W"]
-    executed(plan, {w_weight: error("NotImplementedError", "", [(w_weight + 1, 2)]),
-                    w_weight + 1: error("NameError", "name 'w_weight' is not defined"),
-                    W: error("NameError", "name 'w_weight' is not defined", [(W + 1, 1)]),
-                    W + 1: error("NameError", "name 'W' is not defined"),
-                    W + 3: error("NameError", "name 'W' is not defined")})
+    executed(
+        plan,
+        {
+            w_weight: error("NotImplementedError", "", [(w_weight + 1, 2)]),
+            w_weight + 1: error("NameError", "name 'w_weight' is not defined"),
+            W: error("NameError", "name 'w_weight' is not defined", [(W + 1, 1)]),
+            W + 1: error("NameError", "name 'W' is not defined"),
+            W + 3: error("NameError", "name 'W' is not defined"),
+        },
+    )
     items = messages(plan)
     assert items["layer"].passed
     assert items["layer"].message == "The visible checks pass (the hidden checks decide the points)."
-    assert items["W"].message == ("Fix `w_weight` first: `W` uses `w_weight`, which was never defined because "
-                                  "your answer for `w_weight` failed.")
+    assert items["W"].message == (
+        "Fix `w_weight` first: `W` uses `w_weight`, which was never defined because your answer for `w_weight` failed."
+    )
     # a chain is followed back to the item to fix first
     assert items["by_hand"].message.startswith("Fix `w_weight` first: `by_hand` uses `W`")
     assert "(and `W` needs `w_weight`)" in items["by_hand"].message
 
 
 def test_a_name_error_for_a_name_no_failed_item_owns_is_the_answer_cells_own_error():
-    plan = plan_for(submission(answer_layer="layer = [torch.ones(2, 3)]", answer_w_weight="w_weight = layer[0]",
-                               answer_W="W = w_wieght.T"))
+    plan = plan_for(
+        submission(
+            answer_layer="layer = [torch.ones(2, 3)]", answer_w_weight="w_weight = layer[0]", answer_W="W = w_wieght.T"
+        )
+    )
     W = plan.answer_at["W"]
-    executed(plan, {W: error("NameError", "name 'w_wieght' is not defined", [(W + 1, 1)]),
-                    W + 1: error("NameError", "name 'W' is not defined")}, upto=W + 1)
+    executed(
+        plan,
+        {
+            W: error("NameError", "name 'w_wieght' is not defined", [(W + 1, 1)]),
+            W + 1: error("NameError", "name 'W' is not defined"),
+        },
+        upto=W + 1,
+    )
     message = messages(plan)["W"].message
-    assert message.startswith("Your answer cell for `W` raised NameError at line 1 (`W = w_wieght.T`): "
-                              "name 'w_wieght' is not defined. Fix that line first")
+    assert message.startswith(
+        "Your answer cell for `W` raised NameError at line 1 (`W = w_wieght.T`): "
+        "name 'w_wieght' is not defined. Fix that line first"
+    )
     assert "w_weight" not in message.replace("w_wieght", "")
 
 
 def test_another_exception_names_the_line_and_the_earlier_failed_item_it_uses():
-    plan = plan_for(submission(answer_layer="layer = [torch.ones(2, 3)]", answer_w_weight="w_weight = None",
-                               answer_W="x = 1\nW = w_weight.T"))
+    plan = plan_for(
+        submission(
+            answer_layer="layer = [torch.ones(2, 3)]",
+            answer_w_weight="w_weight = None",
+            answer_W="x = 1\nW = w_weight.T",
+        )
+    )
     w_weight, W = plan.answer_at["w_weight"], plan.answer_at["W"]
-    executed(plan, {w_weight + 1: error("AttributeError", "'NoneType' object has no attribute 'shape'"),
-                    W: error("AttributeError", "'NoneType' object has no attribute 'T'", [(W + 1, 2)]),
-                    W + 1: error("NameError", "name 'W' is not defined")}, upto=W + 1)
+    executed(
+        plan,
+        {
+            w_weight + 1: error("AttributeError", "'NoneType' object has no attribute 'shape'"),
+            W: error("AttributeError", "'NoneType' object has no attribute 'T'", [(W + 1, 2)]),
+            W + 1: error("NameError", "name 'W' is not defined"),
+        },
+        upto=W + 1,
+    )
     items = messages(plan)
     assert items["w_weight"].message.startswith("The visible checks failed: AttributeError")
-    assert items["W"].message == ("Your answer cell for `W` raised AttributeError at line 2 (`W = w_weight.T`): "
-                                  "'NoneType' object has no attribute 'T'. That line uses the object of "
-                                  "`w_weight`, which failed: fix `w_weight` first.")
+    assert items["W"].message == (
+        "Your answer cell for `W` raised AttributeError at line 2 (`W = w_weight.T`): "
+        "'NoneType' object has no attribute 'T'. That line uses the object of "
+        "`w_weight`, which failed: fix `w_weight` first."
+    )
 
 
 def test_an_exception_raised_in_the_answer_cells_code_when_the_checks_call_it():
-    plan = plan_for(submission(answer_layer="layer = [torch.ones(2, 3)]", answer_w_weight="w_weight = layer[0]",
-                               answer_W="W = w_weight.T",
-                               answer_by_hand="def by_hand(X):\n    return X @ W.T"))
+    plan = plan_for(
+        submission(
+            answer_layer="layer = [torch.ones(2, 3)]",
+            answer_w_weight="w_weight = layer[0]",
+            answer_W="W = w_weight.T",
+            answer_by_hand="def by_hand(X):\n    return X @ W.T",
+        )
+    )
     answer = plan.answer_at["by_hand"]
     # frames: the test cell (count answer + 2), then the answer cell's function (count answer + 1)
-    executed(plan, {answer + 1: error("RuntimeError", "mat1 and mat2 shapes cannot be multiplied",
-                                      [(answer + 2, 1), (answer + 1, 2)])})
+    executed(
+        plan,
+        {
+            answer + 1: error(
+                "RuntimeError", "mat1 and mat2 shapes cannot be multiplied", [(answer + 2, 1), (answer + 1, 2)]
+            )
+        },
+    )
     message = messages(plan)["by_hand"].message
-    assert message == ("The visible checks failed: the code of your answer cell for `by_hand` raised "
-                       "RuntimeError at line 2 (`return X @ W.T`) when they called it: mat1 and mat2 shapes "
-                       "cannot be multiplied.")
+    assert message == (
+        "The visible checks failed: the code of your answer cell for `by_hand` raised "
+        "RuntimeError at line 2 (`return X @ W.T`) when they called it: mat1 and mat2 shapes "
+        "cannot be multiplied."
+    )
 
 
 def test_a_placeholder_left_in_a_function_the_checks_did_not_reach_is_named():
-    plan = plan_for(submission(answer_layer="layer = [torch.ones(2, 3)]", answer_w_weight="w_weight = layer[0]",
-                               answer_W="W = w_weight.T"))
+    plan = plan_for(
+        submission(
+            answer_layer="layer = [torch.ones(2, 3)]", answer_w_weight="w_weight = layer[0]", answer_W="W = w_weight.T"
+        )
+    )
     answer = plan.answer_at["by_hand"]
     executed(plan, {answer + 1: error("AssertionError", "", [(answer + 2, 1)])})
     assert messages(plan)["by_hand"].message == (
         "Your answer cell for `by_hand` still raises NotImplementedError at line 3 (`raise NotImplementedError()`): "
-        "replace `raise NotImplementedError()` with your code.")
+        "replace `raise NotImplementedError()` with your code."
+    )
 
 
 def test_a_frame_of_another_cell_never_gives_the_line():
     plan = plan_for(submission())
     answer = plan.answer_at["layer"]
-    executed(plan, {answer: error("NotImplementedError", "", [(99, 1)]),
-                    answer + 1: error("NameError", "name 'layer' is not defined")}, upto=answer + 1)
+    executed(
+        plan,
+        {
+            answer: error("NotImplementedError", "", [(99, 1)]),
+            answer + 1: error("NameError", "name 'layer' is not defined"),
+        },
+        upto=answer + 1,
+    )
     message = messages(plan)["layer"].message
-    assert message == ("Your answer cell for `layer` raised NotImplementedError: "
-                       "replace `raise NotImplementedError()` with your code.")
+    assert message == (
+        "Your answer cell for `layer` raised NotImplementedError: replace `raise NotImplementedError()` with your code."
+    )
 
 
 def test_student_text_in_a_cause_is_bounded_and_scrubbed():
     hidden = next(iter(scrub.hidden_windows()))
     plan = plan_for(submission(answer_layer=f"layer = f('{hidden}')"))
     answer = plan.answer_at["layer"]
-    executed(plan, {answer: error("E" * 10_000, hidden * 50, [(answer + 1, 1)]),
-                    answer + 1: error("NameError", "name 'layer' is not defined")}, upto=answer + 1)
+    executed(
+        plan,
+        {
+            answer: error("E" * 10_000, hidden * 50, [(answer + 1, 1)]),
+            answer + 1: error("NameError", "name 'layer' is not defined"),
+        },
+        upto=answer + 1,
+    )
     message = messages(plan)["layer"].message
     assert len(message) <= scrub.MESSAGE_CHARS and "E" * (scrub.QUOTE_CHARS + 1) not in message
     assert hidden not in message and scrub.WITHHELD in message
@@ -223,8 +294,9 @@ def test_student_text_in_a_cause_is_bounded_and_scrubbed():
 def test_items_not_run_say_why_the_notebook_stopped():
     plan = executed(plan_for(submission()), {}, upto=2)
     items = messages(plan, TIMEOUT, "toy.ipynb, cell 4 ran longer than the 60 s a cell may run")
-    assert items["W"].message == ("Not run: the notebook stopped before this item "
-                                  "(toy.ipynb, cell 4 ran longer than the 60 s a cell may run).")
+    assert items["W"].message == (
+        "Not run: the notebook stopped before this item (toy.ipynb, cell 4 ran longer than the 60 s a cell may run)."
+    )
 
 
 def test_only_failed_items_whose_cause_was_seen_get_a_new_message():
@@ -246,9 +318,11 @@ def test_an_item_that_failed_only_its_hidden_check_keeps_that_checks_message():
 # ----------------------------------------------------------------------------- the page
 def page_result():
     r = results.SubmissionResult("s1", "neural_nets", execution_time=3.0, submission_sha256="abc")
-    r.items = [ItemResult("layer1", "01_layers.ipynb", 1, 1, True, ""),
-               ItemResult("W", "01_layers.ipynb", 2, 0, False, "Fix `w_weight` first: <b>"),
-               ItemResult("sigmoid", "02_activations_losses.ipynb", 3, 0, False, "Not run: the notebook stopped")]
+    r.items = [
+        ItemResult("layer1", "01_layers.ipynb", 1, 1, True, ""),
+        ItemResult("W", "01_layers.ipynb", 2, 0, False, "Fix `w_weight` first: <b>"),
+        ItemResult("sigmoid", "02_activations_losses.ipynb", 3, 0, False, "Not run: the notebook stopped"),
+    ]
     r.worsen(TIMEOUT, "02_activations_losses.ipynb, cell 4 ran longer than the 60 s a cell may run")
     return r
 
@@ -265,8 +339,11 @@ def test_feedback_groups_items_by_notebook_with_subtotals_and_states_the_status_
 def test_results_json_carries_the_same_messages_and_status_words():
     data = results.results_json(page_result())
     assert data["output"] == results.status_words(TIMEOUT, page_result().reason)
-    assert [t["output"] for t in data["tests"]] == ["Passed.", "Fix `w_weight` first: <b>",
-                                                    "Not run: the notebook stopped"]
+    assert [t["output"] for t in data["tests"]] == [
+        "Passed.",
+        "Fix `w_weight` first: <b>",
+        "Not run: the notebook stopped",
+    ]
     back = results.from_results_json(json.loads(json.dumps(data)))
     assert back.items == page_result().items and (back.status, back.reason) == (TIMEOUT, page_result().reason)
 
@@ -284,8 +361,16 @@ def test_every_status_has_words_with_its_reason():
 def test_graded_feedback_of_a_blank_notebook_and_of_a_missing_w_weight(tmp_path):
     submissions = tmp_path / "submissions"
     demo.write_student(submissions / "blank", {LAYERS: demo.blank(ASSIGNMENT, LAYERS)})
-    demo.write_student(submissions / "no_w_weight", {LAYERS: demo.answered(
-        ASSIGNMENT, LAYERS, {"answer_w_weight": "# YOUR CODE HERE\nraise NotImplementedError()\nprint(w_weight)"})})
+    demo.write_student(
+        submissions / "no_w_weight",
+        {
+            LAYERS: demo.answered(
+                ASSIGNMENT,
+                LAYERS,
+                {"answer_w_weight": "# YOUR CODE HERE\nraise NotImplementedError()\nprint(w_weight)"},
+            )
+        },
+    )
     out = tmp_path / "out"
     assert grade.main(ASSIGNMENT, submissions, out, cell_timeout=CELL_TIMEOUT, progress=False, jobs=2) == 0
 
@@ -321,17 +406,27 @@ def test_a_rule_item_without_an_answer_cell_names_the_answer_cell_its_checks_cal
     source = nbformat.from_dict(SOURCE)
     source.cells.append(graded_cell("by_hand_rule", "assert by_hand(torch.ones(2, 3)).shape == (2, 2)"))
     context = merge.Context("toy", source_tests(source, "toy.ipynb"), probes=False)
-    plan = merge.build(context, submission(answer_layer="layer = [torch.ones(2, 3)]",
-                                           answer_w_weight="w_weight = layer[0]", answer_W="W = w_weight.T"),
-                       "toy.ipynb")
+    plan = merge.build(
+        context,
+        submission(
+            answer_layer="layer = [torch.ones(2, 3)]", answer_w_weight="w_weight = layer[0]", answer_W="W = w_weight.T"
+        ),
+        "toy.ipynb",
+    )
     assert "by_hand_rule" not in plan.answer_at
     answer = plan.answer_at["by_hand"]
     rule = next(i for i, t in plan.test_at.items() if t.grade_id == "by_hand_rule")
-    executed(plan, {answer + 1: error("NotImplementedError", "", [(answer + 2, 1), (answer + 1, 3)]),
-                    rule: error("NotImplementedError", "", [(rule + 1, 1), (answer + 1, 3)])})
+    executed(
+        plan,
+        {
+            answer + 1: error("NotImplementedError", "", [(answer + 2, 1), (answer + 1, 3)]),
+            rule: error("NotImplementedError", "", [(rule + 1, 1), (answer + 1, 3)]),
+        },
+    )
     found = messages(plan)
     assert found["by_hand_rule"].message == (
         "The visible checks of `by_hand_rule` failed: the code of your answer cell for `by_hand` raised "
         "NotImplementedError at line 3 (`raise NotImplementedError()`) when they called it: "
-        "replace `raise NotImplementedError()` with your code.")
+        "replace `raise NotImplementedError()` with your code."
+    )
     assert found["by_hand"].message.startswith("The visible checks failed: the code of your answer cell for `by_hand`")

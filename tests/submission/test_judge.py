@@ -21,10 +21,14 @@ from autograder.submission.probe import ProbeResult
 from tests.submission.test_plan import graded_cell, solution
 
 LAYERS = items("neural_nets")
-SOURCE = new_notebook(cells=[solution("answer_W", "W = layer1[0].weight.T"),
-                             graded_cell("W", "assert W.shape == (3, 2)", points=2),
-                             solution("answer_w_bias", "w_bias = layer1[0].bias"),
-                             graded_cell("w_bias", "assert w_bias.shape == (2,)")])
+SOURCE = new_notebook(
+    cells=[
+        solution("answer_W", "W = layer1[0].weight.T"),
+        graded_cell("W", "assert W.shape == (3, 2)", points=2),
+        solution("answer_w_bias", "w_bias = layer1[0].bias"),
+        graded_cell("w_bias", "assert w_bias.shape == (2,)"),
+    ]
+)
 
 
 def right_W() -> dict:
@@ -85,14 +89,17 @@ def test_a_check_that_raises_costs_the_item_and_is_logged_for_staff():
     assert line.startswith("W: the check raised\nTraceback") and "KeyError: 'weight'" in line
 
 
-@pytest.mark.parametrize("probe, says", [
-    (None, "Not run: the notebook stopped before this item's hidden check."),
-    (ProbeResult([]), "The hidden check could not run after your code: did your code replace or delete"),
-    (ProbeResult([], error="AttributeError"), "The hidden check could not run after your code (AttributeError): "),
-    (ProbeResult(["a", "b"]), "Your code published output in the format of the hidden check's observations"),
-    (ProbeResult(["not base64 at all"]), "The check could not read your objects back: use plain torch tensors"),
-    (ProbeResult([encode([1, 2])]), "The check's observation was not readable."),
-])
+@pytest.mark.parametrize(
+    "probe, says",
+    [
+        (None, "Not run: the notebook stopped before this item's hidden check."),
+        (ProbeResult([]), "The hidden check could not run after your code: did your code replace or delete"),
+        (ProbeResult([], error="AttributeError"), "The hidden check could not run after your code (AttributeError): "),
+        (ProbeResult(["a", "b"]), "Your code published output in the format of the hidden check's observations"),
+        (ProbeResult(["not base64 at all"]), "The check could not read your objects back: use plain torch tensors"),
+        (ProbeResult([encode([1, 2])]), "The check's observation was not readable."),
+    ],
+)
 def test_a_probe_without_one_readable_observation_fails_the_item_and_says_why(probe, says):
     passed, message, line, metrics = verdict(probe)
     assert (passed, line, metrics) == (False, "", {}) and message.startswith(says)
@@ -128,13 +135,14 @@ def test_the_figures_the_grader_measures_come_with_the_verdict():
 
 # ----------------------------------------------------------------------------- a notebook
 def test_judge_gives_points_per_item_and_collects_the_staff_log():
-    plan = merge.build(merge.Context("neural_nets", source_tests(SOURCE, "toy.ipynb")),
-                       new_notebook(cells=[solution("answer_W", "W = ..."), solution("answer_w_bias", "...")]),
-                       "toy.ipynb")
+    plan = merge.build(
+        merge.Context("neural_nets", source_tests(SOURCE, "toy.ipynb")),
+        new_notebook(cells=[solution("answer_W", "W = ..."), solution("answer_w_bias", "...")]),
+        "toy.ipynb",
+    )
     for cell in plan.nb.cells:
         cell.execution_count = 1
-    probes = {"W": ProbeResult([payload(right_W())]),
-              "w_bias": ProbeResult([encode({"ok": True, "data": {}})])}
+    probes = {"W": ProbeResult([payload(right_W())]), "w_bias": ProbeResult([encode({"ok": True, "data": {}})])}
     log = []
     results = {r.grade_id: r for r in judge.judge(plan, probes, "", log)}
     assert (results["W"].score, results["W"].max_score, results["W"].passed) == (2.0, 2.0, True)

@@ -13,22 +13,39 @@ from autograder.submission import plan as merge
 
 
 def solution(gid, code):
-    return new_code_cell(code, metadata={"nbgrader": {"grade": False, "solution": True, "locked": False,
-                                                      "grade_id": gid, "schema_version": 3}})
+    return new_code_cell(
+        code,
+        metadata={
+            "nbgrader": {"grade": False, "solution": True, "locked": False, "grade_id": gid, "schema_version": 3}
+        },
+    )
 
 
 def graded_cell(gid, code, points=1):
-    return new_code_cell(code, metadata={"nbgrader": {"grade": True, "solution": False, "locked": True,
-                                                      "grade_id": gid, "points": points, "schema_version": 3}})
+    return new_code_cell(
+        code,
+        metadata={
+            "nbgrader": {
+                "grade": True,
+                "solution": False,
+                "locked": True,
+                "grade_id": gid,
+                "points": points,
+                "schema_version": 3,
+            }
+        },
+    )
 
 
-SOURCE = new_notebook(cells=[
-    new_markdown_cell("# Exercise"),
-    solution("answer_a", "a = 1"),
-    graded_cell("a", "assert a == 1\n### BEGIN HIDDEN TESTS\nsecret()\n### END HIDDEN TESTS\n", points=2),
-    solution("answer_b", "b = 2"),
-    graded_cell("b", "assert b == 2"),
-])
+SOURCE = new_notebook(
+    cells=[
+        new_markdown_cell("# Exercise"),
+        solution("answer_a", "a = 1"),
+        graded_cell("a", "assert a == 1\n### BEGIN HIDDEN TESTS\nsecret()\n### END HIDDEN TESTS\n", points=2),
+        solution("answer_b", "b = 2"),
+        graded_cell("b", "assert b == 2"),
+    ]
+)
 
 
 def plan_for(student, probes=False):
@@ -47,19 +64,22 @@ def test_source_tests_carry_points_anchor_and_only_the_visible_code():
 
 
 def test_tests_follow_their_solution_cells():
-    student = new_notebook(cells=[solution("answer_a", "a = 1"), new_code_cell("scratch = 0"),
-                                  solution("answer_b", "b = 2")])
+    student = new_notebook(
+        cells=[solution("answer_a", "a = 1"), new_code_cell("scratch = 0"), solution("answer_b", "b = 2")]
+    )
     assert code_of(plan_for(student)) == ["a = 1", "assert a == 1\n", "scratch = 0", "b = 2", "assert b == 2"]
 
 
 def test_edited_deleted_duplicated_and_repointed_test_cells_change_nothing():
-    student = new_notebook(cells=[
-        solution("answer_a", "a = 0"),
-        graded_cell("a", "pass  # edited", points=100),     # edited, inflated points
-        graded_cell("a", "pass  # duplicate"),               # duplicated
-        solution("answer_b", "b = 2"),
-        graded_cell("c", "pass  # re-pointed"),               # a test cell with an id source/ lacks
-    ])
+    student = new_notebook(
+        cells=[
+            solution("answer_a", "a = 0"),
+            graded_cell("a", "pass  # edited", points=100),  # edited, inflated points
+            graded_cell("a", "pass  # duplicate"),  # duplicated
+            solution("answer_b", "b = 2"),
+            graded_cell("c", "pass  # re-pointed"),  # a test cell with an id source/ lacks
+        ]
+    )
     plan = plan_for(student)
     assert code_of(plan) == ["a = 0", "assert a == 1\n", "b = 2", "assert b == 2"]
     assert [(t.grade_id, t.points) for t in plan.tests] == [("a", 2.0), ("b", 1.0)]
@@ -75,8 +95,7 @@ def test_outputs_of_the_submission_are_cleared():
     cell.outputs = [nbformat.v4.new_output("stream", text="fake results")]
     cell.execution_count = 3
     plan = plan_for(new_notebook(cells=[cell]))
-    assert all(c.get("outputs", []) == [] and c.execution_count is None
-               for c in plan.nb.cells if c.cell_type == "code")
+    assert all(c.get("outputs", []) == [] and c.execution_count is None for c in plan.nb.cells if c.cell_type == "code")
 
 
 def test_the_plan_knows_its_test_cells_by_position():
@@ -85,10 +104,12 @@ def test_the_plan_knows_its_test_cells_by_position():
     assert [plan.nb.cells[i].source for i in plan.test_at] == ["assert a == 1\n", "assert b == 2"]
 
 
-FORGED = [{"autograder_probe": {"role": "test", "grade_id": "a"}},
-          {"autograder_probe": {"role": "probe", "grade_id": "b"}},
-          {"autograder": {"role": "test", "grade_id": "b"}},
-          {"autograder_probe": {"role": "seed"}}]
+FORGED = [
+    {"autograder_probe": {"role": "test", "grade_id": "a"}},
+    {"autograder_probe": {"role": "probe", "grade_id": "b"}},
+    {"autograder": {"role": "test", "grade_id": "b"}},
+    {"autograder_probe": {"role": "seed"}},
+]
 
 
 def test_a_student_cell_with_grader_metadata_stays_a_student_cell():
@@ -117,9 +138,12 @@ def test_a_symbolic_link_is_refused_not_followed(tmp_path):
 
 
 def nbformat44(tmp_path):
-    raw = {"nbformat": 4, "nbformat_minor": 4, "metadata": {},
-           "cells": [{"cell_type": "code", "metadata": {}, "source": "a = 1", "outputs": [],
-                      "execution_count": None}]}
+    raw = {
+        "nbformat": 4,
+        "nbformat_minor": 4,
+        "metadata": {},
+        "cells": [{"cell_type": "code", "metadata": {}, "source": "a = 1", "outputs": [], "execution_count": None}],
+    }
     path = tmp_path / "old.ipynb"
     path.write_text(json.dumps(raw))
     return path
@@ -132,12 +156,18 @@ def test_an_nbformat_44_notebook_without_cell_ids_is_accepted(tmp_path):
     assert plan.nb.nbformat_minor == 5 and all("id" in c for c in plan.nb.cells)
 
 
-@pytest.mark.parametrize("content, says", [
-    ('{"cells": [ not json', "is not valid JSON"),
-    ('[1, 2, 3]', "is not a Jupyter notebook"),
-    ('{"nbformat": 3, "cells": []}', "is not a Jupyter notebook"),
-    ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}', "not a valid notebook"),
-])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        ('{"cells": [ not json', "is not valid JSON"),
+        ("[1, 2, 3]", "is not a Jupyter notebook"),
+        ('{"nbformat": 3, "cells": []}', "is not a Jupyter notebook"),
+        (
+            '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}',
+            "not a valid notebook",
+        ),
+    ],
+)
 def test_unreadable_files_are_invalid_notebooks_with_a_reason(tmp_path, content, says):
     path = tmp_path / "broken.ipynb"
     path.write_text(content)
@@ -148,9 +178,25 @@ def test_unreadable_files_are_invalid_notebooks_with_a_reason(tmp_path, content,
 @pytest.mark.parametrize("metadata", [[], {"nbgrader": "x"}, {"nbgrader": {"grade_id": []}}])
 def test_malformed_cell_metadata_is_an_invalid_notebook(tmp_path, metadata):
     path = tmp_path / "odd.ipynb"
-    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "code", "id": "a", "metadata": metadata, "source": "a = 1", "outputs": [],
-         "execution_count": None}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "nbformat": 4,
+                "nbformat_minor": 5,
+                "metadata": {},
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "id": "a",
+                        "metadata": metadata,
+                        "source": "a = 1",
+                        "outputs": [],
+                        "execution_count": None,
+                    }
+                ],
+            }
+        )
+    )
     with pytest.raises(merge.InvalidNotebook, match="cell 1 is malformed|is not a valid notebook"):
         merge.read_submission(path)
 
@@ -163,8 +209,9 @@ def test_binary_garbage_is_an_invalid_notebook(tmp_path):
 
 
 def test_a_given_cell_between_solution_and_test_runs_before_the_test_even_without_cell_ids():
-    source = new_notebook(cells=[solution("answer_a", "a = 1"), new_code_cell("given = a + 1"),
-                                 graded_cell("a", "assert given == 2")])
+    source = new_notebook(
+        cells=[solution("answer_a", "a = 1"), new_code_cell("given = a + 1"), graded_cell("a", "assert given == 2")]
+    )
     student = new_notebook(cells=[solution("answer_a", "a = 1"), new_code_cell("given = a + 1")])
     for cell in student.cells:
         cell.pop("id", None)  # as in an nbformat 4.4 file

@@ -37,8 +37,11 @@ def student_namespace() -> dict:
 def carried(code: str) -> dict:
     """The names and values the probe hands BOOTSTRAP (the dict literal of its one expression)."""
     tree = ast.parse(code, mode="eval")
-    scope = next(node for node in ast.walk(tree) if isinstance(node, ast.Dict) and any(
-        isinstance(k, ast.Constant) and k.value == "_sources" for k in node.keys))
+    scope = next(
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Dict) and any(isinstance(k, ast.Constant) and k.value == "_sources" for k in node.keys)
+    )
     return {k.value: ast.literal_eval(v) for k, v in zip(scope.keys, scope.values) if isinstance(k, ast.Constant)}
 
 
@@ -148,19 +151,23 @@ async def _evaluate(kc, expressions: dict[str, str]) -> dict[str, str]:
 
 
 def state(client, nonce: str) -> dict[str, str]:
-    return run_sync(_evaluate)(client.kc, {
-        "modules": "sorted(__import__('sys').modules)",
-        "names": "sorted(globals())",
-        "history": "(len(In), len(_ih), len(Out), len(_oh), get_ipython().execution_count, repr(_))",
-        "linecache": f"[k for k, e in __import__('linecache').cache.items() if {nonce!r} in ''.join(e[2] or ())]",
-    })
+    return run_sync(_evaluate)(
+        client.kc,
+        {
+            "modules": "sorted(__import__('sys').modules)",
+            "names": "sorted(globals())",
+            "history": "(len(In), len(_ih), len(Out), len(_oh), get_ipython().execution_count, repr(_))",
+            "linecache": f"[k for k, e in __import__('linecache').cache.items() if {nonce!r} in ''.join(e[2] or ())]",
+        },
+    )
 
 
 @pytest.mark.slow
 def test_in_a_kernel_a_probe_publishes_one_observation_and_leaves_no_trace():
     nb = new_notebook(cells=[new_code_cell(ANSWER + "W.shape")])
-    client = execute.BoundedClient(nb, km=execute.local_kernel_manager(tempfile.mkdtemp(prefix="probe-")),
-                                   timeout=60, allow_errors=True)
+    client = execute.BoundedClient(
+        nb, km=execute.local_kernel_manager(tempfile.mkdtemp(prefix="probe-")), timeout=60, allow_errors=True
+    )
     item = LAYERS["W"]
     with execute.kernel_session(client):
         client.execute_cell(nb.cells[0], 0)

@@ -12,7 +12,7 @@ def test_text_of_the_hidden_checks_is_withheld_wherever_it_sits():
     grader_side = module_source(items("neural_nets")["one_epoch"].grader_module)
     kernel_side = module_source(items("neural_nets")["one_epoch"].kernel_module)
     for source in (grader_side, kernel_side):
-        excerpt = source[len(source) // 2: len(source) // 2 + 120]
+        excerpt = source[len(source) // 2 : len(source) // 2 + 120]
         assert scrub.quote(excerpt) == scrub.WITHHELD
         assert scrub.quote("my function failed on " + excerpt) == scrub.WITHHELD
         # whitespace changed (as repr() or a joined list would) is still recognised

@@ -16,8 +16,10 @@ from autograder.checks.kernel.api import CheckFailed, expect  # noqa: F401  (re-
 # gigabytes); the quiz's 10,000 predicted labels take about 100 KB.
 MAX_PAYLOAD_CHARS = 64 * 1024 * 1024
 MAX_ELEMENTS = 16 * 1024 * 1024  # per tensor: 128 MB in float64, the grader's widest working type
-TOO_LARGE = ("The check's observation of your objects is too large to read: keep graded values to the sizes "
-             "the exercise asks for.")
+TOO_LARGE = (
+    "The check's observation of your objects is too large to read: keep graded values to the sizes "
+    "the exercise asks for."
+)
 
 
 def close(actual, expected, atol: float, rtol: float = 0.0) -> bool:
@@ -40,8 +42,7 @@ def stored_within(raw: bytes, limit: int) -> bool:
             records = archive.infolist()
     except (zipfile.BadZipFile, ValueError):
         return True  # not an archive: torch.load refuses it below, with the usual message
-    return (all(r.compress_type == zipfile.ZIP_STORED for r in records)
-            and sum(r.file_size for r in records) <= limit)
+    return all(r.compress_type == zipfile.ZIP_STORED for r in records) and sum(r.file_size for r in records) <= limit
 
 
 def decode(payload: str) -> dict:
@@ -83,6 +84,8 @@ def tensors(value, depth: int = 0):
 def dense(t: torch.Tensor) -> bool:
     """A tensor the grader may compute on: at most MAX_ELEMENTS, each held by its own bytes (a
     view that repeats a small storage, e.g. stride 0, would turn into gigabytes once copied)."""
-    return (t.numel() <= MAX_ELEMENTS
-            and t.numel() * t.element_size() <= t.untyped_storage().nbytes()
-            and all(stride != 0 for stride, size in zip(t.stride(), t.shape) if size > 1))
+    return (
+        t.numel() <= MAX_ELEMENTS
+        and t.numel() * t.element_size() <= t.untyped_storage().nbytes()
+        and all(stride != 0 for stride, size in zip(t.stride(), t.shape) if size > 1)
+    )

@@ -14,8 +14,13 @@ import pytest
 
 
 def pytest_addoption(parser):
-    parser.addoption("--observations", metavar="PATH", type=Path, default=None,
-                     help="a graded student's output folder (OUT/STUDENT), or OUT for every student")
+    parser.addoption(
+        "--observations",
+        metavar="PATH",
+        type=Path,
+        default=None,
+        help="a graded student's output folder (OUT/STUDENT), or OUT for every student",
+    )
 
 
 def pytest_configure(config):
@@ -25,8 +30,10 @@ def pytest_configure(config):
 
     path = config.getoption("observations")
     if path is None:
-        raise pytest.UsageError("the grader-side tests judge saved observations: give --observations OUT/STUDENT "
-                                "(or OUT), the --out folder of `python -m autograder grade`")
+        raise pytest.UsageError(
+            "the grader-side tests judge saved observations: give --observations OUT/STUDENT "
+            "(or OUT), the --out folder of `python -m autograder grade`"
+        )
     if not path.is_dir():
         raise pytest.UsageError(f"--observations {path}: not a folder; give OUT/STUDENT or OUT")
     try:
@@ -34,6 +41,8 @@ def pytest_configure(config):
     except UnreadableObservations as err:
         raise pytest.UsageError(str(err)) from None
     if not cases:
-        raise pytest.UsageError(f"{path} holds no saved observations (no observations/*.pt in it or in its "
-                                "folders): grade the class first, or give OUT/STUDENT")
+        raise pytest.UsageError(
+            f"{path} holds no saved observations (no observations/*.pt in it or in its "
+            "folders): grade the class first, or give OUT/STUDENT"
+        )
     config.pluginmanager.register(ObservationPlugin(cases), "saved-observations")

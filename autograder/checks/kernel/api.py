@@ -92,7 +92,7 @@ class TorchCalls(TorchFunctionMode):
         self.names: list[str] = []
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        name = str(getattr(func, "__name__", "") or "")[:self.MAX_CHARS]
+        name = str(getattr(func, "__name__", "") or "")[: self.MAX_CHARS]
         name = name.split(".")[0].strip("_").removeprefix("special_")
         if name not in self.names and len(self.names) < self.MAX_NAMES:
             self.names.append(name)
@@ -128,8 +128,7 @@ def _instructions(function):
 
 def global_names(function) -> set[str]:
     """The global names a function (and the functions nested in it) reads or writes."""
-    return {i.argval for i in _instructions(function)
-            if i.opname in ("LOAD_GLOBAL", "STORE_GLOBAL", "DELETE_GLOBAL")}
+    return {i.argval for i in _instructions(function) if i.opname in ("LOAD_GLOBAL", "STORE_GLOBAL", "DELETE_GLOBAL")}
 
 
 def stored_globals(function) -> set[str]:
@@ -165,7 +164,13 @@ def emit(grade_id: str, observer, ns: dict) -> None:
             payload = encode(observe(observer, ns))
     # torch.save refuses some student objects (lambdas, open files...): report, don't crash.
     except (TypeError, AttributeError, RuntimeError, ValueError, OSError) as err:
-        payload = encode({"ok": False, "message": (
-            "Your graded objects could not be read by the check "
-            f"({type(err).__name__}); keep graded values as plain tensors.")})
+        payload = encode(
+            {
+                "ok": False,
+                "message": (
+                    "Your graded objects could not be read by the check "
+                    f"({type(err).__name__}); keep graded values as plain tensors."
+                ),
+            }
+        )
     display({OBSERVATION_MIME: {"grade_id": grade_id, "payload": payload}}, raw=True)

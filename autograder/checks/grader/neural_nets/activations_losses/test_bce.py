@@ -8,8 +8,10 @@ from autograder.checks.kernel.neural_nets.activations_losses import bce as kerne
 
 
 def test_bce(obs: dict) -> None:
-    _judge_loss(obs, "bce", kernel.loss_cases(),
-                hint=" (look at the sign, the mean, and probabilities of exactly 0 or 1, where torch "
-                     "clamps each log at -100)",
-                nan_hint=" (probabilities of exactly 0 or 1 make log give -inf: clamp each log at -100, "
-                         "as torch does)")
+    _judge_loss(
+        obs,
+        "bce",
+        kernel.loss_cases(),
+        hint=" (look at the sign, the mean, and probabilities of exactly 0 or 1, where torch clamps each log at -100)",
+        nan_hint=" (probabilities of exactly 0 or 1 make log give -inf: clamp each log at -100, as torch does)",
+    )

@@ -15,13 +15,27 @@ def test_leaky_relu(obs: dict) -> None:
     _no_torch_version("leaky_relu", obs)
     inputs = kernel.activation_inputs()
     for x, out in zip(inputs, obs["outputs"], strict=True):
-        _judge_tensor("leaky_relu", out, x, F.leaky_relu(x, 0.01),
-                      "torch.nn.functional.leaky_relu(x, negative_slope=0.01)", " (with the default m=0.01)")
+        _judge_tensor(
+            "leaky_relu",
+            out,
+            x,
+            F.leaky_relu(x, 0.01),
+            "torch.nn.functional.leaky_relu(x, negative_slope=0.01)",
+            " (with the default m=0.01)",
+        )
     for m, outputs in zip(kernel.SLOPES, obs["slopes"], strict=True):
         for x, out in zip(inputs, outputs, strict=True):
             if isinstance(out, torch.Tensor) and tuple(out.shape) == tuple(x.shape):
-                expect(not close(out, F.leaky_relu(x, 0.01), ATOL, RTOL) or bool((x >= 0).all()),
-                       "`leaky_relu(x, m)` ignores m: it gives the same output for every slope; "
-                       "multiply the negative inputs by the m it is given.")
-            _judge_tensor("leaky_relu", out, x, F.leaky_relu(x, m),
-                          "torch.nn.functional.leaky_relu(x, negative_slope=m)", " (with m other than 0.01)")
+                expect(
+                    not close(out, F.leaky_relu(x, 0.01), ATOL, RTOL) or bool((x >= 0).all()),
+                    "`leaky_relu(x, m)` ignores m: it gives the same output for every slope; "
+                    "multiply the negative inputs by the m it is given.",
+                )
+            _judge_tensor(
+                "leaky_relu",
+                out,
+                x,
+                F.leaky_relu(x, m),
+                "torch.nn.functional.leaky_relu(x, negative_slope=m)",
+                " (with m other than 0.01)",
+            )

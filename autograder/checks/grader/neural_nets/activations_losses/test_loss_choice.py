@@ -18,13 +18,19 @@ def test_loss_choice(obs: dict) -> None:
     choice = {k: v.strip().lower() for k, v in obs["choice"]}
     missing = [k for k in LOSS_CHOICE if k not in choice]
     extra = [k for k in choice if k not in LOSS_CHOICE]
-    expect(not missing and not extra,
-           "`loss_choice` should have exactly the given task descriptions as keys"
-           + (f"; missing: {missing}" if missing else "") + (f"; unknown: {extra}" if extra else "") + ".")
+    expect(
+        not missing and not extra,
+        "`loss_choice` should have exactly the given task descriptions as keys"
+        + (f"; missing: {missing}" if missing else "")
+        + (f"; unknown: {extra}" if extra else "")
+        + ".",
+    )
     unanswered = [k for k in LOSS_CHOICE if choice[k] not in ("mse", "bce")]
-    expect(not unanswered, f"Answer every task with \"mse\" or \"bce\"; not answered yet: {unanswered}.")
+    expect(not unanswered, f'Answer every task with "mse" or "bce"; not answered yet: {unanswered}.')
     wrong = sum(choice[k] != v for k, v in LOSS_CHOICE.items())
-    expect(wrong == 0,
-           f"{wrong} of the {len(LOSS_CHOICE)} choices {'is' if wrong == 1 else 'are'} wrong: is the output "
-           "a continuous number, "
-           "or one or more classes (yes/no for each)?")
+    expect(
+        wrong == 0,
+        f"{wrong} of the {len(LOSS_CHOICE)} choices {'is' if wrong == 1 else 'are'} wrong: is the output "
+        "a continuous number, "
+        "or one or more classes (yes/no for each)?",
+    )

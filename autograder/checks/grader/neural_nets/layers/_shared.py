@@ -7,8 +7,8 @@ import torch
 
 from autograder.checks.grader.api import close, expect
 
-ATOL = 1e-6                 # tolerance stated in the notebook for computed values
-EXACT = 1e-7                # "the same tensor": copies of parameters, seeded initial weights
+ATOL = 1e-6  # tolerance stated in the notebook for computed values
+EXACT = 1e-7  # "the same tensor": copies of parameters, seeded initial weights
 # (in_features, out_features) of each layer of the lecture's ExampleNN
 LAYERS = {"layer1": (3, 2), "layer2": (2, 3), "layer_output": (3, 2)}
 
@@ -27,21 +27,34 @@ def _judge_sequential(obs: dict, name: str, x: torch.Tensor) -> None:
     n_in, n_out = LAYERS[name]
     kinds = obs["kinds"]
     if kinds == ["Linear"]:
-        expect(False, f"`{name}` holds only a Linear: add torch.nn.Sigmoid() after it "
-                      "(a layer is a linear operation followed by an activation function).")
-    expect(kinds == ["Linear", "Sigmoid"],
-           f"`{name}` should hold exactly two modules, a Linear then a Sigmoid; yours holds: "
-           f"{', '.join(kinds) if kinds else 'nothing'}.")
-    expect((obs["in_features"], obs["out_features"]) == (n_in, n_out),
-           f"`{name}`'s Linear maps {obs['in_features']} → {obs['out_features']} features; "
-           f"it should map {n_in} → {n_out} (in_features={n_in}, out_features={n_out}).")
-    expect(isinstance(obs["bias"], torch.Tensor),
-           f"`{name}`'s Linear has no bias: keep the default bias=True (the bias term of the formula).")
+        expect(
+            False,
+            f"`{name}` holds only a Linear: add torch.nn.Sigmoid() after it "
+            "(a layer is a linear operation followed by an activation function).",
+        )
+    expect(
+        kinds == ["Linear", "Sigmoid"],
+        f"`{name}` should hold exactly two modules, a Linear then a Sigmoid; yours holds: "
+        f"{', '.join(kinds) if kinds else 'nothing'}.",
+    )
+    expect(
+        (obs["in_features"], obs["out_features"]) == (n_in, n_out),
+        f"`{name}`'s Linear maps {obs['in_features']} → {obs['out_features']} features; "
+        f"it should map {n_in} → {n_out} (in_features={n_in}, out_features={n_out}).",
+    )
+    expect(
+        isinstance(obs["bias"], torch.Tensor),
+        f"`{name}`'s Linear has no bias: keep the default bias=True (the bias term of the formula).",
+    )
     out = obs.get("output")
     expect(isinstance(out, torch.Tensor), f"`{name}` should return a tensor when called on a batch of inputs.")
     rows = len(x)
-    expect(_shape(out) == (rows, n_out),
-           f"`{name}` returned shape {_shape(out)} for {rows} examples; it should return ({rows}, {n_out}).")
-    expect(close(out, _sigmoid_layer(x, obs["weight"], obs["bias"]), ATOL),
-           f"`{name}`'s output differs from sigmoid(linear operation) of its own weights by more than "
-           "1e-6: check the Sigmoid after the Linear.")
+    expect(
+        _shape(out) == (rows, n_out),
+        f"`{name}` returned shape {_shape(out)} for {rows} examples; it should return ({rows}, {n_out}).",
+    )
+    expect(
+        close(out, _sigmoid_layer(x, obs["weight"], obs["bias"]), ATOL),
+        f"`{name}`'s output differs from sigmoid(linear operation) of its own weights by more than "
+        "1e-6: check the Sigmoid after the Linear.",
+    )

@@ -11,10 +11,14 @@ from autograder.checks.grader.neural_nets.layers._shared import EXACT, _shape
 def test_W(obs: dict) -> None:
     W = obs["W"]
     expect(isinstance(W, torch.Tensor), "`W` should be a torch.Tensor.")
-    expect(_shape(W) != (2, 3),
-           "W has shape (2, 3), the way PyTorch stores the weights (w_weight); the lecture's W is "
-           "its transpose, of shape (3, 2) = (inputs, nodes).")
+    expect(
+        _shape(W) != (2, 3),
+        "W has shape (2, 3), the way PyTorch stores the weights (w_weight); the lecture's W is "
+        "its transpose, of shape (3, 2) = (inputs, nodes).",
+    )
     expect(_shape(W) == (3, 2), f"`W` has shape {_shape(W)}; the lecture's W has shape (3, 2).")
-    expect(close(W, obs["weight"].T, EXACT),
-           "`W` has the right shape but differs from the transpose of layer1's weights: "
-           "transpose w_weight (do not reshape it: reshape keeps the order of the numbers).")
+    expect(
+        close(W, obs["weight"].T, EXACT),
+        "`W` has the right shape but differs from the transpose of layer1's weights: "
+        "transpose w_weight (do not reshape it: reshape keeps the order of the numbers).",
+    )

@@ -9,6 +9,8 @@ ONES = frozenset({"ones", "ones_like", "new_ones"})
 
 
 def test_Z_by_hand_ones(obs: dict) -> None:
-    expect(ONES & set(obs["calls"]),
-           f"`{BY_HAND}` does not build J with torch.ones: make J = torch.ones(N, 1) with N = X.shape[0], "
-           "then add J @ w_b.reshape(1, 2), which puts the bias on every row (J_{N,1} w_b).")
+    expect(
+        ONES & set(obs["calls"]),
+        f"`{BY_HAND}` does not build J with torch.ones: make J = torch.ones(N, 1) with N = X.shape[0], "
+        "then add J @ w_b.reshape(1, 2), which puts the bias on every row (J_{N,1} w_b).",
+    )

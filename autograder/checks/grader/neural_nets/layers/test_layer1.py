@@ -20,7 +20,9 @@ def _seeded_linear() -> torch.nn.Linear:
 def test_layer1(obs: dict) -> None:
     _judge_sequential(obs, "layer1", kernel.layer_inputs())
     reference = _seeded_linear()
-    expect(close(obs["weight"], reference.weight, EXACT) and close(obs["bias"], reference.bias, EXACT),
-           "layer1's initial weights are not those that torch.manual_seed(0) followed by "
-           "Linear(in_features=3, out_features=2) gives: create layer1 right after the seed, "
-           "with nothing random in between, and do not change its weights.")
+    expect(
+        close(obs["weight"], reference.weight, EXACT) and close(obs["bias"], reference.bias, EXACT),
+        "layer1's initial weights are not those that torch.manual_seed(0) followed by "
+        "Linear(in_features=3, out_features=2) gives: create layer1 right after the seed, "
+        "with nothing random in between, and do not change its weights.",
+    )

@@ -42,17 +42,22 @@ def _reference_net(state, name: str = "neural_net") -> ReferenceNet:
     expected = net.state_dict()
     expect(isinstance(state, dict), f"The check could not read the parameters of `{name}`.")
     missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
-    expect(not missing and not extra,
-           f"The parameters of `{name}` are not those of the lecture's NeuralNet (layer1, layer2, "
-           "layer_output, each a Sequential of a Linear then a PReLU)"
-           + (f"; missing: {', '.join(missing)}" if missing else "")
-           + (f"; unexpected: {', '.join(extra)}" if extra else "") + ".")
+    expect(
+        not missing and not extra,
+        f"The parameters of `{name}` are not those of the lecture's NeuralNet (layer1, layer2, "
+        "layer_output, each a Sequential of a Linear then a PReLU)"
+        + (f"; missing: {', '.join(missing)}" if missing else "")
+        + (f"; unexpected: {', '.join(extra)}" if extra else "")
+        + ".",
+    )
     for key, ref in expected.items():
         value = state[key]
-        expect(_is_tensor(value) and value.shape == ref.shape,
-               f"`{name}`'s parameter {key} has shape "
-               f"{tuple(value.shape) if _is_tensor(value) else type(value).__name__}; the lecture's "
-               f"NeuralNet has {tuple(ref.shape)} there.")
+        expect(
+            _is_tensor(value) and value.shape == ref.shape,
+            f"`{name}`'s parameter {key} has shape "
+            f"{tuple(value.shape) if _is_tensor(value) else type(value).__name__}; the lecture's "
+            f"NeuralNet has {tuple(ref.shape)} there.",
+        )
     net.load_state_dict({k: v.float() for k, v in state.items()})
     return net.eval()
 
@@ -82,10 +87,16 @@ def _course_data() -> dict:
     trend = module.load_frame(DATA / module.TREND_FILE)
     x, y = torch.tensor(frame["x"].to_numpy()), torch.tensor(frame["y"].to_numpy())
     return {
-        "x": x, "y": y,
-        "X_all": (x - x.mean()) / x.std(), "Y_all": (y - y.mean()) / y.std(),
-        "x_mu": x.mean(), "x_sigma": x.std(), "y_mu": y.mean(), "y_sigma": y.std(),
-        "trend_x": torch.tensor(trend["x"].to_numpy()), "trend_y": torch.tensor(trend["y"].to_numpy()),
+        "x": x,
+        "y": y,
+        "X_all": (x - x.mean()) / x.std(),
+        "Y_all": (y - y.mean()) / y.std(),
+        "x_mu": x.mean(),
+        "x_sigma": x.std(),
+        "y_mu": y.mean(),
+        "y_sigma": y.std(),
+        "trend_x": torch.tensor(trend["x"].to_numpy()),
+        "trend_y": torch.tensor(trend["y"].to_numpy()),
         "noise_floor": float(module.noise_floor_standardized()),
     }
 

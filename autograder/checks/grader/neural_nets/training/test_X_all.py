@@ -13,20 +13,29 @@ def test_X_all(obs):
     for column, raw in (("X", data["x"]), ("Y", data["y"])):
         low = column.lower()
         values = obs[f"{column}_all"]
-        expect(values.numel() == n,
-               f"{column}_all has {values.numel()} values, but the data has {n} rows: standardize the "
-               f"whole column df['{low}'].")
+        expect(
+            values.numel() == n,
+            f"{column}_all has {values.numel()} values, but the data has {n} rows: standardize the "
+            f"whole column df['{low}'].",
+        )
         values = values.reshape(-1).double()
         other = data["Y_all" if column == "X" else "X_all"]
-        expect(not _close(values, other),
-               f"{column}_all holds the other column: standardize df['{low}'] for {column}_all.")
-        expect(not _close(values, raw),
-               f"{column}_all is the raw column df['{low}']: standardize it with your standardize function.")
-        expect(_close(values, data[f"{column}_all"]),
-               f"{column}_all is not the standardized df['{low}'] (in the data's row order, to within "
-               f"{TOL}): {column}_all, {low}_mu, {low}_sigma = standardize(torch.tensor(df['{low}'].values)).")
+        expect(
+            not _close(values, other), f"{column}_all holds the other column: standardize df['{low}'] for {column}_all."
+        )
+        expect(
+            not _close(values, raw),
+            f"{column}_all is the raw column df['{low}']: standardize it with your standardize function.",
+        )
+        expect(
+            _close(values, data[f"{column}_all"]),
+            f"{column}_all is not the standardized df['{low}'] (in the data's row order, to within "
+            f"{TOL}): {column}_all, {low}_mu, {low}_sigma = standardize(torch.tensor(df['{low}'].values)).",
+        )
         for stat in ("mu", "sigma"):
             value = obs[f"{low}_{stat}"]
-            expect(value.numel() == 1 and _close(value.reshape(()).double(), data[f"{low}_{stat}"]),
-                   f"{low}_{stat} is not the {'mean' if stat == 'mu' else 'standard deviation'} of "
-                   f"df['{low}'] that standardize returns.")
+            expect(
+                value.numel() == 1 and _close(value.reshape(()).double(), data[f"{low}_{stat}"]),
+                f"{low}_{stat} is not the {'mean' if stat == 'mu' else 'standard deviation'} of "
+                f"df['{low}'] that standardize returns.",
+            )

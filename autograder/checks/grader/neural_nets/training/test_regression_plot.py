@@ -48,28 +48,41 @@ def _prediction_lines(lines: list[dict], state, data: dict) -> tuple[bool, bool,
 def test_regression_plot(obs):
     data = _course_data()
     traces = [t for t in obs["traces"] if _has_xy(t)]
-    expect(len(obs["traces"]) >= 3,
-           f"fig_fit has {len(obs['traces'])} trace(s): it needs three, the data (markers), the network's "
-           "prediction (a line) and the actual trend (a line).")
-    expect(_has_data_markers(traces, data),
-           "fig_fit has no markers trace with all the data points in raw units: unstandardize X_all and "
-           "Y_all (with x_mu, x_sigma, y_mu, y_sigma) and plot them with mode='markers'.")
+    expect(
+        len(obs["traces"]) >= 3,
+        f"fig_fit has {len(obs['traces'])} trace(s): it needs three, the data (markers), the network's "
+        "prediction (a line) and the actual trend (a line).",
+    )
+    expect(
+        _has_data_markers(traces, data),
+        "fig_fit has no markers trace with all the data points in raw units: unstandardize X_all and "
+        "Y_all (with x_mu, x_sigma, y_mu, y_sigma) and plot them with mode='markers'.",
+    )
 
     def is_trend(t):
         return _close(t["x"], data["trend_x"], 1e-6) and _close(t["y"], data["trend_y"], 1e-6)
 
     lines = [t for t in traces if _is_line(t)]
-    expect(any(is_trend(t) for t in lines),
-           "fig_fit has no line with the actual trend (trend_X and trend_Y from nn_dataframe_trend.pt).")
+    expect(
+        any(is_trend(t) for t in lines),
+        "fig_fit has no line with the actual trend (trend_X and trend_Y from nn_dataframe_trend.pt).",
+    )
     found_raw, found_range, found_standardized = _prediction_lines(
-        [t for t in lines if not is_trend(t)], obs["state"], data)
-    expect(found_raw or not found_standardized,
-           "The prediction line of fig_fit is in standardized units: unstandardize line_X with x_mu, x_sigma "
-           "and line_Y with y_mu, y_sigma before plotting.")
-    expect(found_raw,
-           "fig_fit has no line whose y values are neural_net's predictions, unstandardized, at its x "
-           "values (in raw units): line_Y = unstandardize(neural_net(line_X), y_mu, y_sigma) with line_X "
-           "the standardized x grid, and x = unstandardize(line_X, x_mu, x_sigma).")
-    expect(found_range,
-           "The prediction line of fig_fit does not span the data's x range: use "
-           "torch.linspace(X_all.min(), X_all.max(), 1000) for line_X.")
+        [t for t in lines if not is_trend(t)], obs["state"], data
+    )
+    expect(
+        found_raw or not found_standardized,
+        "The prediction line of fig_fit is in standardized units: unstandardize line_X with x_mu, x_sigma "
+        "and line_Y with y_mu, y_sigma before plotting.",
+    )
+    expect(
+        found_raw,
+        "fig_fit has no line whose y values are neural_net's predictions, unstandardized, at its x "
+        "values (in raw units): line_Y = unstandardize(neural_net(line_X), y_mu, y_sigma) with line_X "
+        "the standardized x grid, and x = unstandardize(line_X, x_mu, x_sigma).",
+    )
+    expect(
+        found_range,
+        "The prediction line of fig_fit does not span the data's x range: use "
+        "torch.linspace(X_all.min(), X_all.max(), 1000) for line_X.",
+    )

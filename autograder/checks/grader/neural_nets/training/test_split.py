@@ -15,8 +15,10 @@ def _expect_split_sizes(obs, n: int) -> tuple[int, int, int]:
     sizes = _split_sizes(n)
     got = []
     for x_name, y_name, _ in kernel.PARTS:
-        expect(len(obs[x_name]) == len(obs[y_name]),
-               f"{x_name} and {y_name} have different numbers of rows: index both with the same indices.")
+        expect(
+            len(obs[x_name]) == len(obs[y_name]),
+            f"{x_name} and {y_name} have different numbers of rows: index both with the same indices.",
+        )
         got.append(len(obs[x_name]))
     if tuple(got) != sizes:
         shares = " / ".join(f"{100 * g / n:.0f}%" for g in got) if n else "?"
@@ -24,7 +26,8 @@ def _expect_split_sizes(obs, n: int) -> tuple[int, int, int]:
             f"The split has {got[0]} / {got[1]} / {got[2]} rows (train / validation / test, about "
             f"{shares}); this exercise asks for 70% training, 15% validation and 15% test data: "
             f"{sizes[0]} / {sizes[1]} / {sizes[2]} rows for {n} rows, with the borders "
-            "floor(0.7·N) and floor(0.85·N).")
+            "floor(0.7·N) and floor(0.85·N)."
+        )
     return sizes
 
 
@@ -37,15 +40,21 @@ def test_split(obs):
     indices = {}
     for x_name, y_name, label in kernel.PARTS:
         index = _match_rows(torch.stack([obs[x_name], obs[y_name]], dim=1), table)
-        expect(bool((index >= 0).all()),
-               f"Some rows of ({x_name}, {y_name}) are not rows of (X_all, Y_all): take {x_name} and "
-               f"{y_name} from X_all and Y_all with the same {label} indices.")
+        expect(
+            bool((index >= 0).all()),
+            f"Some rows of ({x_name}, {y_name}) are not rows of (X_all, Y_all): take {x_name} and "
+            f"{y_name} from X_all and Y_all with the same {label} indices.",
+        )
         seen.index_add_(0, index, torch.ones_like(index))
         indices[label] = index
-    expect(bool((seen <= 1).all()),
-           "The training, validation and test parts overlap (a row of the data is in more than one "
-           "part, or twice in one): cut one random order of the indices into three slices.")
+    expect(
+        bool((seen <= 1).all()),
+        "The training, validation and test parts overlap (a row of the data is in more than one "
+        "part, or twice in one): cut one random order of the indices into three slices.",
+    )
     expect(bool((seen == 1).all()), "The three parts together do not hold every row of the data.")
-    expect(not torch.equal(indices["training"], torch.arange(sizes[0])),
-           "The training rows are the first 70% of the data in their original order: shuffle the "
-           "indices first with torch.randperm(len(X_all)).")
+    expect(
+        not torch.equal(indices["training"], torch.arange(sizes[0])),
+        "The training rows are the first 70% of the data in their original order: shuffle the "
+        "indices first with torch.randperm(len(X_all)).",
+    )

@@ -7,12 +7,17 @@ from autograder.checks.grader.api import expect
 
 def _expect_type_error(raised: str, function: str, argument: str, what: str = "a list") -> None:
     """`function` must raise TypeError when given `what` instead of a tensor."""
-    expect(raised == "TypeError",
-           (f"{function} accepted {what} without complaint" if raised == "nothing" else
-            f"{function} raised {raised} when given {what}")
-           + f": check {argument} with isinstance({argument}, torch.Tensor) and raise TypeError with a "
-           "message saying a tensor is expected" + (" (an assert vanishes under python -O and explains "
-                                                    "nothing)." if raised == "AssertionError" else "."))
+    expect(
+        raised == "TypeError",
+        (
+            f"{function} accepted {what} without complaint"
+            if raised == "nothing"
+            else f"{function} raised {raised} when given {what}"
+        )
+        + f": check {argument} with isinstance({argument}, torch.Tensor) and raise TypeError with a "
+        "message saying a tensor is expected"
+        + (" (an assert vanishes under python -O and explains nothing)." if raised == "AssertionError" else "."),
+    )
 
 
 def test_type_errors(obs):

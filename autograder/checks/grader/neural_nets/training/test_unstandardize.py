@@ -8,11 +8,16 @@ from autograder.checks.kernel.neural_nets.training import unstandardize as kerne
 
 
 def test_unstandardize(obs):
-    for (z, mu, sigma), out, what in zip(kernel._unstandardize_inputs(), obs["outputs"],
-                                         ("a 2-D tensor", "a 1-D tensor (a round trip)")):
+    for (z, mu, sigma), out, what in zip(
+        kernel._unstandardize_inputs(), obs["outputs"], ("a 2-D tensor", "a 1-D tensor (a round trip)")
+    ):
         expect(_is_tensor(out), f"unstandardize({what}, ...) returned a {out}, not a tensor.")
-        expect(out.shape == z.shape,
-               f"On {what} of shape {tuple(z.shape)}, unstandardize returned shape {tuple(out.shape)}.")
-        expect(_close(out, z * sigma + mu),
-               f"On {what}, unstandardize differs from data_stand * column_sigma + column_mu by more "
-               f"than {TOL}: multiply by the standard deviation, then add the mean.")
+        expect(
+            out.shape == z.shape,
+            f"On {what} of shape {tuple(z.shape)}, unstandardize returned shape {tuple(out.shape)}.",
+        )
+        expect(
+            _close(out, z * sigma + mu),
+            f"On {what}, unstandardize differs from data_stand * column_sigma + column_mu by more "
+            f"than {TOL}: multiply by the standard deviation, then add the mean.",
+        )

@@ -11,21 +11,25 @@ import torch
 
 from autograder.checks.kernel.api import CheckFailed, StudentCodeError, call, need
 
-IMAGE_HINT = ("The check gives mnist_model a batch of images as one float32 tensor of shape "
-              "(N, 1, 28, 28): N images, each 1 channel × 28 × 28 pixels with values in [0, 1], as "
-              "ToTensor makes them. If your model starts with a Linear layer, flatten the images "
-              "inside the model first (torch.nn.Flatten()).")
+IMAGE_HINT = (
+    "The check gives mnist_model a batch of images as one float32 tensor of shape "
+    "(N, 1, 28, 28): N images, each 1 channel × 28 × 28 pixels with values in [0, 1], as "
+    "ToTensor makes them. If your model starts with a Linear layer, flatten the images "
+    "inside the model first (torch.nn.Flatten())."
+)
 
 
 def read_idx(path: Path) -> tuple[torch.Tensor, str]:
     """An idx file of unsigned bytes (the MNIST format) as a uint8 tensor, and the file's MD5."""
     data = Path(path).read_bytes()
     if len(data) < 4 or data[:3] != b"\x00\x00\x08":
-        raise CheckFailed(f"{path} is not an MNIST idx file of bytes: run `python -m autograder data` "
-                          "in the course repository to restore data/MNIST.")
+        raise CheckFailed(
+            f"{path} is not an MNIST idx file of bytes: run `python -m autograder data` "
+            "in the course repository to restore data/MNIST."
+        )
     ndim = data[3]
-    dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
-    values = torch.frombuffer(bytearray(data[4 + 4 * ndim:]), dtype=torch.uint8)
+    dims = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
+    values = torch.frombuffer(bytearray(data[4 + 4 * ndim :]), dtype=torch.uint8)
     if values.numel() != torch.Size(dims).numel():
         raise CheckFailed(f"{path} is truncated: run `python -m autograder data` to restore data/MNIST.")
     return values.reshape(dims), hashlib.md5(data).hexdigest()
@@ -37,8 +41,10 @@ def _kernel_raw_dir(raw: Path, name: str) -> Path:
     for folder in [Path.cwd(), *Path.cwd().parents]:
         if (folder / raw / name).exists():
             return folder / raw
-    raise CheckFailed(f"The check could not find {raw.as_posix()}/ in this notebook's folder or above "
-                      "it: run `python -m autograder data` in the course repository first.")
+    raise CheckFailed(
+        f"The check could not find {raw.as_posix()}/ in this notebook's folder or above "
+        "it: run `python -m autograder data` in the course repository first."
+    )
 
 
 def _scores(model, images: torch.Tensor):
@@ -77,7 +83,7 @@ def _observe_predictions(ns, raw: Path, name: str, batch_size: int) -> dict:
     images = images.unsqueeze(1).float() / 255  # (N, 1, 28, 28) in [0, 1], exactly as ToTensor
     predictions = []
     for start in range(0, len(images), batch_size):
-        batch = images[start:start + batch_size]
+        batch = images[start : start + batch_size]
         scores = _scores(model, batch)
         desc = _describe(scores)
         if not _is_scores(desc, len(batch)):

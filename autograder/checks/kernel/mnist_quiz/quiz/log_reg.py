@@ -19,10 +19,11 @@ def log_reg_inputs() -> torch.Tensor:
 
 def observe(ns):
     model = need(ns, "log_reg", torch.nn.Module, "the cell of question 1b")
-    linears = [m for m in call("log_reg.modules", lambda: list(model.modules()))
-               if isinstance(m, torch.nn.Linear)]
-    obs = {"n_linear": len(linears),
-           "n_params": sum(p.numel() for p in call("log_reg.parameters", lambda: list(model.parameters())))}
+    linears = [m for m in call("log_reg.modules", lambda: list(model.modules())) if isinstance(m, torch.nn.Linear)]
+    obs = {
+        "n_linear": len(linears),
+        "n_params": sum(p.numel() for p in call("log_reg.parameters", lambda: list(model.parameters()))),
+    }
     if len(linears) == 1:
         weight, bias = linears[0].weight, linears[0].bias
         obs["weight"] = plain(weight)

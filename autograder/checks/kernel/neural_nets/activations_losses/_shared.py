@@ -23,8 +23,7 @@ def _observe_function(ns: dict, name: str, inputs: list[torch.Tensor], slopes: t
     calls = TorchCalls()
     obs = {"outputs": [_result(call_recording(name, calls, function, x.clone())) for x in inputs]}
     if slopes:
-        obs["slopes"] = [[_result(call_recording(name, calls, function, x.clone(), m)) for x in inputs]
-                         for m in slopes]
+        obs["slopes"] = [[_result(call_recording(name, calls, function, x.clone(), m)) for x in inputs] for m in slopes]
     obs["calls"] = calls.names
     return obs
 

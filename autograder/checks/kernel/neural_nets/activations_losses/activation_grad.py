@@ -10,21 +10,24 @@ from autograder.checks.kernel.neural_nets.activations_losses._shared import _res
 
 # Element-wise functions the student has not seen, whose derivatives activation_grad must find.
 UNSEEN = {
-    "x ** 3": lambda x: x ** 3,
+    "x ** 3": lambda x: x**3,
     "torch.sin": torch.sin,
-    "a kink at 0": lambda x: torch.where(x > 0, x ** 2, 0.5 * x),
+    "a kink at 0": lambda x: torch.where(x > 0, x**2, 0.5 * x),
     "log(1 + e^x)": lambda x: torch.log1p(torch.exp(x)),
 }
 
-OWN = ("sigmoid", "tanh", "relu")   # the student's own activations (where they are right)
+OWN = ("sigmoid", "tanh", "relu")  # the student's own activations (where they are right)
 
 
 def grad_inputs() -> list[torch.Tensor]:
     """Hidden inputs of activation_grad, made anew for every call (student code may change them):
     a range with 0, a matrix, and a tensor that already requires gradients."""
     g = torch.Generator().manual_seed(6031)
-    return [torch.linspace(-10.0, 10.0, 201), torch.randn(3, 4, generator=g) * 4,
-            torch.linspace(-3.0, 3.0, 13).requires_grad_(True)]
+    return [
+        torch.linspace(-10.0, 10.0, 201),
+        torch.randn(3, 4, generator=g) * 4,
+        torch.linspace(-3.0, 3.0, 13).requires_grad_(True),
+    ]
 
 
 def own_input() -> torch.Tensor:
@@ -46,14 +49,14 @@ def observe(ns: dict) -> dict:
     function = need(ns, "activation_grad", None, "the function activation_grad(f, x)")
     expect(callable(function), "`activation_grad` should be a function of f and x.")
     calls, tracks = TorchCalls(), []
-    obs = {"unseen": {name: [_twice(calls, function, f, x, tracks) for x in grad_inputs()]
-                      for name, f in UNSEEN.items()},
-           "own": {}}
+    obs = {
+        "unseen": {name: [_twice(calls, function, f, x, tracks) for x in grad_inputs()] for name, f in UNSEEN.items()},
+        "own": {},
+    }
     for name in OWN:
         own = ns.get(name)
         if callable(own):
             values = call(name, own, own_input())
-            obs["own"][name] = {"values": _result(values),
-                                "grads": _twice(calls, function, own, own_input(), tracks)}
+            obs["own"][name] = {"values": _result(values), "grads": _twice(calls, function, own, own_input(), tracks)}
     obs["calls"], obs["tracks_gradient"] = calls.names, any(tracks)
     return obs

@@ -23,8 +23,9 @@ def loss_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
         flat_y[:4] = torch.tensor([0.0, 1.0, 1.0, 0.0])
         cases.append((p, y))
     g_interior = torch.Generator().manual_seed(SEED_INTERIOR)
-    cases.append((torch.rand(6, 2, generator=g_interior) * 0.98 + 0.01,
-                  (torch.rand(6, 2, generator=g_interior) < 0.5).float()))
+    cases.append(
+        (torch.rand(6, 2, generator=g_interior) * 0.98 + 0.01, (torch.rand(6, 2, generator=g_interior) < 0.5).float())
+    )
     return cases
 
 

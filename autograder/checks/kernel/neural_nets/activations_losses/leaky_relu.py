@@ -17,7 +17,7 @@ def activation_inputs() -> list[torch.Tensor]:
     return [torch.tensor(SPECIAL), torch.randn(4, 5, generator=g) * 5, torch.randn(2, 3, 4, generator=g) * 30]
 
 
-SLOPES = (0.1, 0.3)         # leaky_relu is also called with these m
+SLOPES = (0.1, 0.3)  # leaky_relu is also called with these m
 
 
 def observe(ns: dict) -> dict:

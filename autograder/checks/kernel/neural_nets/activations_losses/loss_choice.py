@@ -7,5 +7,9 @@ from autograder.checks.kernel.api import need
 
 def observe(ns: dict) -> dict:
     choice = need(ns, "loss_choice", dict, "task description → 'mse' or 'bce'")
-    return {"choice": [[k if isinstance(k, str) else repr(k), v if isinstance(v, str) else f"<{type(v).__name__}>"]
-                       for k, v in choice.items()]}
+    return {
+        "choice": [
+            [k if isinstance(k, str) else repr(k), v if isinstance(v, str) else f"<{type(v).__name__}>"]
+            for k, v in choice.items()
+        ]
+    }

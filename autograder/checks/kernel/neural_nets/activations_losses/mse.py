@@ -13,9 +13,11 @@ SEED = 5077
 def loss_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Hidden (prediction, target) pairs: a vector, a matrix, and large values."""
     g = torch.Generator().manual_seed(SEED)
-    return [(torch.randn(10, generator=g) * 3, torch.randn(10, generator=g) * 3),
-            (torch.randn(4, 3, generator=g), torch.randn(4, 3, generator=g)),
-            (torch.randn(25, 1, generator=g) * 50, torch.randn(25, 1, generator=g) * 50)]
+    return [
+        (torch.randn(10, generator=g) * 3, torch.randn(10, generator=g) * 3),
+        (torch.randn(4, 3, generator=g), torch.randn(4, 3, generator=g)),
+        (torch.randn(25, 1, generator=g) * 50, torch.randn(25, 1, generator=g) * 50),
+    ]
 
 
 def observe(ns: dict) -> dict:

@@ -19,7 +19,7 @@ def activation_inputs() -> list[torch.Tensor]:
     return [torch.tensor(SPECIAL), torch.randn(4, 5, generator=g) * 5, torch.randn(2, 3, 4, generator=g) * 30]
 
 
-PRELU_CHANGED = 0.1         # the observer sets PReLU's m to this, to see that forward follows m
+PRELU_CHANGED = 0.1  # the observer sets PReLU's m to this, to see that forward follows m
 
 
 def observe(ns: dict) -> dict:
@@ -31,10 +31,12 @@ def observe(ns: dict) -> dict:
     with torch.random.fork_rng(devices=[]):
         model = call("PReLU()", cls)
     m = getattr(model, "m", None)
-    obs.update(m_type=type(m).__name__,
-               m_is_parameter=isinstance(m, torch.nn.Parameter),
-               m_registered=any(p is m for p in model.parameters()),
-               n_parameters=len(list(model.parameters())))
+    obs.update(
+        m_type=type(m).__name__,
+        m_is_parameter=isinstance(m, torch.nn.Parameter),
+        m_registered=any(p is m for p in model.parameters()),
+        n_parameters=len(list(model.parameters())),
+    )
     if not (obs["m_is_parameter"] and obs["m_registered"]):
         return obs
     obs["m_initial"] = plain(m)

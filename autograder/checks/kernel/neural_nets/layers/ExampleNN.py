@@ -8,7 +8,7 @@ import torch
 from autograder.checks.kernel.api import StudentCodeError, call, expect, need, plain
 from autograder.checks.kernel.neural_nets.layers._shared import _tensor_or_type, seeded_randn
 
-SEED_EXAMPLE_NN = 20240     # seed the ExampleNN observer creates its instance with (fork_rng)
+SEED_EXAMPLE_NN = 20240  # seed the ExampleNN observer creates its instance with (fork_rng)
 # (seed, rows, features) of the hidden inputs each layer, then the whole network, is called on
 LAYER_INPUTS = {"layer1": (31, 6, 3), "layer2": (32, 6, 2), "layer_output": (33, 6, 3)}
 FORWARD_INPUTS = (30, 9, 3)
@@ -38,10 +38,12 @@ def observe(ns: dict) -> dict:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(SEED_EXAMPLE_NN)
         model = call("ExampleNN()", cls)
-    obs = {"attributes": {name: isinstance(getattr(model, name, None), torch.nn.Module) for name in LAYER_INPUTS},
-           "state": {str(k): plain(v) for k, v in model.state_dict().items()},
-           "shared": _shared_parameters(ns, cls, model),
-           "layers": {}}
+    obs = {
+        "attributes": {name: isinstance(getattr(model, name, None), torch.nn.Module) for name in LAYER_INPUTS},
+        "state": {str(k): plain(v) for k, v in model.state_dict().items()},
+        "shared": _shared_parameters(ns, cls, model),
+        "layers": {},
+    }
     with torch.no_grad():
         for name in LAYER_INPUTS:
             if obs["attributes"][name]:
@@ -55,10 +57,17 @@ def _shared_parameters(ns: dict, cls: type, model: torch.nn.Module) -> list[str]
     layer1`) by name, and "another instance" when two ExampleNN() share parameters (a module kept
     on the class, or one created once outside __init__)."""
     own = {id(p) for p in model.parameters()}
-    shared = sorted(name for name, value in ns.items()
-                    if isinstance(name, str) and name.isidentifier() and len(name) <= 40  # it is shown
-                    and not name.startswith("_") and isinstance(value, torch.nn.Module) and value is not model
-                    and any(id(p) in own for p in value.parameters()))[:5]
+    shared = sorted(
+        name
+        for name, value in ns.items()
+        if isinstance(name, str)
+        and name.isidentifier()
+        and len(name) <= 40  # it is shown
+        and not name.startswith("_")
+        and isinstance(value, torch.nn.Module)
+        and value is not model
+        and any(id(p) in own for p in value.parameters())
+    )[:5]
     with torch.random.fork_rng(devices=[]):
         other = call("ExampleNN()", cls)
     if any(id(p) in own for p in other.parameters()):

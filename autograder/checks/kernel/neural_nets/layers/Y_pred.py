@@ -13,8 +13,10 @@ def observe(ns: dict) -> dict:
     Y_pred = need(ns, "Y_pred", torch.Tensor, "the forward pass of X through example_nn")
     example_nn = need(ns, "example_nn", torch.nn.Module, "example_nn = ExampleNN()")
     cls = ns.get("ExampleNN")
-    expect(not isinstance(cls, type) or isinstance(example_nn, cls),
-           "`example_nn` should be an instance of ExampleNN: run example_nn = ExampleNN() again.")
+    expect(
+        not isinstance(cls, type) or isinstance(example_nn, cls),
+        "`example_nn` should be an instance of ExampleNN: run example_nn = ExampleNN() again.",
+    )
     with torch.no_grad():
         again = call("example_nn", example_nn, torch.ones(20, 3))
     return {"Y_pred": plain(Y_pred), "again": _tensor_or_type(again)}

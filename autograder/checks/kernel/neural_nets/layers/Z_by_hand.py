@@ -13,8 +13,8 @@ from autograder.checks.kernel.neural_nets.layers._shared import (
     seeded_randn,
 )
 
-BY_HAND_CASES = ((21, 7), (22, 1), (23, 20))   # (seed, N): several N, so J must follow X's rows
-OWN_INPUTS = (24, 5, 3)     # (seed, rows, features) of the X compared with layer1(X)
+BY_HAND_CASES = ((21, 7), (22, 1), (23, 20))  # (seed, N): several N, so J must follow X's rows
+OWN_INPUTS = (24, 5, 3)  # (seed, rows, features) of the X compared with layer1(X)
 
 
 def by_hand_case(seed: int, rows: int):
@@ -29,7 +29,7 @@ def _shape(t) -> tuple:
 
 def observe(ns: dict) -> dict:
     function = _by_hand_function(ns)
-    calls = TorchCalls()   # the torch functions it runs: a ready-made linear layer shows as "linear"
+    calls = TorchCalls()  # the torch functions it runs: a ready-made linear layer shows as "linear"
     obs = {"uses_layer1": "layer1" in global_names(function), "outputs": []}
     for seed, rows in BY_HAND_CASES:
         X, W, w_b = by_hand_case(seed, rows)
@@ -38,8 +38,13 @@ def observe(ns: dict) -> dict:
     # With the student's own W and w_bias it should reproduce layer1 (only when those are usable,
     # so that a wrong W is not counted twice).
     W, w_bias, layer1 = ns.get("W"), ns.get("w_bias"), ns.get("layer1")
-    if (isinstance(W, torch.Tensor) and _shape(W) == (3, 2) and isinstance(w_bias, torch.Tensor)
-            and _shape(w_bias) == (2,) and isinstance(layer1, torch.nn.Module)):
+    if (
+        isinstance(W, torch.Tensor)
+        and _shape(W) == (3, 2)
+        and isinstance(w_bias, torch.Tensor)
+        and _shape(w_bias) == (2,)
+        and isinstance(layer1, torch.nn.Module)
+    ):
         X = seeded_randn(*OWN_INPUTS)
         with torch.no_grad():
             obs["own"] = _tensor_or_type(call(BY_HAND, function, X, W.detach().clone(), w_bias.detach().clone()))

@@ -8,7 +8,7 @@ import torch
 from autograder.checks.kernel.api import TorchCalls, call_recording
 from autograder.checks.kernel.neural_nets.layers._shared import BY_HAND, _by_hand_function
 
-BY_HAND_CASES = ((21, 7), (22, 1), (23, 20))   # (seed, N) of the hidden arguments
+BY_HAND_CASES = ((21, 7), (22, 1), (23, 20))  # (seed, N) of the hidden arguments
 
 
 def by_hand_case(seed: int, rows: int):

@@ -37,9 +37,10 @@ def _tensor_or_type(value):
 def _observe_sequential(ns: dict, name: str, x: torch.Tensor) -> dict:
     """Structure, parameters and output on `x` of a Sequential(Linear, Sigmoid)."""
     layer = need(ns, name, torch.nn.Module)
-    expect(isinstance(layer, torch.nn.Sequential),
-           f"`{name}` should be a torch.nn.Sequential (a Linear then a Sigmoid), "
-           f"but it is a {type(layer).__name__}.")
+    expect(
+        isinstance(layer, torch.nn.Sequential),
+        f"`{name}` should be a torch.nn.Sequential (a Linear then a Sigmoid), but it is a {type(layer).__name__}.",
+    )
     modules = list(layer)
     obs = {"kinds": [_kind(m) for m in modules]}
     linear = _linear_of(layer)
@@ -58,9 +59,11 @@ def _observe_sequential(ns: dict, name: str, x: torch.Tensor) -> dict:
 def _layer1_linear(ns: dict, item: str):
     """layer1[0] for the items that read layer1's parameters, or a failure that says to fix layer1."""
     linear = _linear_of(ns.get("layer1"))
-    expect(linear is not None,
-           f"`{item}` is compared with layer1's Linear (layer1[0]), but `layer1` is not a Sequential "
-           "starting with a Linear yet: do the layer1 exercise first.")
+    expect(
+        linear is not None,
+        f"`{item}` is compared with layer1's Linear (layer1[0]), but `layer1` is not a Sequential "
+        "starting with a Linear yet: do the layer1 exercise first.",
+    )
     return linear
 
 

@@ -25,8 +25,7 @@ def _describe(module: torch.nn.Module) -> dict:
 
 def _leaves(module: torch.nn.Module) -> list[dict]:
     """The modules without children, in order (a module used twice is listed twice)."""
-    return [_describe(m) for _, m in module.named_modules(remove_duplicate=False)
-            if not list(m.children())]
+    return [_describe(m) for _, m in module.named_modules(remove_duplicate=False) if not list(m.children())]
 
 
 def _net_input() -> torch.Tensor:
@@ -36,14 +35,18 @@ def _net_input() -> torch.Tensor:
 
 def observe(ns):
     cls = need(ns, "NeuralNet", type, "the class NeuralNet")
-    expect(issubclass(cls, torch.nn.Module),
-           "`NeuralNet` should inherit from torch.nn.Module: class NeuralNet(torch.nn.Module).")
+    expect(
+        issubclass(cls, torch.nn.Module),
+        "`NeuralNet` should inherit from torch.nn.Module: class NeuralNet(torch.nn.Module).",
+    )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(SEED_NET)
         net = call("NeuralNet", cls)
         other = call("NeuralNet", cls)
-    expect(isinstance(net, torch.nn.Module) and isinstance(other, torch.nn.Module),
-           "NeuralNet() did not create a torch.nn.Module.")
+    expect(
+        isinstance(net, torch.nn.Module) and isinstance(other, torch.nn.Module),
+        "NeuralNet() did not create a torch.nn.Module.",
+    )
     shared = len({id(p) for p in net.parameters()} & {id(p) for p in other.parameters()})
     layers = {}
     for name in LAYER_NAMES:
@@ -58,5 +61,11 @@ def observe(ns):
             parameter.copy_(torch.rand(parameter.shape, generator=generator) * 1.6 - 0.8)
         with torch.random.fork_rng(devices=[]):
             out = call("NeuralNet's forward", net, x)
-    return {"leaves": _leaves(net), "layers": layers, "state": plain(net.state_dict()), "shared": shared,
-            "output": plain(out) if _is_tensor(out) else None, "output_type": type(out).__name__}
+    return {
+        "leaves": _leaves(net),
+        "layers": layers,
+        "state": plain(net.state_dict()),
+        "shared": shared,
+        "output": plain(out) if _is_tensor(out) else None,
+        "output_type": type(out).__name__,
+    }

@@ -13,8 +13,10 @@ SEED_DATASET = 30_104
 
 def _dataset_inputs() -> tuple[torch.Tensor, torch.Tensor]:
     generator = torch.Generator().manual_seed(SEED_DATASET)
-    return (torch.randn(37, 2, generator=generator, dtype=torch.float64),
-            torch.randn(37, 1, generator=generator, dtype=torch.float64))
+    return (
+        torch.randn(37, 2, generator=generator, dtype=torch.float64),
+        torch.randn(37, 1, generator=generator, dtype=torch.float64),
+    )
 
 
 def observe(ns):

@@ -13,7 +13,11 @@ def observe(ns):
     losses_valid = need(ns, "Losses_valid", list)
     state = need(ns, "best_state", dict, "the cell that loads the best model")
     net = need(ns, "neural_net", torch.nn.Module)
-    return {"Losses_valid": _loss_entries(losses_valid), "best_epoch": _number(need(ns, "best_epoch")),
-            "best_state": {str(k): plain(v) for k, v in state.items() if _is_tensor(v)},
-            "state": plain(net.state_dict()),
-            "X_valid": plain(need(ns, "X_valid", torch.Tensor)), "Y_valid": plain(need(ns, "Y_valid", torch.Tensor))}
+    return {
+        "Losses_valid": _loss_entries(losses_valid),
+        "best_epoch": _number(need(ns, "best_epoch")),
+        "best_state": {str(k): plain(v) for k, v in state.items() if _is_tensor(v)},
+        "state": plain(net.state_dict()),
+        "X_valid": plain(need(ns, "X_valid", torch.Tensor)),
+        "Y_valid": plain(need(ns, "Y_valid", torch.Tensor)),
+    }

@@ -16,12 +16,20 @@ def observe(ns):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(SEED_INIT)
         linear, prelu, conv = torch.nn.Linear(5, 4), torch.nn.PReLU(), torch.nn.Conv1d(2, 3, 3)
-        before = {"bias": plain(linear.bias), "weight": plain(linear.weight),
-                  "prelu": plain(prelu.weight), "conv": plain(conv.weight)}
+        before = {
+            "bias": plain(linear.bias),
+            "weight": plain(linear.weight),
+            "prelu": plain(prelu.weight),
+            "conv": plain(conv.weight),
+        }
         model = torch.nn.Sequential(linear, prelu, conv)
         # The Linear is the first module apply() visits: its weights are drawn right after this seed.
         torch.manual_seed(SEED_INIT + 1)
         call("init_weights", model.apply, init_weights)
-    after = {"bias": plain(linear.bias), "weight": plain(linear.weight),
-             "prelu": plain(prelu.weight), "conv": plain(conv.weight)}
+    after = {
+        "bias": plain(linear.bias),
+        "weight": plain(linear.weight),
+        "prelu": plain(prelu.weight),
+        "conv": plain(conv.weight),
+    }
     return {"before": before, "after": after}

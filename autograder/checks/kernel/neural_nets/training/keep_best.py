@@ -35,10 +35,16 @@ def _record(best) -> dict:
     if not isinstance(best, dict):
         return {"type": type(best).__name__}
     state = best.get("state")
-    return {"keys": sorted(str(k) for k in best), "epoch": _number(best.get("epoch")),
-            "loss": _number(best.get("loss")),
-            "state": ({str(k): plain(v) for k, v in state.items() if _is_tensor(v)} if isinstance(state, dict)
-                      else type(state).__name__)}
+    return {
+        "keys": sorted(str(k) for k in best),
+        "epoch": _number(best.get("epoch")),
+        "loss": _number(best.get("loss")),
+        "state": (
+            {str(k): plain(v) for k, v in state.items() if _is_tensor(v)}
+            if isinstance(state, dict)
+            else type(state).__name__
+        ),
+    }
 
 
 def observe(ns):

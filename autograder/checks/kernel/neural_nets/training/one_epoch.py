@@ -71,8 +71,9 @@ def _on_a_copy_of_the_globals(function, ns):
 
     if not isinstance(function, types.FunctionType):
         return function
-    copy = types.FunctionType(function.__code__, dict(function.__globals__), function.__name__,
-                              function.__defaults__, function.__closure__)
+    copy = types.FunctionType(
+        function.__code__, dict(function.__globals__), function.__name__, function.__defaults__, function.__closure__
+    )
     copy.__kwdefaults__ = function.__kwdefaults__
     return copy
 
@@ -88,6 +89,12 @@ def observe(ns):
     losses, losses_valid = [], []
     with torch.random.fork_rng(devices=[]), torch.enable_grad():
         returned = call("one_epoch", one_epoch, loader, x_valid, y_valid, model, optim, losses, losses_valid)
-    return {"log": model.log, "calls": list(optim.calls), "state": plain(inner.state_dict()),
-            "Losses": _loss_entries(losses), "Losses_valid": _loss_entries(losses_valid),
-            "returned": _number(returned), "returned_type": type(returned).__name__}
+    return {
+        "log": model.log,
+        "calls": list(optim.calls),
+        "state": plain(inner.state_dict()),
+        "Losses": _loss_entries(losses),
+        "Losses_valid": _loss_entries(losses_valid),
+        "returned": _number(returned),
+        "returned_type": type(returned).__name__,
+    }

@@ -20,7 +20,10 @@ def _kind(name: str, ns: dict) -> str:
 
 def observe(ns):
     one_epoch = need(ns, "one_epoch", what="the function one_epoch")
-    expect(callable(one_epoch) and hasattr(one_epoch, "__code__"),
-           "`one_epoch` should be a function (def one_epoch...).")
-    return {"assigned": sorted(stored_globals(one_epoch)),
-            "read": {name: _kind(name, ns) for name in sorted(global_names(one_epoch))}}
+    expect(
+        callable(one_epoch) and hasattr(one_epoch, "__code__"), "`one_epoch` should be a function (def one_epoch...)."
+    )
+    return {
+        "assigned": sorted(stored_globals(one_epoch)),
+        "read": {name: _kind(name, ns) for name in sorted(global_names(one_epoch))},
+    }

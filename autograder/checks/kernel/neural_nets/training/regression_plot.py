@@ -20,11 +20,19 @@ def _floats(values):
 
 def observe(ns):
     fig = need(ns, "fig_fit", what="the figure of the regression line")
-    expect(type(fig).__name__ in ("Figure", "FigureWidget") and type(fig).__module__.startswith("plotly"),
-           f"`fig_fit` should be a plotly go.Figure, but it is a {type(fig).__name__}.")
+    expect(
+        type(fig).__name__ in ("Figure", "FigureWidget") and type(fig).__module__.startswith("plotly"),
+        f"`fig_fit` should be a plotly go.Figure, but it is a {type(fig).__name__}.",
+    )
     traces = []
     for trace in fig.data:
-        traces.append({"type": str(trace.type), "mode": getattr(trace, "mode", None),
-                       "x": _floats(getattr(trace, "x", None)), "y": _floats(getattr(trace, "y", None))})
+        traces.append(
+            {
+                "type": str(trace.type),
+                "mode": getattr(trace, "mode", None),
+                "x": _floats(getattr(trace, "x", None)),
+                "y": _floats(getattr(trace, "y", None)),
+            }
+        )
     net = need(ns, "neural_net", torch.nn.Module)
     return {"traces": traces, "state": plain(net.state_dict())}

@@ -16,8 +16,10 @@ def observe(ns):
     for name in ("X_all", "Y_all") + tuple(n for pair in PARTS for n in pair[:2]):
         value = need(ns, name, torch.Tensor)
         column = _column(value)
-        expect(column is not None,
-               f"`{name}` has shape {tuple(value.shape)}: it should hold one value per row, "
-               "shape (N,) (or (N, 1) after the unsqueeze).")
+        expect(
+            column is not None,
+            f"`{name}` has shape {tuple(value.shape)}: it should hold one value per row, "
+            "shape (N,) (or (N, 1) after the unsqueeze).",
+        )
         obs[name] = plain(column)
     return obs

@@ -17,6 +17,13 @@ def observe(ns):
     with torch.random.fork_rng(devices=[]):
         length = call("len(train_dataloader.dataset)", len, loader.dataset)
         items = call("train_dataloader.dataset[i]", lambda: [_pair(loader.dataset[i]) for i in range(3)])
-    return {"batch_size": loader.batch_size, "shuffle": isinstance(loader.sampler, RandomSampler),
-            "sampler": type(loader.sampler).__name__, "len": length, "n_X": len(x),
-            "items": items, "X": plain(x[:3]), "Y": plain(y[:3])}
+    return {
+        "batch_size": loader.batch_size,
+        "shuffle": isinstance(loader.sampler, RandomSampler),
+        "sampler": type(loader.sampler).__name__,
+        "len": length,
+        "n_X": len(x),
+        "items": items,
+        "X": plain(x[:3]),
+        "Y": plain(y[:3]),
+    }

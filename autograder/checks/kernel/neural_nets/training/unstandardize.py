@@ -15,9 +15,11 @@ def _unstandardize_inputs() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tens
     with its own mean and standard deviation (so that unstandardize should give that data back)."""
     generator = torch.Generator().manual_seed(SEED_UNSTANDARDIZE)
     f64 = torch.float64
-    two_d = (torch.randn(50, 3, generator=generator, dtype=f64),
-             torch.randn(3, generator=generator, dtype=f64) * 10,
-             torch.rand(3, generator=generator, dtype=f64) * 5 + 0.5)
+    two_d = (
+        torch.randn(50, 3, generator=generator, dtype=f64),
+        torch.randn(3, generator=generator, dtype=f64) * 10,
+        torch.rand(3, generator=generator, dtype=f64) * 5 + 0.5,
+    )
     x = torch.rand(45, generator=generator, dtype=f64) * 8 - 1  # a round trip on 1-D data
     mu, sigma = x.mean(dim=0), x.std(dim=0)
     return [two_d, ((x - mu) / sigma, mu, sigma)]
