@@ -309,6 +309,10 @@ def preflight(isolated: bool) -> None:
     """Fail early, before any student is graded, when the sandbox cannot work here."""
     if not isolated:
         return
+    # The batch decides afresh: a choice inherited from another process (CHOSEN, for workers) or
+    # made earlier in this one may not hold here and now (a container, a launcher without namespaces).
+    os.environ.pop(CHOSEN, None)
+    tier.cache_clear()
     chosen, why = tier()
     if why:
         raise SandboxUnavailable(
