@@ -203,8 +203,8 @@ def source_digest(name: str) -> str:
         if path.is_file():
             h.update(path.name.encode())
             h.update(path.read_bytes())
-    for path in checks.files(name):
-        h.update(path.relative_to(ENGINE).as_posix().encode())
+    for path in checks.files(name):  # named as from the engine: checks/kernel/api.py, ...
+        h.update(path.relative_to(checks.HERE.parent).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 

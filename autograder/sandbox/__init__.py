@@ -78,10 +78,19 @@ FORCE = "NN_COURSE_SANDBOX"  # bubblewrap or landlock: that tier or none (for te
 CHOSEN = "NN_COURSE_SANDBOX_CHOSEN"  # set by preflight: the grader's workers need not try again
 
 
-@cache
 def tier() -> tuple[str | None, str]:
     """(the tier that isolates student code here, '') or (None, why none can); tried once per
-    process: bubblewrap where it can make its namespaces, else, as root, the Landlock tier."""
+    process (until forget()): bubblewrap where it can make its namespaces, else, as root, Landlock."""
+    return _decide()
+
+
+def forget() -> None:
+    """Drop this process's choice of tier: the next tier() tries again."""
+    _decide.cache_clear()
+
+
+@cache
+def _decide() -> tuple[str | None, str]:
     if os.environ.get(CHOSEN) in (BUBBLEWRAP, LANDLOCK):
         return os.environ[CHOSEN], ""
     forced = os.environ.get(FORCE, "")
@@ -312,7 +321,7 @@ def preflight(isolated: bool) -> None:
     # The batch decides afresh: a choice inherited from another process (CHOSEN, for workers) or
     # made earlier in this one may not hold here and now (a container, a launcher without namespaces).
     os.environ.pop(CHOSEN, None)
-    tier.cache_clear()
+    forget()
     chosen, why = tier()
     if why:
         raise SandboxUnavailable(

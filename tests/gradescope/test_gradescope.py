@@ -665,16 +665,16 @@ def test_setup_fails_where_no_sandbox_can_start(monkeypatch, capsys):
         lambda: "bwrap could not build a sandbox (No permissions to creating new namespace)",
     )
     monkeypatch.setattr(sandbox.landlock, "check", lambda root: "this Linux kernel has no Landlock")
-    sandbox.tier.cache_clear()
+    sandbox.forget()
     assert run.self_check() == 1
     err = capsys.readouterr().err
     assert "No permissions to creating new namespace" in err and "no Landlock" in err and "setup fails here" in err
     monkeypatch.setattr(sandbox.landlock, "check", lambda root: "")
     monkeypatch.setattr(sandbox, "unreachable_interpreter", lambda: None)
-    sandbox.tier.cache_clear()
+    sandbox.forget()
     assert run.self_check() == 0
     assert "landlock works in this container" in capsys.readouterr().out
-    sandbox.tier.cache_clear()
+    sandbox.forget()
 
 
 @pytest.mark.parametrize(

@@ -120,12 +120,12 @@ def test_the_tier_is_named_where_bubblewrap_cannot_start(monkeypatch):
     monkeypatch.delenv(sandbox.CHOSEN, raising=False)
     monkeypatch.setattr(sandbox, "check_bubblewrap", lambda: "bwrap: No permissions to creating new namespace")
     monkeypatch.setattr(sandbox.landlock, "check", lambda root: "")
-    sandbox.tier.cache_clear()
+    sandbox.forget()
     try:
         assert sandbox.tier() == ("landlock", "")
         assert "Landlock tier" in sandbox.describe(True) and sandbox.tier_name(True) == "landlock"
         monkeypatch.setattr(sandbox.landlock, "check", lambda root: "needs root")
-        sandbox.tier.cache_clear()
+        sandbox.forget()
         assert sandbox.tier() == (None, "bwrap: No permissions to creating new namespace; and needs root")
     finally:
-        sandbox.tier.cache_clear()
+        sandbox.forget()

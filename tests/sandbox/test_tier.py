@@ -14,10 +14,10 @@ def test_the_batch_decides_afresh_whatever_it_inherited(monkeypatch):
     monkeypatch.setattr(sandbox, "check_bubblewrap", lambda: "No permissions to creating new namespace")
     monkeypatch.setattr(sandbox.landlock, "check", lambda root: "")
     monkeypatch.setattr(sandbox, "unreachable_interpreter", lambda: None)
-    sandbox.tier.cache_clear()
+    sandbox.forget()
     try:
         sandbox.preflight(True)
         assert sandbox.tier() == (sandbox.LANDLOCK, "")
         assert sandbox.os.environ[sandbox.CHOSEN] == sandbox.LANDLOCK  # what the workers read
     finally:
-        sandbox.tier.cache_clear()
+        sandbox.forget()
