@@ -265,11 +265,14 @@ class Slot:
         else:
             writable = [str(self.cwd), str(self.work / "home"), str(self.work / "tmp")]
         shutil.rmtree(getattr(self, "folder", self.private / "none"), ignore_errors=True)
+        forged = self.zygote.forged
         try:
             self.zygote.clean(writable, kill="uid" if self.tier == LANDLOCK else self.isolated)
         except ZygoteError as err:
             left = self.close()  # slot_for starts a new sandbox (its memory file systems are new)
             return f"{err}; the next notebook gets a new sandbox" + (f" ({left})" if left else "")
+        if self.zygote.forged > forged:
+            return f"the notebook wrote {self.zygote.forged - forged} line(s) into the sandbox's control pipe (dropped)"
         return ""
 
     def close(self) -> str:

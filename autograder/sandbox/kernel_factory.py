@@ -189,7 +189,7 @@ def serve() -> None:
             # throws this sandbox away and starts a new one.
             except (OSError, RecursionError) as err:
                 reply = {"error": f"{type(err).__name__}: {err}"}
-        out.write(json.dumps(reply) + "\n")
+        out.write(json.dumps({**reply, "id": request.get("id")}) + "\n")
         out.flush()
 
 

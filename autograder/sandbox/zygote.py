@@ -2,13 +2,17 @@
 ask it for kernels and for a clean sandbox between them, and hand jupyter_client a handle on each
 kernel it forked.
 
-Protocol on the zygote's stdin/stdout: one JSON request per line, one JSON reply per line.
+Protocol on the zygote's stdin/stdout: one JSON request per line, one JSON reply per line. Every
+request carries a fresh random id that its reply must echo: a line a kernel writes into the pipe
+(bubblewrap's pid 1 holds its write end, /proc/1/fd/1) has no valid id, and is dropped and counted
+(``Zygote.forged``) instead of shifting every later reply by one.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import select
 import signal
 import stat
@@ -23,10 +27,15 @@ from jupyter_client.provisioning import LocalProvisioner
 from .kernel_factory import KernelRequest
 
 REPLY_TIMEOUT = 60.0  # seconds the zygote may take to fork, or to clean its sandbox
+MAX_LINE = 2**20  # bytes: a reply is a short JSON object
 
 
 class ZygoteError(RuntimeError):
     """The zygote failed a request; the sandbox it runs in cannot be used again."""
+
+
+class ZygoteNonsense(ZygoteError):
+    """A line in the reply pipe that is not a JSON object."""
 
 
 class Zygote:
@@ -47,11 +56,12 @@ class Zygote:
             stdout=subprocess.PIPE,
             env=env,
             cwd=cwd,
-            text=True,
-            bufsize=1,
+            bufsize=0,
             preexec_fn=preexec,
             start_new_session=True,
         )
+        self.forged = 0  # lines in the reply pipe that answered no request of ours
+        self._read = b""  # read from the pipe, not yet a whole line
         try:
             reply = self._reply(startup_timeout)
         except ZygoteError:
@@ -61,23 +71,43 @@ class Zygote:
             raise RuntimeError(f"the kernel zygote did not start: {reply}")
 
     def _ask(self, request: dict) -> dict:
+        request_id = secrets.token_hex(16)
         try:
-            self.process.stdin.write(json.dumps(request) + "\n")
-            self.process.stdin.flush()
+            self.process.stdin.write((json.dumps({**request, "id": request_id}) + "\n").encode())
         except OSError as err:  # a kernel killed its zygote (same uid, same sandbox)
             raise ZygoteError(f"the kernel zygote is gone ({err.strerror})") from None
-        return self._reply()
+        deadline = time.monotonic() + REPLY_TIMEOUT
+        while True:
+            try:
+                reply = self._reply(max(0.0, deadline - time.monotonic()))
+            except ZygoteNonsense:
+                reply = {}
+            if reply.get("id") == request_id:
+                return reply
+            self.forged += 1  # written by a kernel, not by the zygote: dropped
 
     def _reply(self, timeout: float = REPLY_TIMEOUT) -> dict:
-        """The zygote's next reply; a kernel may have stopped (SIGSTOP) or killed its zygote."""
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        line = self.process.stdout.readline() if ready else ""
-        if not line:
-            raise ZygoteError(f"the kernel zygote did not answer (exit code {self.process.poll()})")
+        """The pipe's next line, as a JSON object; a kernel may have stopped (SIGSTOP) or killed
+        its zygote, or written lines of its own (read here unbuffered: select() would not see lines
+        a buffered reader had already taken)."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._read:
+            ready, _, _ = select.select([self.process.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(self.process.stdout.fileno(), 65536) if ready else b""
+            if not chunk:
+                raise ZygoteError(f"the kernel zygote did not answer (exit code {self.process.poll()})")
+            self._read += chunk
+            if len(self._read) > MAX_LINE and b"\n" not in self._read:
+                self._read = b""  # no reply of ours is this long
+                raise ZygoteNonsense("the kernel zygote answered nonsense")
+        line, self._read = self._read.split(b"\n", 1)
         try:
-            return json.loads(line)
-        except json.JSONDecodeError:
-            raise ZygoteError("the kernel zygote answered nonsense") from None
+            reply = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ZygoteNonsense("the kernel zygote answered nonsense") from None
+        if not isinstance(reply, dict):
+            raise ZygoteNonsense("the kernel zygote answered nonsense")
+        return reply
 
     def fork(self, request: KernelRequest) -> int:
         """A new kernel; its pid as this process sees it (not as the sandbox numbers it)."""

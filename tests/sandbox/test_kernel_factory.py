@@ -33,16 +33,22 @@ def light_zygote() -> list[str]:
 
 @pytest.fixture
 def zygote():
-    """A running light zygote: ask(request) -> reply."""
+    """A running light zygote: ask(request) -> reply (whose echo of the request's id is checked,
+    then left out)."""
     process = subprocess.Popen(
         light_zygote(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, start_new_session=True
     )
+    asked = iter(range(10**6))
 
     def ask(request: dict | None = None) -> dict:
+        request_id = f"request-{next(asked)}"
         if request is not None:
-            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.write(json.dumps({**request, "id": request_id}) + "\n")
             process.stdin.flush()
-        return json.loads(process.stdout.readline())
+        reply = json.loads(process.stdout.readline())
+        if request is not None:
+            assert reply.pop("id") == request_id
+        return reply
 
     ask.process = process
     yield ask

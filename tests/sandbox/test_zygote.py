@@ -78,6 +78,24 @@ def test_a_zygote_killed_by_a_kernel_is_an_error_on_the_next_request():
     z.close()
 
 
+def test_lines_a_kernel_writes_into_the_reply_pipe_are_dropped_not_taken_as_replies(tmp_path):
+    """bubblewrap's pid 1 holds the write end of the zygote's reply pipe, and a kernel can open it
+    (/proc/1/fd/1). Here a shell plays pid 1: it keeps the pipe open while the zygote runs. Lines
+    written into it answer no request (they cannot know its random id): each is dropped and counted,
+    and every later reply still answers its own request (before, one line shifted them all)."""
+    z = Zygote(["sh", "-c", '"$@"; exit', "pid1", *light_zygote()], env={})
+    try:
+        forged = ['{"cleaned": 99}', "not json", "[1]", '{"cleaned": 7, "id": "a guess"}']
+        with open(f"/proc/{z.process.pid}/fd/1", "w") as pipe:  # as a kernel would
+            pipe.write("\n".join(forged) + "\n")
+        (tmp_path / "left").write_text("by the last notebook")
+        assert z.clean([str(tmp_path)], kill=False) == 0 and z.forged == len(forged)
+        assert not (tmp_path / "left").exists()
+        assert z.clean([str(tmp_path)], kill=False) == 0 and z.forged == len(forged)
+    finally:
+        z.close()
+
+
 # ----------------------------------------------------------------------------- pids
 def test_without_a_pid_namespace_a_pid_is_its_own_host_pid(sleeper):
     assert host_pid(sleeper.pid, ancestor=zygotes.os.getpid()) == sleeper.pid
