@@ -467,6 +467,13 @@ def test_prelu_forward_cuts_the_gradient():
     assert_rejected("prelu", prelu(forward="return torch.where(x >= 0, x, self.m.item() * x)"), "no gradient")
 
 
+def test_prelu_with_a_second_parameter():
+    """The visible assert says "exactly one parameter"; a hook that hides a failing assert must not
+    earn the points (issue 21): the hidden check counts the parameters too."""
+    extra = "self.m = torch.nn.Parameter(torch.tensor(0.25))\n        self.bias = torch.nn.Parameter(torch.zeros(1))"
+    assert_rejected("prelu", prelu(init=extra), "PReLU has 2 parameters", "exactly one")
+
+
 def test_prelu_wrong_initial_slope():
     assert_rejected("prelu", prelu(init="self.m = torch.nn.Parameter(torch.tensor(0.01))"), "start at 0.25")
 

@@ -31,6 +31,11 @@ def test_prelu(obs: dict) -> None:
         obs["m_registered"],
         "PReLU's m is a Parameter but not registered in the module: assign it as self.m after super().__init__().",
     )
+    expect(
+        obs["n_parameters"] == 1,
+        f"PReLU has {obs['n_parameters']} parameters: it should have exactly one, its slope m "
+        "(a PReLU layer learns nothing else).",
+    )
     _no_torch_version("PReLU", obs)
     m = obs["m_initial"]
     expect(m.numel() == 1, f"PReLU's m should hold one number (one slope for the layer), not {m.numel()}.")
