@@ -423,6 +423,21 @@ def test_leaky_relu_wrong_default():
     )
 
 
+def test_leaky_relu_with_its_slope_under_another_name():
+    """The visible asserts call leaky_relu(x, m=0.1); a hook that hides their TypeError must not earn
+    the point (issue 21): the hidden check asks for the argument m too."""
+    replace = function("leaky_relu", "return torch.where(x >= 0, x, slope * x)", "x, slope=0.01")
+    with pytest.raises(TypeError):
+        visible("leaky_relu", replace)
+    assert_rejected("leaky_relu", replace, "no argument named m", "leaky_relu(x, m=0.01)")
+
+
+def test_leaky_relu_with_a_keyword_only_m_passes_the_name_rule_but_not_the_calls():
+    # m keyword-only: leaky_relu(x, m=0.1) works, leaky_relu(x, 0.1) (the visible not_allowed_calls) does not.
+    replace = function("leaky_relu", "return torch.where(x >= 0, x, m * x)", "x, *, m=0.01")
+    assert_rejected("leaky_relu", replace, "raised TypeError")
+
+
 def test_leaky_relu_uses_torch():
     assert_rejected(
         "leaky_relu",
@@ -696,9 +711,17 @@ def test_loss_choice_unanswered():
     )
 
 
-def test_loss_choice_case_and_spaces_pass():
+def test_loss_choice_in_capitals_with_spaces():
+    """The visible assert wants exactly "mse" or "bce"; a hook that hides it must not earn the point
+    (issue 21): the hidden check no longer forgives case and spaces."""
     shouting = {task: f" {loss.upper()} " for task, loss in CHOICE.items()}
-    assert_passes("loss_choice", {"answer_loss_choice": f"loss_choice = {shouting!r}"})
+    replace = {"answer_loss_choice": f"loss_choice = {shouting!r}"}
+    assert visible("loss_choice", replace) == 'answer each task with "mse" or "bce"'
+    assert_rejected("loss_choice", replace, 'exactly "mse" or "bce"', "lower case")
+
+
+def test_loss_choice_reference_spelling_passes():
+    assert_passes("loss_choice", {"answer_loss_choice": f"loss_choice = {CHOICE!r}"})
 
 
 # ----------------------------------------------------------------------------- tampering

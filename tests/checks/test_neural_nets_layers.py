@@ -154,6 +154,14 @@ def test_W_reshaped_instead_of_transposed():
     assert_rejected("W", {"answer_W": "W = w_weight.reshape(3, 2)"}, "transpose", "reshape")
 
 
+def test_W_right_but_not_the_transpose_of_a_transposed_w_weight():
+    """The visible assert compares W with w_weight (W[i, j] is w_weight[j, i]); a hook that hides it
+    must not earn the point (issue 21): the hidden check compares them too."""
+    replace = {"answer_w_weight": "w_weight = layer1[0].weight.data.T", "answer_W": "W = w_weight"}
+    assert visible("W", replace) == "W[i, j] is the weight from input i to node j"
+    assert_rejected("W", replace, "not the transpose of your `w_weight`", "Fix w_weight first")
+
+
 # ----------------------------------------------------------------------------- Z_by_hand
 BY_HAND = """
 def hidden_layer1_by_hand(X, W, w_b):
@@ -218,6 +226,16 @@ def test_Z_by_hand_J_with_20_rows_hard_coded():
         "hidden_layer1_by_hand",
         "raised RuntimeError",
     )
+
+
+def test_Z_by_hand_on_a_W_it_cannot_take():
+    """The visible checks call hidden_layer1_by_hand on the notebook's own W and w_bias: with W not
+    transposed (shape (2, 3)) they raise, so the hidden checks of both items say so too (issue 21)."""
+    ns = notebooks.run_in_process(PATH, replace={"answer_W": "W = w_weight"}, upto="answer_Z_by_hand")
+    for grade_id in ("Z_by_hand", "Z_by_hand_ones"):
+        support.assert_rejected(judge(ASSIGNMENT, grade_id, ns), grade_id, {"answer_W": "W = w_weight"}, "fix W")
+    with pytest.raises(RuntimeError):
+        visible("Z_by_hand", {"answer_W": "W = w_weight"})
 
 
 def test_Z_by_hand_without_sigmoid():
@@ -317,6 +335,14 @@ def test_ExampleNN_forward_extra_sigmoid():
 
 def test_ExampleNN_wrong_width():
     assert_rejected("ExampleNN", example_nn(width1=3), "ExampleNN.layer1", "should map 3 → 2")
+
+
+def test_ExampleNN_with_a_module_after_the_sigmoid():
+    """ReLU after a sigmoid changes nothing (its outputs are positive), but the visible assert wants
+    exactly a Linear then a Sigmoid in each layer; a hook that hides it must not earn the points."""
+    replace = example_nn(act2=", torch.nn.Sigmoid(), torch.nn.ReLU()")
+    assert visible("ExampleNN", replace) == "each layer: a Linear, then a Sigmoid"
+    assert_rejected("ExampleNN", replace, "ExampleNN.layer2", "exactly two modules", "3 module(s)", "another module")
 
 
 def test_ExampleNN_attribute_misnamed():

@@ -879,3 +879,83 @@ def test_best_state_without_a_finished_training_loop_says_so(untrained):
     assert "training loop (which calls keep_best) did not run to its end" in visible_verdict(
         dict(untrained), "best_state"
     )
+
+
+# ------------------------------------------------------------------------------------ visible rules, judged hidden too
+# A hook that hides a failing visible assert (IPython's set_custom_exc, an input transformer...) must not
+# earn the points (issue 21): each rule below is stated by a visible assert only, until the hidden check
+# judged it too. Each case breaks that rule alone, and fails the visible assert as well.
+TABLE_X_ALL = (
+    "X_all, x_mu, x_sigma = standardize(torch.tensor(df[['x']].values))\n"
+    "Y_all, y_mu, y_sigma = standardize(torch.tensor(df[['y']].values))\n"
+)
+RAW_X_ALL = (
+    "X_all, x_mu, x_sigma = torch.tensor(df['x'].values), torch.tensor(0.0), torch.tensor(1.0)\n"
+    "Y_all, y_mu, y_sigma = torch.tensor(df['y'].values), torch.tensor(0.0), torch.tensor(1.0)\n"
+)
+PARTS = ("X = X_all[train_indices]", "X_valid = X_all[valid_indices]", "X_test = X_all[test_indices]")
+IN_PLACE_STANDARDIZE = STANDARDIZE.format(sigma="data.std(dim=0)").replace(
+    "    return (data - column_mu) / column_sigma, column_mu, column_sigma",
+    "    data -= column_mu  # in place: changes the caller's tensor\n    return data / column_sigma, column_mu, column_sigma",
+)
+
+
+@pytest.mark.parametrize(
+    "grade_id, replace, words",
+    [
+        ("X_all", {"answer_X_all": TABLE_X_ALL}, ["X_all has shape", "one value per row", "df[['x']]"]),
+        (
+            "split",
+            {"answer_split": split_source(**{part: part + ".unsqueeze(1)" for part in PARTS})},
+            ["X (shape (700, 1)", "not made of rows of X_all as they are", "indexing only"],
+        ),
+        (
+            "split",
+            {"answer_split": split_source(**{part: part + ".float()" for part in PARTS})},
+            ["torch.float32", "not made of rows of X_all as they are"],
+        ),
+        ("baseline_mse", {"answer_X_all": RAW_X_ALL}, ["not between the noise floor and 1", "standardized"]),
+        (
+            "train_dataloader",
+            {
+                "answer_train_dataloader": "train_dataset = NeuralNetData(X.squeeze(1), Y.squeeze(1))\n"
+                "train_dataloader = DataLoader(dataset=train_dataset, batch_size=100, shuffle=True)\n"
+            },
+            ["shapes (100,) and (100,)", "(100, 1)"],
+        ),
+        (
+            "train_dataloader",
+            {
+                "answer_split": split_source(**{"train_proportion = 0.7": "train_proportion = 0.75"}),
+                "answer_train_dataloader": "train_dataset = NeuralNetData(X, Y)\n"
+                "train_dataloader = DataLoader(dataset=train_dataset, batch_size=100, shuffle=True, drop_last=True)\n",
+            },
+            ["7 batches for the 750 rows", "drop_last"],
+        ),
+        ("unstandardize", {"answer_standardize": IN_PLACE_STANDARDIZE}, ["does not give data back", "in-place"]),
+    ],
+    ids=["X_all-table", "split-unsqueezed", "split-float32", "baseline-raw-units", "loader-1d", "loader-drop-last"]
+    + ["unstandardize-in-place-standardize"],
+)
+def test_a_rule_stated_only_visibly_is_judged_hidden_too(grade_id, replace, words):
+    assert visible_upto(grade_id, replace) is not None, f"the visible checks of {grade_id} accepted {replace}"
+    fails(judge_upto(answer_of(grade_id), [grade_id], replace)[grade_id], *words)
+
+
+def test_test_mse_on_flattened_test_data_fails(untrained):
+    ns = dict(untrained)
+    exec(
+        "X_test, Y_test = X_test.reshape(-1), Y_test.reshape(-1)\n"
+        "test_mse = torch.nn.functional.mse_loss(neural_net(X_test.unsqueeze(1)).reshape(-1), Y_test)\n",
+        ns,
+    )
+    assert visible_verdict(dict(ns), "test_mse") is not None
+    fails(judge("neural_nets", "test_mse", ns), "shapes (150,) and (150,)", "(150, 1)")
+
+
+def test_plot_as_a_figure_widget_fails(untrained):
+    source = plot_source(**{"fig_fit = go.Figure()": "fig_fit = go.FigureWidget()"})
+    ns = dict(untrained)
+    exec(source, ns)
+    assert visible_verdict(dict(ns), "regression_plot") is not None
+    fails(judge("neural_nets", "regression_plot", ns), "go.FigureWidget, not a go.Figure")

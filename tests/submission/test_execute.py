@@ -200,7 +200,8 @@ def test_display_updates_and_output_metadata_count_toward_the_bounds(monkeypatch
 def test_a_test_cell_is_followed_by_its_probe_and_judged_from_its_observation():
     answer = (
         "import torch\ntorch.manual_seed(0)\n"
-        "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())\nW = layer1[0].weight.T"
+        "layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())\n"
+        "w_weight = layer1[0].weight.data\nW = w_weight.T"
     )
     result = run(
         plan_of(solution("answer_W", answer), source=W_SOURCE, assignment="neural_nets", probes=True), torch=True

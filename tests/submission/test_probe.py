@@ -24,7 +24,8 @@ ANSWER = """\
 import torch
 torch.manual_seed(0)
 layer1 = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Sigmoid())
-W = layer1[0].weight.T
+w_weight = layer1[0].weight.data
+W = w_weight.T
 """
 
 

@@ -1,5 +1,6 @@
 """`leaky_relu` (02_activations_losses.ipynb): equals F.leaky_relu on hidden inputs, with the default
-m=0.01 and with other slopes, without calling PyTorch's own ReLU-like functions."""
+m=0.01 and with other slopes, takes the slope as the argument m, without calling PyTorch's own ReLU-like
+functions."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ from autograder.checks.kernel.neural_nets.activations_losses import leaky_relu a
 
 def test_leaky_relu(obs: dict) -> None:
     _no_torch_version("leaky_relu", obs)
+    expect(
+        obs["takes_m"],
+        "`leaky_relu` has no argument named m: keep the signature leaky_relu(x, m=0.01), so that "
+        "leaky_relu(x, m=0.1) sets the slope.",
+    )
     inputs = kernel.activation_inputs()
     for x, out in zip(inputs, obs["outputs"], strict=True):
         _judge_tensor(

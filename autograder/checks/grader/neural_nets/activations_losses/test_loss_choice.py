@@ -1,4 +1,5 @@
-"""`loss_choice` (02_activations_losses.ipynb): "mse" for the regression tasks, "bce" for the yes/no ones."""
+"""`loss_choice` (02_activations_losses.ipynb): "mse" for the regression tasks, "bce" for the yes/no ones, written
+exactly so (as the visible checks ask)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ LOSS_CHOICE = {
 
 
 def test_loss_choice(obs: dict) -> None:
-    choice = {k: v.strip().lower() for k, v in obs["choice"]}
+    choice = dict(obs["choice"])
     missing = [k for k in LOSS_CHOICE if k not in choice]
     extra = [k for k in choice if k not in LOSS_CHOICE]
     expect(
@@ -25,8 +26,13 @@ def test_loss_choice(obs: dict) -> None:
         + (f"; unknown: {extra}" if extra else "")
         + ".",
     )
-    unanswered = [k for k in LOSS_CHOICE if choice[k] not in ("mse", "bce")]
+    unanswered = [k for k in LOSS_CHOICE if choice[k].strip().lower() not in ("mse", "bce")]
     expect(not unanswered, f'Answer every task with "mse" or "bce"; not answered yet: {unanswered}.')
+    spelled = [k for k in LOSS_CHOICE if choice[k] not in ("mse", "bce")]
+    expect(
+        not spelled,
+        f'Write each answer exactly "mse" or "bce" (lower case, no spaces), as the visible checks ask: {spelled}.',
+    )
     wrong = sum(choice[k] != v for k, v in LOSS_CHOICE.items())
     expect(
         wrong == 0,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 
 from autograder.checks.grader.api import close, expect
+from autograder.checks.kernel.neural_nets.layers._shared import BY_HAND
 
 ATOL = 1e-6  # tolerance stated in the notebook for computed values
 EXACT = 1e-7  # "the same tensor": copies of parameters, seeded initial weights
@@ -57,4 +58,15 @@ def _judge_sequential(obs: dict, name: str, x: torch.Tensor) -> None:
         close(out, _sigmoid_layer(x, obs["weight"], obs["bias"]), ATOL),
         f"`{name}`'s output differs from sigmoid(linear operation) of its own weights by more than "
         "1e-6: check the Sigmoid after the Linear.",
+    )
+
+
+def _judge_with_own_weights(runs: bool) -> None:
+    """hidden_layer1_by_hand(torch.ones(4, 3), W, w_bias) with the notebook's own W and w_bias, which
+    the visible checks run, runs (its values are compared with layer1's where W and w_bias have the
+    right shapes: test_Z_by_hand)."""
+    expect(
+        runs,
+        f"`{BY_HAND}(X, W, w_bias)` raises an error with your own W and w_bias, as the visible checks "
+        "call it: fix W (shape (3, 2), the transpose of w_weight) and w_bias (shape (2,)) first.",
     )

@@ -81,3 +81,16 @@ def test_ExampleNN(obs: dict) -> None:
             "ExampleNN's forward pass differs from x → layer1 → layer2 → layer_output (each layer "
             "applied once, in this order, and its result returned).",
         )
+    for name in LAYERS:
+        layer = obs["structure"][name]
+        found = (
+            f"it holds {layer['count']} module(s): "
+            + ", ".join("another module" if kind == "other" else kind for kind in layer["kinds"])
+            if layer["sequential"]
+            else "it is not a torch.nn.Sequential"
+        )
+        expect(
+            layer["sequential"] and layer["count"] == 2 and layer["kinds"] == ["Linear", "Sigmoid"],
+            f"ExampleNN.{name} should be a torch.nn.Sequential of exactly two modules, a Linear then a "
+            f"Sigmoid; {found}.",
+        )

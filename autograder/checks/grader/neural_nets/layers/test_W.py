@@ -1,4 +1,5 @@
-"""`W` (01_layers.ipynb): the lecture's W, of shape (3, 2), is the transpose of layer1's weights."""
+"""`W` (01_layers.ipynb): the lecture's W, of shape (3, 2), is the transpose of layer1's weights, and of
+w_weight (as the visible checks say: W[i, j] is w_weight[j, i])."""
 
 from __future__ import annotations
 
@@ -21,4 +22,10 @@ def test_W(obs: dict) -> None:
         close(W, obs["weight"].T, EXACT),
         "`W` has the right shape but differs from the transpose of layer1's weights: "
         "transpose w_weight (do not reshape it: reshape keeps the order of the numbers).",
+    )
+    w_weight = obs["w_weight"]
+    expect(
+        isinstance(w_weight, torch.Tensor) and _shape(w_weight) == (2, 3) and close(W, w_weight.T, EXACT),
+        "`W` is not the transpose of your `w_weight`: W[i, j], the weight from input i to node j, is "
+        "w_weight[j, i]. Fix w_weight first (layer1's weights as PyTorch stores them), then W = w_weight.T.",
     )

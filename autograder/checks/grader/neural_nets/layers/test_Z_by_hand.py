@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 
 from autograder.checks.grader.api import close, expect
-from autograder.checks.grader.neural_nets.layers._shared import ATOL, _shape, _sigmoid_layer
+from autograder.checks.grader.neural_nets.layers._shared import ATOL, _judge_with_own_weights, _shape, _sigmoid_layer
 from autograder.checks.kernel.neural_nets.layers import Z_by_hand as kernel
 from autograder.checks.kernel.neural_nets.layers._shared import BY_HAND
 
@@ -41,6 +41,7 @@ def test_Z_by_hand(obs: dict) -> None:
             close(out, _sigmoid_layer(X, W.T, w_b), ATOL),
             f"`{BY_HAND}` does not compute what a Linear + Sigmoid layer with these weights computes.",
         )
+    _judge_with_own_weights(obs["runs_with_own"])
     if "own" in obs:
         own, reference = obs["own"], obs["layer1"]
         expect(

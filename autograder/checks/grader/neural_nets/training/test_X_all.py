@@ -1,5 +1,5 @@
-"""`X_all` (03_training.ipynb): X_all, Y_all are the standardized columns of the course data, with their means
-and sample standard deviations."""
+"""`X_all` (03_training.ipynb): X_all, Y_all are the standardized columns of the course data, of shape (len(df),),
+with their means and sample standard deviations."""
 
 from __future__ import annotations
 
@@ -39,3 +39,10 @@ def test_X_all(obs):
                 f"{low}_{stat} is not the {'mean' if stat == 'mu' else 'standard deviation'} of "
                 f"df['{low}'] that standardize returns.",
             )
+        shape = tuple(obs[f"{column}_all"].shape)
+        expect(
+            shape == (n,),
+            f"{column}_all has shape {shape}: it should be one value per row, shape ({n},) = (len(df),). "
+            f"Standardize the column df['{low}'] itself (torch.tensor(df['{low}'].values)), not a table "
+            f"such as df[['{low}']].",
+        )

@@ -1,5 +1,5 @@
-"""`baseline_mse` (03_training.ipynb): the test MSE of the least-squares line fitted on X, Y, within 0.1%; the
-usual mistakes are named."""
+"""`baseline_mse` (03_training.ipynb): the test MSE of the least-squares line fitted on X, Y, within 0.1%, and
+between the noise floor and 1 (in standardized units); the usual mistakes are named."""
 
 from __future__ import annotations
 
@@ -37,9 +37,15 @@ def test_baseline_mse(obs):
     def near(value: float) -> bool:
         return math.isclose(student, value, rel_tol=BASELINE_TOL)
 
-    if near(expected):
-        return
     data = _course_data()
+    if near(expected):
+        expect(
+            data["noise_floor"] < student < 1,
+            "baseline_mse is the test MSE of the least-squares line on your X, Y, X_test and Y_test, but "
+            "not between the noise floor and 1, where a straight line's test MSE in standardized units "
+            "lies: check that X_all and Y_all are standardized and that the split is shuffled.",
+        )
+        return
     y_var = float(data["y_sigma"]) ** 2
     if near(expected * y_var):
         raise CheckFailed(

@@ -1,5 +1,5 @@
-"""`regression_plot` (03_training.ipynb): fig_fit has the data as markers, the trend, and neural_net's prediction
-in raw units across the data's x range."""
+"""`regression_plot` (03_training.ipynb): fig_fit is a go.Figure with the data as markers, the trend, and
+neural_net's prediction in raw units across the data's x range."""
 
 from __future__ import annotations
 
@@ -46,6 +46,11 @@ def _prediction_lines(lines: list[dict], state, data: dict) -> tuple[bool, bool,
 
 
 def test_regression_plot(obs):
+    expect(
+        obs["is_figure"],
+        "fig_fit is a go.FigureWidget, not a go.Figure: make it with go.Figure() (a widget is drawn only "
+        "while its kernel runs, so your feedback could not show it).",
+    )
     data = _course_data()
     traces = [t for t in obs["traces"] if _has_xy(t)]
     expect(

@@ -1,5 +1,5 @@
 """`split` (03_training.ipynb): training, validation and test parts of 70 / 15 / 15 %, disjoint, covering every
-row of X_all, Y_all, in shuffled order."""
+row of X_all, Y_all, in shuffled order; the X parts are rows of X_all as they are (its shape and dtype)."""
 
 from __future__ import annotations
 
@@ -58,3 +58,16 @@ def test_split(obs):
         "The training rows are the first 70% of the data in their original order: shuffle the "
         "indices first with torch.randperm(len(X_all)).",
     )
+    all_shape, all_dtype = obs["layout"]["X_all"]
+    # Rows of X_all as they are; or as the notebook's next cell makes them, X.unsqueeze(1).float(), where
+    # the parts are read after that cell (a notebook judged as a whole, after it ran to its end).
+    layouts = ([all_shape[1:], all_dtype], [[*all_shape[1:], 1], "torch.float32"])
+    for x_name, _, _ in kernel.PARTS:
+        shape, dtype = obs["layout"][x_name]
+        expect(
+            [shape[1:], dtype] in layouts,
+            f"{x_name} (shape {tuple(shape)}, {dtype}) is not made of rows of X_all as they are (shape "
+            f"{tuple(all_shape)}, {all_dtype}), so the three parts together are not X_all's rows: take "
+            f"{x_name} from X_all by indexing only, X_all[indices]; the notebook's next cell adds the "
+            "column dimension and converts to float32.",
+        )

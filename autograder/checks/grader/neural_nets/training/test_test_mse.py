@@ -1,5 +1,5 @@
-"""`test_mse` (03_training.ipynb): the MSE of neural_net on held-out test rows, computed right and below 1.5 ×
-the noise variance."""
+"""`test_mse` (03_training.ipynb): the MSE of neural_net on held-out test rows (X_test, Y_test of shape (rows, 1)),
+computed right and below 1.5 × the noise variance."""
 
 from __future__ import annotations
 
@@ -24,6 +24,12 @@ def test_test_mse(obs):
     expect(
         len(x_test) == expected_rows,
         f"X_test has {len(x_test)} rows; the 15% test part of the {n} rows has {expected_rows} (n - floor(0.85·n)).",
+    )
+    shapes = [tuple(obs[name].shape) for name in ("X_test", "Y_test")]
+    expect(
+        shapes == [(expected_rows, 1)] * 2,
+        f"X_test and Y_test have shapes {shapes[0]} and {shapes[1]}: they should keep the shape "
+        f"({expected_rows}, 1) the unsqueeze cell gave them, one row per test example and one column.",
     )
     table = torch.stack([data["X_all"], data["Y_all"]], dim=1)
     index = _match_rows(torch.stack([x_test, y_test], dim=1), table)

@@ -1,6 +1,9 @@
-"""`train_dataloader` (03_training.ipynb): a shuffling DataLoader of batch size 100 over the training rows (X, Y)."""
+"""`train_dataloader` (03_training.ipynb): a shuffling DataLoader of batch size 100 over the training rows (X, Y),
+every row in some batch, batches of shape (100, 1)."""
 
 from __future__ import annotations
+
+import math
 
 from autograder.checks.grader.api import expect
 from autograder.checks.grader.neural_nets.training._shared import _close
@@ -29,3 +32,17 @@ def test_train_dataloader(obs):
             "train_dataloader's dataset does not hold the training rows (X, Y) in their order: "
             "build it with NeuralNetData(X, Y).",
         )
+    expected = math.ceil(obs["n_X"] / 100)
+    expect(
+        obs["n_batches"] == expected,
+        f"train_dataloader gives {obs['n_batches']} batches for the {obs['n_X']} rows of X; batches of 100 "
+        f"rows give {expected}: keep every row (no drop_last=True), so that an epoch sees all the training data.",
+    )
+    shapes = obs["batch_shapes"]
+    expect(
+        shapes == [[100, 1], [100, 1]],
+        "train_dataloader's batches are "
+        + (f"of shapes {tuple(shapes[0])} and {tuple(shapes[1])}" if shapes else "not pairs (X batch, Y batch)")
+        + ": they should be (100, 1) and (100, 1), one row per example and one column, as X and Y have "
+        "after the unsqueeze cell: build it with NeuralNetData(X, Y).",
+    )

@@ -1,4 +1,5 @@
-"""`unstandardize` (03_training.ipynb): data_stand * column_sigma + column_mu, on 2-D data and a 1-D round trip."""
+"""`unstandardize` (03_training.ipynb): data_stand * column_sigma + column_mu, on 2-D data and a 1-D round trip;
+and unstandardize(*standardize(data)) gives data back with the notebook's own standardize."""
 
 from __future__ import annotations
 
@@ -21,3 +22,15 @@ def test_unstandardize(obs):
             f"On {what}, unstandardize differs from data_stand * column_sigma + column_mu by more "
             f"than {TOL}: multiply by the standard deviation, then add the mean.",
         )
+    trip = obs["round_trip"]
+    back, data = trip["back"], trip["data"]
+    expect(
+        back is not None and back.shape == data.shape and _close(back, data),
+        "unstandardize(*standardize(data)) does not give data back, as the visible check asks: "
+        + (
+            "standardize should return three values and unstandardize a tensor."
+            if back is None
+            else "unstandardize should undo standardize, and standardize should leave its argument unchanged "
+            "(no in-place operations such as data -= ...)."
+        ),
+    )

@@ -1,7 +1,10 @@
 """`leaky_relu` (02_activations_losses.ipynb): leaky_relu(x, m=0.01) from the formula, without PyTorch's own
-version. Observes its outputs on hidden inputs (default m, then other slopes) and the torch functions it runs."""
+version. Observes its outputs on hidden inputs (default m, then other slopes), the torch functions it runs, and
+whether it takes its slope as the argument m (the visible checks call leaky_relu(x, m=0.1))."""
 
 from __future__ import annotations
+
+import inspect
 
 import torch
 
@@ -20,5 +23,18 @@ def activation_inputs() -> list[torch.Tensor]:
 SLOPES = (0.1, 0.3)  # leaky_relu is also called with these m
 
 
+def _takes_m(function) -> bool:
+    """Whether leaky_relu(x, m=...) binds to the function's signature (without calling it)."""
+    try:
+        inspect.signature(function).bind(torch.zeros(1), m=SLOPES[0])
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read: the calls decide
+        return True
+    return True
+
+
 def observe(ns: dict) -> dict:
-    return _observe_function(ns, "leaky_relu", activation_inputs(), SLOPES)
+    obs = _observe_function(ns, "leaky_relu", activation_inputs(), SLOPES)
+    obs["takes_m"] = _takes_m(ns["leaky_relu"])
+    return obs

@@ -42,6 +42,7 @@ def observe(ns: dict) -> dict:
         "attributes": {name: isinstance(getattr(model, name, None), torch.nn.Module) for name in LAYER_INPUTS},
         "state": {str(k): plain(v) for k, v in model.state_dict().items()},
         "shared": _shared_parameters(ns, cls, model),
+        "structure": {name: _structure(getattr(model, name, None)) for name in LAYER_INPUTS},
         "layers": {},
     }
     with torch.no_grad():
@@ -50,6 +51,19 @@ def observe(ns: dict) -> dict:
                 obs["layers"][name] = _attempt(f"ExampleNN.{name}", getattr(model, name), layer_inputs(name))
         obs["forward"] = _attempt("ExampleNN.forward", model, forward_inputs())
     return obs
+
+
+def _structure(layer) -> dict:
+    """What the visible checks ask of a layer, as codes: a Sequential, and the kind of each of its
+    modules ("Linear", "Sigmoid" or "other"; at most 10 of them, with their count)."""
+    if not isinstance(layer, torch.nn.Sequential):
+        return {"sequential": False, "count": 0, "kinds": []}
+    modules = list(layer)
+    kinds = [
+        "Linear" if isinstance(m, torch.nn.Linear) else "Sigmoid" if isinstance(m, torch.nn.Sigmoid) else "other"
+        for m in modules[:10]
+    ]
+    return {"sequential": True, "count": len(modules), "kinds": kinds}
 
 
 def _shared_parameters(ns: dict, cls: type, model: torch.nn.Module) -> list[str]:

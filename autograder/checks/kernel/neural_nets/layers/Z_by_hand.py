@@ -9,6 +9,7 @@ from autograder.checks.kernel.api import TorchCalls, call, call_recording, globa
 from autograder.checks.kernel.neural_nets.layers._shared import (
     BY_HAND,
     _by_hand_function,
+    _runs_with_own_weights,
     _tensor_or_type,
     seeded_randn,
 )
@@ -35,8 +36,9 @@ def observe(ns: dict) -> dict:
         X, W, w_b = by_hand_case(seed, rows)
         obs["outputs"].append(_tensor_or_type(call_recording(BY_HAND, calls, function, X, W, w_b)))
     obs["calls"] = calls.names
-    # With the student's own W and w_bias it should reproduce layer1 (only when those are usable,
-    # so that a wrong W is not counted twice).
+    obs["runs_with_own"] = _runs_with_own_weights(ns, function)  # what the visible checks call it on
+    # With the student's own W and w_bias it should reproduce layer1 (compared only when their shapes
+    # fit; when the function cannot run on them at all, runs_with_own says so, as the visible checks do).
     W, w_bias, layer1 = ns.get("W"), ns.get("w_bias"), ns.get("layer1")
     if (
         isinstance(W, torch.Tensor)

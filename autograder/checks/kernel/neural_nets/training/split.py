@@ -1,5 +1,5 @@
 """`split` (03_training.ipynb): a shuffled 70 / 15 / 15 split of X_all, Y_all into training, validation and
-test rows; reads the parts as columns."""
+test rows; reads the parts as columns, with the shapes and dtypes of X_all and of the X parts."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ PARTS = (("X", "Y", "training"), ("X_valid", "Y_valid", "validation"), ("X_test"
 
 
 def observe(ns):
-    obs = {}
+    obs = {"layout": {}}
     for name in ("X_all", "Y_all") + tuple(n for pair in PARTS for n in pair[:2]):
         value = need(ns, name, torch.Tensor)
         column = _column(value)
@@ -22,4 +22,6 @@ def observe(ns):
             "shape (N,) (or (N, 1) after the unsqueeze).",
         )
         obs[name] = plain(column)
+        if name.startswith("X"):  # the visible checks compare the X parts with X_all itself
+            obs["layout"][name] = [[int(d) for d in value.shape], str(value.dtype)]
     return obs

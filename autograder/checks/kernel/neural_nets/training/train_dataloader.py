@@ -1,5 +1,5 @@
 """`train_dataloader` (03_training.ipynb): a shuffling DataLoader of batch size 100 over NeuralNetData(X, Y);
-observes its settings and first rows."""
+observes its settings, its first rows, its number of batches and the shapes of its first batch."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ def observe(ns):
     with torch.random.fork_rng(devices=[]):
         length = call("len(train_dataloader.dataset)", len, loader.dataset)
         items = call("train_dataloader.dataset[i]", lambda: [_pair(loader.dataset[i]) for i in range(3)])
+        n_batches = call("len(train_dataloader)", len, loader)
+        batch = call("next(iter(train_dataloader))", lambda: next(iter(loader)))
+    pair = isinstance(batch, (tuple, list)) and len(batch) == 2 and all(isinstance(v, torch.Tensor) for v in batch)
     return {
         "batch_size": loader.batch_size,
         "shuffle": isinstance(loader.sampler, RandomSampler),
@@ -24,6 +27,8 @@ def observe(ns):
         "len": length,
         "n_X": len(x),
         "items": items,
+        "n_batches": n_batches,
+        "batch_shapes": [[int(d) for d in v.shape] for v in batch] if pair else None,
         "X": plain(x[:3]),
         "Y": plain(y[:3]),
     }

@@ -1,4 +1,5 @@
-"""`unstandardize` (03_training.ipynb): data_stand * column_sigma + column_mu; observes it on hidden data."""
+"""`unstandardize` (03_training.ipynb): data_stand * column_sigma + column_mu; observes it on hidden data, and
+unstandardize(*standardize(data)) with the notebook's own standardize (which the visible check runs)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from autograder.checks.kernel.api import call, expect, need, plain
 from autograder.checks.kernel.neural_nets.training._shared import _is_tensor
 
 SEED_UNSTANDARDIZE = 30_103
+SEED_ROUND_TRIP = 30_108
 
 
 def _unstandardize_inputs() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
@@ -33,4 +35,17 @@ def observe(ns):
         with torch.random.fork_rng(devices=[]):
             out = call("unstandardize", unstandardize, *(a.clone() for a in args))
         outputs.append(plain(out) if _is_tensor(out) else type(out).__name__)
-    return {"outputs": outputs}
+    return {"outputs": outputs, "round_trip": _round_trip(ns, unstandardize)}
+
+
+def _round_trip(ns, unstandardize) -> dict:
+    """unstandardize(*standardize(data)) on hidden 2-D data, and `data` after it (standardize may have
+    changed it): "back" is None when standardize gives no three values or unstandardize no tensor."""
+    standardize = need(ns, "standardize", what="the function standardize")
+    data = torch.randn(12, 2, generator=torch.Generator().manual_seed(SEED_ROUND_TRIP), dtype=torch.float64) * 4 + 1
+    back = None
+    with torch.random.fork_rng(devices=[]):
+        result = call("standardize", standardize, data)
+        if isinstance(result, (tuple, list)) and len(result) == 3:
+            back = call("unstandardize", unstandardize, *result)
+    return {"data": plain(data), "back": plain(back) if _is_tensor(back) else None}
