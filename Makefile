@@ -11,21 +11,26 @@ BIN    := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-fast setup data release bench browser docker
+.PHONY: demo test test-fast test-bench setup data release bench browser docker
 
 ## demo: set up, prepare data, regenerate release/ and solutions/ if source/ changed, grade a sample class
 demo: release
 	$(BIN)/python -m autograder demo neural_nets
 
-## test: the linter and the format check (ruff), then the whole test suite (what CI runs)
+## test: the linter and the format check (ruff), then the whole test suite but the benchmark's own
+## run (what CI runs; `make test-bench` runs that one: 15 minutes)
 test: data browser docker
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not bench"
 
 ## test-fast: the suite without the tests marked slow
 test-fast: data
 	$(BIN)/python -m pytest -m "not slow"
+
+## test-bench: the benchmark end to end on tiny classes (tests/test_bench.py), its figures' format
+test-bench: release
+	$(BIN)/python -m pytest -m bench
 
 setup: $(VENV)/.installed
 

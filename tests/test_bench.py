@@ -11,7 +11,8 @@ import pytest
 
 from autograder.paths import ROOT
 
-pytestmark = pytest.mark.slow
+# 15 minutes of grading, training and nbgrader: `make test-bench` runs it, `make test` (CI) does not.
+pytestmark = [pytest.mark.slow, pytest.mark.bench]
 
 
 def test_the_benchmark_runs_on_a_tiny_class():

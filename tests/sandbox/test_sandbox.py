@@ -147,6 +147,19 @@ import os, signal
 os.kill(os.getppid(), signal.SIGKILL)
 """
 
+# A kernel writes made-up replies into the zygote's reply pipe: bubblewrap's pid 1 holds its write
+# end, and a grader running as a normal user shares that uid with the kernels (not so as root).
+FORGE_REPLIES = """\
+import os
+for pipe in ("/proc/1/fd/1", f"/proc/{os.getppid()}/fd/1"):  # bubblewrap's pid 1, the zygote
+    try:
+        with open(pipe, "w") as file:
+            file.write('{"cleaned": 0}\\n{"pid": 1}\\n')
+        print("WROTE", pipe)
+    except OSError:
+        print("DENIED", pipe)
+"""
+
 FILL_DISK = """\
 import os
 chunk = b"x" * 2**20
@@ -232,6 +245,7 @@ def grade_corpus(root: Path, uid: int | None, course_files: Path, launcher: tupl
         "disk_filler": with_cells(FILL_DISK),
         "zygote_stopper": with_cells(STOP_ZYGOTE),
         "zygote_killer": with_cells(KILL_ZYGOTE),
+        "reply_forger": with_cells(FORGE_REPLIES),
     }
     for student, notebooks in corpus.items():
         demo.write_student(submissions / student, notebooks)
@@ -287,6 +301,7 @@ def grade_corpus(root: Path, uid: int | None, course_files: Path, launcher: tupl
         "out": out,
         "stdout": run.stdout,
         "landlock": bool(launcher),
+        "grader_is_root": (os.geteuid() if uid is None else uid) == 0,
         "modes": (before, repository_modes()),
         "processes": [
             p for p in Path("/proc").glob("[0-9]*") if MARK in _cmdline(p) or "kernel_factory" in _cmdline(p)
@@ -335,6 +350,7 @@ def test_the_batch_completes_and_says_how_student_code_runs(graded):
         "disk_filler",
         "zygote_stopper",
         "zygote_killer",
+        "reply_forger",
     }
     assert ("Landlock tier" if graded["landlock"] else "bubblewrap sandbox") in graded["stdout"]
     tier = "landlock" if graded["landlock"] else "bubblewrap"
@@ -432,3 +448,18 @@ def test_a_kernel_that_stops_or_kills_its_zygote_costs_only_its_own_notebook(gra
     assert killer["status"] == "crashed" and "kernel died" in killer["reason"]
     for item in ("sigmoid", "mse", "NeuralNet", "one_epoch"):  # the next notebooks, in a new sandbox
         assert killer[item] == perfect_row[item] != "0", item
+
+
+def test_replies_forged_into_the_zygotes_pipe_are_dropped_and_noted(graded):
+    """Before, one forged line shifted every later reply of the slot: the students graded after
+    got "grader error" (grade_corpus asserts there is none)."""
+    printed = graded["printed"]["reply_forger"][LAYERS]
+    log = (graded["out"] / "reply_forger" / "grading.log").read_text()
+    wrote = printed.count("WROTE")
+    if not graded["grader_is_root"] and not graded["landlock"]:  # the attack of issue 21: it can write
+        assert wrote, printed
+    if wrote:
+        assert f"the notebook wrote {2 * wrote} line(s) into the sandbox's control pipe (dropped)" in log, log
+    else:  # as root the pipes are out of the kernel's reach altogether
+        assert printed.count("DENIED") == 2, printed
+    assert graded["rows"]["reply_forger"]["score"] == graded["rows"]["perfect"]["score"]
