@@ -73,7 +73,9 @@ class Zygote:
     def _ask(self, request: dict) -> dict:
         request_id = secrets.token_hex(16)
         try:
-            self.process.stdin.write((json.dumps({**request, "id": request_id}) + "\n").encode())
+            pending = memoryview((json.dumps({**request, "id": request_id}) + "\n").encode())
+            while pending:  # an unbuffered pipe may take a long request in parts
+                pending = pending[self.process.stdin.write(pending) :]
         except OSError as err:  # a kernel killed its zygote (same uid, same sandbox)
             raise ZygoteError(f"the kernel zygote is gone ({err.strerror})") from None
         deadline = time.monotonic() + REPLY_TIMEOUT
