@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -264,7 +264,7 @@ class Slot:
             writable = list(WRITABLE)
         else:
             writable = [str(self.cwd), str(self.work / "home"), str(self.work / "tmp")]
-        shutil.rmtree(getattr(self, "folder", self.private / "none"), ignore_errors=True)
+        remove_tree(getattr(self, "folder", self.private / "none"))
         forged = self.zygote.forged
         try:
             self.zygote.clean(writable, kill="uid" if self.tier == LANDLOCK else self.isolated)
@@ -279,15 +279,22 @@ class Slot:
         """Stop the zygote and (Landlock tier: no PID namespace to end) every process of the slot
         uid; '' or what would not stop."""
         self.zygote.close()
-        shutil.rmtree(self.private, ignore_errors=True)
+        remove_tree(self.private)
         if self.tier != LANDLOCK or self.lock is None:
             return ""
         left = landlock.kill_all(self.uid)
-        shutil.rmtree(self.work, ignore_errors=True)
+        remove_tree(self.work)
         if not left:  # else the uid stays held: no other slot gets what is still running
             os.close(self.lock)
             self.lock = None
         return left
+
+
+def remove_tree(path: Path) -> None:
+    """Remove what a notebook may have left, however deep (shutil.rmtree recurses, and a tree of a
+    few thousand folders raises RecursionError): rm walks it without recursing, and never follows
+    a link out."""
+    subprocess.run(["rm", "-rf", "--one-file-system", "--", str(path)], check=False, capture_output=True)
 
 
 _slot: Slot | None = None
@@ -302,8 +309,8 @@ def slot_for(assignment: str, data_files: tuple[str, ...], slot: int, cpus: tupl
         (_slot.assignment, _slot.data_files, _slot.slot, tuple(_slot.cpus), _slot.isolated) != wanted
         or not _slot.zygote.alive()
     ):
-        _slot.close()
-        _slot = None
+        old, _slot = _slot, None  # forgotten first: a close that fails is not tried again forever
+        old.close()
     if _slot is None:
         _slot = Slot(*wanted)
     return _slot
@@ -313,8 +320,8 @@ def close_slot() -> None:
     """Stop this worker's slot (its zygote and sandbox), if it has one."""
     global _slot
     if _slot is not None:
-        _slot.close()
-        _slot = None
+        old, _slot = _slot, None
+        old.close()
 
 
 def preflight(isolated: bool) -> None:

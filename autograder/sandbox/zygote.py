@@ -28,6 +28,7 @@ from .kernel_factory import KernelRequest
 
 REPLY_TIMEOUT = 60.0  # seconds the zygote may take to fork, or to clean its sandbox
 MAX_LINE = 2**20  # bytes: a reply is a short JSON object
+MAX_FORGED = 100  # lines a kernel may slip into the reply pipe per request before the sandbox is dropped
 
 
 class ZygoteError(RuntimeError):
@@ -71,14 +72,12 @@ class Zygote:
             raise RuntimeError(f"the kernel zygote did not start: {reply}")
 
     def _ask(self, request: dict) -> dict:
+        """Send `request`, return its reply. Within REPLY_TIMEOUT, whatever a kernel does to the
+        pipes: fills the request pipe, or floods the reply pipe with lines of its own."""
         request_id = secrets.token_hex(16)
-        try:
-            pending = memoryview((json.dumps({**request, "id": request_id}) + "\n").encode())
-            while pending:  # an unbuffered pipe may take a long request in parts
-                pending = pending[self.process.stdin.write(pending) :]
-        except OSError as err:  # a kernel killed its zygote (same uid, same sandbox)
-            raise ZygoteError(f"the kernel zygote is gone ({err.strerror})") from None
         deadline = time.monotonic() + REPLY_TIMEOUT
+        self._send((json.dumps({**request, "id": request_id}) + "\n").encode(), deadline)
+        forged = 0
         while True:
             try:
                 reply = self._reply(max(0.0, deadline - time.monotonic()))
@@ -87,6 +86,23 @@ class Zygote:
             if reply.get("id") == request_id:
                 return reply
             self.forged += 1  # written by a kernel, not by the zygote: dropped
+            forged += 1
+            if forged > MAX_FORGED or time.monotonic() > deadline:
+                raise ZygoteError(f"the kernel zygote's reply was drowned in {forged} lines written by a kernel")
+
+    def _send(self, data: bytes, deadline: float) -> None:
+        """Write `data` to the request pipe without ever blocking past `deadline` (a kernel that
+        stopped its zygote could fill the pipe): at most PIPE_BUF bytes once select() says the
+        pipe has room, which a write then never blocks on."""
+        pending, fd = memoryview(data), self.process.stdin.fileno()
+        while pending:
+            _, ready, _ = select.select([], [fd], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise ZygoteError("the kernel zygote takes no request (its pipe stayed full)")
+            try:
+                pending = pending[os.write(fd, pending[: select.PIPE_BUF]) :]
+            except OSError as err:  # a kernel killed its zygote (same uid, same sandbox)
+                raise ZygoteError(f"the kernel zygote is gone ({err.strerror})") from None
 
     def _reply(self, timeout: float = REPLY_TIMEOUT) -> dict:
         """The pipe's next line, as a JSON object; a kernel may have stopped (SIGSTOP) or killed

@@ -96,6 +96,60 @@ def test_lines_a_kernel_writes_into_the_reply_pipe_are_dropped_not_taken_as_repl
         z.close()
 
 
+def test_a_flood_of_forged_lines_ends_the_request_at_once(tmp_path):
+    """A kernel that keeps writing lines into the reply pipe cannot keep the grader reading them."""
+    z = Zygote(["sh", "-c", '"$@"; exit', "pid1", *light_zygote()], env={})
+    try:
+        with open(f"/proc/{z.process.pid}/fd/1", "w") as pipe:
+            pipe.write('{"cleaned": 0}\n' * (zygotes.MAX_FORGED + 50))
+        started = time.monotonic()
+        with pytest.raises(ZygoteError, match="drowned in"):
+            z.clean([str(tmp_path)], kill=False)
+        assert time.monotonic() - started < 5
+    finally:
+        z.close()
+
+
+def test_a_request_pipe_a_kernel_filled_costs_at_most_the_reply_timeout(monkeypatch):
+    """A kernel stops its zygote and fills the request pipe (opened for writing through pid 1):
+    the grader's request gives up at the deadline instead of blocking forever."""
+    monkeypatch.setattr(zygotes, "REPLY_TIMEOUT", 2.0)
+    z = Zygote(["sh", "-c", '"$@"; exit', "pid1", *light_zygote()], env={})
+    children = [int(c) for c in Path(f"/proc/{z.process.pid}/task/{z.process.pid}/children").read_text().split()]
+    try:
+        for pid in [z.process.pid, *children]:  # "pid 1" and the zygote
+            zygotes.os.kill(pid, signal.SIGSTOP)
+        fd = zygotes.os.open(f"/proc/{z.process.pid}/fd/0", zygotes.os.O_WRONLY | zygotes.os.O_NONBLOCK)
+        try:
+            while True:
+                zygotes.os.write(fd, b"x" * 4096)
+        except BlockingIOError:
+            pass  # full
+        started = time.monotonic()
+        with pytest.raises(ZygoteError, match="takes no request"):
+            z.clean([], kill=False)
+        assert time.monotonic() - started < 5
+        zygotes.os.close(fd)
+    finally:
+        z.close()
+        for pid in children:
+            zygotes.os.kill(pid, signal.SIGKILL)
+
+
+def test_what_a_notebook_leaves_is_removed_however_deep(tmp_path):
+    deep = tmp_path / "left"
+    fd = zygotes.os.open(tmp_path, zygotes.os.O_RDONLY)
+    zygotes.os.mkdir("left", dir_fd=fd)
+    for _ in range(3000):  # deeper than shutil.rmtree's recursion can go
+        child = zygotes.os.open("left", zygotes.os.O_RDONLY, dir_fd=fd)
+        zygotes.os.close(fd)
+        fd = child
+        zygotes.os.mkdir("left", dir_fd=fd)
+    zygotes.os.close(fd)
+    sandbox.remove_tree(deep)
+    assert not deep.exists()
+
+
 # ----------------------------------------------------------------------------- pids
 def test_without_a_pid_namespace_a_pid_is_its_own_host_pid(sleeper):
     assert host_pid(sleeper.pid, ancestor=zygotes.os.getpid()) == sleeper.pid
