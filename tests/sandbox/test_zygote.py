@@ -126,7 +126,7 @@ def test_a_request_pipe_a_kernel_filled_costs_at_most_the_reply_timeout(monkeypa
         except BlockingIOError:
             pass  # full
         started = time.monotonic()
-        with pytest.raises(ZygoteError, match="takes no request"):
+        with pytest.raises(ZygoteError, match="takes no request|did not answer"):  # either way, in time
             z.clean([], kill=False)
         assert time.monotonic() - started < 5
         zygotes.os.close(fd)
