@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import random
 import shutil
 import socket
 import struct
@@ -35,12 +34,12 @@ from autograder import demo
 from autograder.course import notebooks
 from autograder.gradescope import build
 from tests.gradescope.test_gradescope import NN, assert_gradescope_results, files, simulated_root, unpack
+from tests.sandbox.test_sandbox import FIND_SURVIVORS, MARK, OUTLIVE  # the sandbox corpus's survivor
 
 pytestmark = pytest.mark.slow
 
 IMAGE = "nn-course-gradescope-stand-in:debootstrap"
 MEMORY = "3g"  # what docs/gradescope.md tells instructors to set (Gradescope's default, 768 MB, is too little)
-MARK = f"43{random.randrange(10**5, 10**6)}"  # in the command line of every process meant to outlive its notebook
 PEAK = (  # the container's peak memory, from its cgroup (v1, then v2)
     "cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.peak"
 )
@@ -194,29 +193,6 @@ except OSError:
 """
 
 
-OUTLIVE = f"""\
-import os, subprocess
-subprocess.Popen(["sleep", "{MARK}1"], start_new_session=True)
-subprocess.Popen(["nohup", "sleep", "{MARK}2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-if os.fork() == 0:
-    if os.fork() == 0:
-        os.setsid()
-        os.execvp("sleep", ["sleep", "{MARK}3"])
-    os._exit(0)
-"""
-
-SURVIVORS = f"""\
-import os
-_alive = []
-for _pid in filter(str.isdigit, os.listdir("/proc")):
-    try:
-        if "{MARK}" in open(f"/proc/{{_pid}}/cmdline").read():
-            _alive.append(_pid)
-    except OSError:
-        pass
-"""
-
-
 def reference(notebook: str, grade_id: str) -> str:
     return next(c.source for c in demo.answered("neural_nets", notebook).cells if notebooks.grade_id(c) == grade_id)
 
@@ -245,7 +221,7 @@ def test_in_docker_the_reader_and_the_survivor_are_contained(image, venv, bundle
             + OUTLIVE
         },
     )
-    gated = SURVIVORS + reference(NN[1], "answer_sigmoid") + "\nif _alive:\n    sigmoid = None\n"
+    gated = FIND_SURVIVORS + reference(NN[1], "answer_sigmoid") + "\nif alive:\n    sigmoid = None\n"
     activations = demo.answered("neural_nets", NN[1], {"answer_sigmoid": gated})
     submission = files({NN[0]: layers, NN[1]: activations, NN[2]: demo.answered("neural_nets", NN[2])})
     # After grading, as root in the container: the secrets exist and the host answers (so the

@@ -4,6 +4,7 @@ slow-marked, a zygote in a real sandbox forking a kernel and cleaning up after i
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -118,45 +119,45 @@ def test_a_request_pipe_a_kernel_filled_costs_at_most_the_reply_timeout(monkeypa
     children = [int(c) for c in Path(f"/proc/{z.process.pid}/task/{z.process.pid}/children").read_text().split()]
     try:
         for pid in [z.process.pid, *children]:  # "pid 1" and the zygote
-            zygotes.os.kill(pid, signal.SIGSTOP)
-        fd = zygotes.os.open(f"/proc/{z.process.pid}/fd/0", zygotes.os.O_WRONLY | zygotes.os.O_NONBLOCK)
+            os.kill(pid, signal.SIGSTOP)
+        fd = os.open(f"/proc/{z.process.pid}/fd/0", os.O_WRONLY | os.O_NONBLOCK)
         try:
             while True:
-                zygotes.os.write(fd, b"x" * 4096)
+                os.write(fd, b"x" * 4096)
         except BlockingIOError:
             pass  # full
         started = time.monotonic()
         with pytest.raises(ZygoteError, match="takes no request|did not answer"):  # either way, in time
             z.clean([], kill=False)
         assert time.monotonic() - started < 5
-        zygotes.os.close(fd)
+        os.close(fd)
     finally:
         z.close()
         for pid in children:
-            zygotes.os.kill(pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_what_a_notebook_leaves_is_removed_however_deep(tmp_path):
     deep = tmp_path / "left"
-    fd = zygotes.os.open(tmp_path, zygotes.os.O_RDONLY)
-    zygotes.os.mkdir("left", dir_fd=fd)
+    fd = os.open(tmp_path, os.O_RDONLY)
+    os.mkdir("left", dir_fd=fd)
     for _ in range(3000):  # deeper than shutil.rmtree's recursion can go
-        child = zygotes.os.open("left", zygotes.os.O_RDONLY, dir_fd=fd)
-        zygotes.os.close(fd)
+        child = os.open("left", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
         fd = child
-        zygotes.os.mkdir("left", dir_fd=fd)
-    zygotes.os.close(fd)
+        os.mkdir("left", dir_fd=fd)
+    os.close(fd)
     sandbox.remove_tree(deep)
     assert not deep.exists()
 
 
 # ----------------------------------------------------------------------------- pids
 def test_without_a_pid_namespace_a_pid_is_its_own_host_pid(sleeper):
-    assert host_pid(sleeper.pid, ancestor=zygotes.os.getpid()) == sleeper.pid
+    assert host_pid(sleeper.pid, ancestor=os.getpid()) == sleeper.pid
 
 
 def test_a_pid_that_is_nowhere_is_returned_as_it_is():
-    assert host_pid(2**22 + 17, ancestor=zygotes.os.getpid(), attempts=2) == 2**22 + 17
+    assert host_pid(2**22 + 17, ancestor=os.getpid(), attempts=2) == 2**22 + 17
 
 
 def test_a_pid_in_a_sandbox_is_found_among_its_ancestors_descendants(sleeper):
