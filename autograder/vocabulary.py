@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Statuses, from best to worst; a submission gets the worst of its notebooks'.
-GRADED, MISSING, INVALID, CRASHED, TIMEOUT, ERROR = (
+# Statuses, from best to worst; a submission gets the worst of its notebooks'. "review": graded,
+# but the notebook installed hooks in its interpreter (submission/hooks.py): staff look first.
+GRADED, REVIEW, MISSING, INVALID, CRASHED, TIMEOUT, ERROR = (
     "graded",
+    "review",
     "missing",
     "invalid notebook",
     "crashed",
     "timeout",
     "grader error",
 )
-SEVERITY = (GRADED, MISSING, INVALID, CRASHED, TIMEOUT, ERROR)
+SEVERITY = (GRADED, REVIEW, MISSING, INVALID, CRASHED, TIMEOUT, ERROR)
 
 
 @dataclass
@@ -41,6 +43,7 @@ class SubmissionResult:
     items: list[ItemResult] = field(default_factory=list)
     manual: dict[str, float] = field(default_factory=dict)  # grade_id -> points, graded by a TA
     timing: dict[str, dict] = field(default_factory=dict)  # notebook -> seconds, slowest cell and its seconds
+    review: list[str] = field(default_factory=list)  # what staff should look at (hooks found); not for the student
 
     @property
     def score(self) -> float:

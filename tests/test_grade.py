@@ -397,3 +397,14 @@ def test_malformed_kernel_messages_are_dropped_not_fatal(graded):
     assert "SENT" in printed
     assert rows["malformed_messages"]["status"] == "graded"
     assert rows["malformed_messages"]["score"] == rows["perfect"]["score"]
+
+
+def test_only_the_notebook_that_reaches_into_other_frames_is_up_for_review(graded):
+    """Issue 21: hooks are reported to staff (grades.csv), never to the student in detail; no
+    honest submission of the class is marked."""
+    _, rows, out = graded
+    assert {s for s, r in rows.items() if r["status"] == "review"} == {"reference_thief"}
+    assert f"review: {TRAINING}: frame walking (in the code)" in rows["reference_thief"]["reason"]
+    assert float(rows["reference_thief"]["score"]) > 0  # graded as any other, then looked at
+    page = (out / "reference_thief" / "feedback.html").read_text()
+    assert "Course staff will look at this submission" in page and "frame walking" not in page

@@ -15,6 +15,7 @@ from autograder.vocabulary import (
     GRADED,
     INVALID,
     MISSING,
+    REVIEW,
     SEVERITY,
     TIMEOUT,
     ItemResult,
@@ -24,7 +25,7 @@ from autograder.vocabulary import (
 
 
 def test_statuses_go_from_best_to_worst_each_once():
-    assert SEVERITY == (GRADED, MISSING, INVALID, CRASHED, TIMEOUT, ERROR)
+    assert SEVERITY == (GRADED, REVIEW, MISSING, INVALID, CRASHED, TIMEOUT, ERROR)
     assert len(set(SEVERITY)) == len(SEVERITY)
 
 

@@ -10,7 +10,7 @@ import re
 from .. import course, sandbox
 from ..course import Assignment, UsageError
 from ..outputs import results
-from ..vocabulary import GRADED, ItemResult, SubmissionResult
+from ..vocabulary import GRADED, REVIEW, ItemResult, SubmissionResult
 from .bundle import Bundle, Found, NotGraded
 
 
@@ -133,7 +133,9 @@ def summary(result: SubmissionResult, found: Found, bundle: Bundle, leaderboard:
         f"**{result.score:g} / {result.max_score:g} points** from the autograder"
         + (f"; {manual:g} more point{'s' if manual != 1 else ''} graded by a TA later." if manual else ".")
     ]
-    if result.status != GRADED:
+    if result.status == REVIEW:  # what was found stays in extra_data, for staff
+        lines.append(md(results.status_words(result.status, result.reason)))
+    elif result.status != GRADED:
         lines.append(f"**Status: {md(result.status)}**: {md(result.reason)}")
     if not found.notebooks:
         expected = ", ".join(code(n) for n in bundle.notebooks)

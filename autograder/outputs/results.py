@@ -12,7 +12,18 @@ import tempfile
 from pathlib import Path
 
 from ..course import NEAR_LIMIT
-from ..vocabulary import CRASHED, ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, Outcome, SubmissionResult
+from ..vocabulary import (
+    CRASHED,
+    ERROR,
+    GRADED,
+    INVALID,
+    MISSING,
+    REVIEW,
+    TIMEOUT,
+    ItemResult,
+    Outcome,
+    SubmissionResult,
+)
 from .pages import render
 
 
@@ -66,6 +77,7 @@ def results_json(result: SubmissionResult) -> dict:
             "items": [{"grade_id": i.grade_id, "notebook": i.notebook, "metrics": i.metrics} for i in result.items],
             "manual": result.manual,
             "timing": result.timing,
+            "review": result.review,
         },
     }
 
@@ -97,6 +109,7 @@ def from_results_json(data: dict) -> SubmissionResult:
         items,
         extra.get("manual", {}),
         extra.get("timing", {}),
+        extra.get("review", []),
     )
 
 
@@ -104,6 +117,10 @@ def from_results_json(data: dict) -> SubmissionResult:
 # comes from the grader (execute.py, grade.py) and is inserted where {reason} stands.
 STATUS_WORDS = {
     GRADED: "Graded: every notebook ran to the end.",
+    # What was found stays with staff (grades.csv, the report): the student learns only this.
+    REVIEW: (
+        "Graded: every notebook ran to the end. Course staff will look at this submission before the grade is final."
+    ),
     TIMEOUT: (
         "Out of time: {reason}. What would have run after that has no points. Look in the cell "
         "it names for an endless loop or a step that takes too long, then submit again."
@@ -240,7 +257,7 @@ def grades_csv(
                 f"{score:g}",
                 f"{max_score:g}",
                 r.status,
-                cell(r.reason),
+                cell("; ".join(filter(None, [r.reason, *(f"review: {found}" for found in r.review)]))),
                 *(by_id.get(gid, "") for gid in item_ids),
             ]
         )

@@ -152,7 +152,7 @@ def page(out: Path, results: list[SubmissionResult], batch: dict | None = None, 
     students = [
         {
             "result": r,
-            "reason": r.reason if len(r.reason) <= REASON_CHARS else r.reason[:REASON_CHARS] + "…",
+            "reason": shorten("; ".join(filter(None, [r.reason, *(f"review: {found}" for found in r.review)]))),
             "feedback": href(r.student_id, "feedback.html")
             if (out / r.student_id / "feedback.html").is_file()
             else None,
@@ -190,7 +190,7 @@ def page(out: Path, results: list[SubmissionResult], batch: dict | None = None, 
         discrimination=sentence(stats.DISCRIMINATION),
         low_discrimination=stats.LOW_DISCRIMINATION,
         graded=GRADED,
-        always_shown=SEVERITY[:5],
+        always_shown=SEVERITY[:-1],  # "grader error" only when there is one
         num=num,
         pct=pct,
         score_plot=Markup(score_figure(summary)),
@@ -222,3 +222,7 @@ def main(out: Path) -> int:
         f"{time.monotonic() - started:.1f} s"
     )
     return 0
+
+
+def shorten(reason: str) -> str:
+    return reason if len(reason) <= REASON_CHARS else reason[:REASON_CHARS] + "…"

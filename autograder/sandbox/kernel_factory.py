@@ -12,7 +12,10 @@ or nohup is still in it) and empties the folders a notebook may write to (its sc
 /var/tmp, /dev/shm). The zygote is not dumpable, so a kernel (same uid) cannot ptrace it or read
 its memory, and so cannot tamper with the kernels it forks for other students.
 
-Protocol on stdin/stdout: one JSON request per line, one JSON reply per line:
+Protocol on two pipes the grader passes in (their descriptors in the environment variable
+``CHANNEL``; never stdin/stdout, which bubblewrap's pid 1 also holds and a kernel could open through
+/proc/1/fd): one JSON request per line, one JSON reply per line, each echoing the request's "id".
+A zygote that cannot start replies ``{"ready": false, "error": ...}``. Requests:
 ``{"fork": {KernelRequest}}`` -> ``{"pid": <pid in the sandbox>}``;
 ``{"clean": {"folders": [...], "kill": true}}`` -> ``{"cleaned": <processes killed>}`` (``kill``: true
 in bubblewrap's PID namespace, every other process in it; "uid" in the Landlock tier, every other
@@ -37,6 +40,7 @@ from dataclasses import dataclass, field
 # What the course's notebooks import; imported once, before any fork.
 PRELOAD = ("numpy", "torch", "torchvision", "pandas", "plotly.express", "plotly.graph_objects", "ipykernel.kernelapp")
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+CHANNEL = "NN_ZYGOTE_CHANNEL"  # "<request fd>,<reply fd>"
 
 
 @dataclass(frozen=True)
@@ -163,19 +167,35 @@ def _clean(folders: list[str], kill: bool | str) -> int:
     return killed
 
 
+def _channel():
+    """The request and reply pipes the grader passed in, as files."""
+    value = os.environ.pop(CHANNEL, None)
+    if value is None:
+        sys.exit(f"kernel_factory.py: {CHANNEL} is not set: the grader starts the zygote (see zygote.py)")
+    requests, replies = (int(fd) for fd in value.split(","))
+    return os.fdopen(requests, "r"), os.fdopen(replies, "w")
+
+
 def serve() -> None:
     """The zygote's main loop: preload, say ready, serve requests."""
     _prctl(PR_SET_DUMPABLE, 0)
-    for name in PRELOAD:
-        importlib.import_module(name)
+    requests, out = _channel()
+    try:
+        for name in PRELOAD:
+            importlib.import_module(name)
+    # The zygote's boundary: whatever stops a library from loading is told to the grader, which
+    # has no other way to hear it (the zygote's stderr is /dev/null).
+    except Exception as err:  # noqa: BLE001
+        out.write(json.dumps({"ready": False, "error": f"{type(err).__name__}: {err}"}) + "\n")
+        out.flush()
+        return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel: no zombies
     # A Ctrl-C is for the grader, which decides what to stop; the zygote (and with it, every
     # kernel) ends when its worker closes the pipe.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    out = sys.stdout
     out.write(json.dumps({"ready": True}) + "\n")
     out.flush()
-    for line in sys.stdin:
+    for line in requests:
         request = json.loads(line)
         if "fork" in request:
             pid = os.fork()

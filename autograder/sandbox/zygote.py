@@ -2,10 +2,13 @@
 ask it for kernels and for a clean sandbox between them, and hand jupyter_client a handle on each
 kernel it forked.
 
-Protocol on the zygote's stdin/stdout: one JSON request per line, one JSON reply per line. Every
-request carries a fresh random id that its reply must echo: a line a kernel writes into the pipe
-(bubblewrap's pid 1 holds its write end, /proc/1/fd/1) has no valid id, and is dropped and counted
-(``Zygote.forged``) instead of shifting every later reply by one.
+Protocol: one JSON request per line, one JSON reply per line, on two pipes of their own that only
+the zygote holds (``CHANNEL``), never on its stdin/stdout: bubblewrap's pid 1 keeps those (it
+closes every other descriptor it inherits), and a kernel of a grader running as a normal user
+could open them through /proc/1/fd. The zygote's stdin, stdout and stderr are /dev/null. Every
+request carries a fresh random id that its reply must echo: should a line ever reach the reply
+pipe from elsewhere, it has no valid id, and is dropped and counted (``Zygote.forged``) instead of
+shifting every later reply by one.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 import zmq
 from jupyter_client.provisioning import LocalProvisioner
 
-from .kernel_factory import KernelRequest
+from .kernel_factory import CHANNEL, KernelRequest
 
 REPLY_TIMEOUT = 60.0  # seconds the zygote may take to fork, or to clean its sandbox
 MAX_LINE = 2**20  # bytes: a reply is a short JSON object
@@ -51,16 +54,28 @@ class Zygote:
         startup_timeout: float = 300.0,
         cwd: str | os.PathLike | None = None,
     ):
-        self.process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            cwd=cwd,
-            bufsize=0,
-            preexec_fn=preexec,
-            start_new_session=True,
-        )
+        requests, self._requests = os.pipe()
+        self._replies, replies = os.pipe()
+        self.channel = (requests, replies)  # the zygote's ends, as numbered in the zygote
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,  # a kernel could write to it too; a failed start says why on the channel
+                env={**env, CHANNEL: f"{requests},{replies}"},
+                cwd=cwd,
+                pass_fds=self.channel,
+                preexec_fn=preexec,
+                start_new_session=True,
+            )
+        except BaseException:
+            os.close(self._requests)
+            os.close(self._replies)
+            raise
+        finally:
+            os.close(requests)
+            os.close(replies)
         self.forged = 0  # lines in the reply pipe that answered no request of ours
         self._read = b""  # read from the pipe, not yet a whole line
         try:
@@ -69,7 +84,8 @@ class Zygote:
             self.close()
             raise
         if not reply.get("ready"):
-            raise RuntimeError(f"the kernel zygote did not start: {reply}")
+            self.close()
+            raise RuntimeError(f"the kernel zygote did not start: {reply.get('error', reply)}")
 
     def _ask(self, request: dict) -> dict:
         """Send `request`, return its reply. Within REPLY_TIMEOUT, whatever a kernel does to the
@@ -94,7 +110,7 @@ class Zygote:
         """Write `data` to the request pipe without ever blocking past `deadline` (a kernel that
         stopped its zygote could fill the pipe): at most PIPE_BUF bytes once select() says the
         pipe has room, which a write then never blocks on."""
-        pending, fd = memoryview(data), self.process.stdin.fileno()
+        pending, fd = memoryview(data), self._requests
         while pending:
             _, ready, _ = select.select([], [fd], [], max(0.0, deadline - time.monotonic()))
             if not ready:
@@ -110,8 +126,8 @@ class Zygote:
         a buffered reader had already taken)."""
         deadline = time.monotonic() + timeout
         while b"\n" not in self._read:
-            ready, _, _ = select.select([self.process.stdout], [], [], max(0.0, deadline - time.monotonic()))
-            chunk = os.read(self.process.stdout.fileno(), 65536) if ready else b""
+            ready, _, _ = select.select([self._replies], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(self._replies, 65536) if ready else b""
             if not chunk:
                 raise ZygoteError(f"the kernel zygote did not answer (exit code {self.process.poll()})")
             self._read += chunk
@@ -147,6 +163,10 @@ class Zygote:
         if self.alive():
             self.process.kill()
             self.process.wait()
+        for name in ("_requests", "_replies"):  # once: close() runs again at exit, and a number is reused
+            if getattr(self, name) >= 0:
+                os.close(getattr(self, name))
+                setattr(self, name, -1)
 
 
 def _status(pid: int) -> dict[str, str]:

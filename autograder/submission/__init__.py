@@ -26,8 +26,8 @@ from .. import course, sandbox
 from ..course import Assignment, Limits
 from ..course.items import source_tests
 from ..sandbox import slots
-from ..vocabulary import ERROR, GRADED, INVALID, MISSING, TIMEOUT, ItemResult, Outcome, SubmissionResult
-from . import saved
+from ..vocabulary import ERROR, GRADED, INVALID, MISSING, REVIEW, TIMEOUT, ItemResult, Outcome, SubmissionResult
+from . import hooks, saved
 from .execute import run_plan
 from .plan import Context, InvalidNotebook, build, read_submission
 
@@ -135,6 +135,12 @@ def _grade_into(outcome: Outcome, job: Job, slot: int, cpus: list[int], log: lis
                 log.append(note)
         result.items += run.items
         log += run.log
+        found = [f"{nb_name}: {name} (in the kernel)" for name in run.hooks]
+        found += [f"{nb_name}: {name} (in the code)" for name in hooks.in_code(hooks.own_code(plan, source_nb))]
+        if found:
+            result.review += found
+            result.worsen(REVIEW, "")
+            log.append("review: " + "; ".join(found))
         if run.status != GRADED:
             result.worsen(run.status, run.reason)
         result.timing[nb_name] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import secrets
 import time
 from dataclasses import dataclass, field
 
@@ -20,7 +21,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..checks import items
 from ..vocabulary import CRASHED, GRADED, TIMEOUT, ItemResult
-from . import scrub
+from . import hooks, scrub
 from .judge import judge
 from .plan import Plan
 from .probe import ProbeResult, probe_code, run_silent, seed_code
@@ -46,6 +47,8 @@ class NotebookRun:
     slowest_seconds: float = 0.0
     probes: dict[str, ProbeResult] = field(default_factory=dict)  # grade_id -> what its probe saw
     log: list[str] = field(default_factory=list)  # for grading.log (course staff)
+    hooks: list[str] = field(default_factory=list)  # hook points the notebook changed (hooks.py)
+    failed_cells: set[int] = field(default_factory=set)  # cells whose execute_reply said "error"
 
 
 def output_size(content: dict) -> int:
@@ -84,6 +87,13 @@ class BoundedClient(NotebookClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.output_chars: dict[int, int] = {}
+        self.failed_cells: set[int] = set()  # by the execute_reply, whatever outputs the cell shows
+
+    async def _check_raise_for_error(self, cell, cell_index, exec_reply):
+        content = exec_reply.get("content") if isinstance(exec_reply, dict) else None
+        if isinstance(content, dict) and content.get("status") != "ok":
+            self.failed_cells.add(cell_index)
+        return await super()._check_raise_for_error(cell, cell_index, exec_reply)
 
     def process_message(self, msg, cell, cell_index):
         if not well_formed(msg):
@@ -166,6 +176,9 @@ def run_plan(
         try:
             client.timeout = limit()
             run_silent(client, seed_code(), client.timeout)
+            nonce = secrets.token_hex(16)
+            found = run_silent(client, hooks.inspect_code(nonce), client.timeout, nonce, hooks.INSPECTION_MIME)
+            first = hooks.fingerprint(found.payloads)
             for index, cell in enumerate(plan.nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -181,10 +194,19 @@ def run_plan(
                 if test is not None and plan.probes:
                     client.timeout = limit()
                     what = f"the hidden check of {test.grade_id}"
+                    nonce = secrets.token_hex(16)
                     with timed(run, what):
-                        run.probes[test.grade_id] = run_silent(
-                            client, probe_code(catalog[test.grade_id]), client.timeout, test.grade_id
+                        probe = run.probes[test.grade_id] = run_silent(
+                            client,
+                            hooks.inspect_code(nonce, guarded=True) + probe_code(catalog[test.grade_id]),
+                            client.timeout,
+                            test.grade_id,
+                            nonce=nonce,
                         )
+                    for name in hooks.changed(first, hooks.fingerprint(probe.inspections)):
+                        if name not in run.hooks:
+                            run.hooks.append(name)
+                            run.log.append(f"{plan.notebook}: {name} found in the kernel before {what}")
         except CellTimeoutError:
             run.status = TIMEOUT
             run.reason = (
@@ -196,7 +218,8 @@ def run_plan(
             run.status = CRASHED
             run.reason = f"the kernel died in {what} (exit(), os._exit(), a crash, or the memory limit)"
     run.seconds = time.monotonic() - started
-    run.items = judge(plan, run.probes, run.reason, run.log)
+    run.failed_cells = client.failed_cells
+    run.items = judge(plan, run.probes, run.reason, run.log, run.failed_cells)
     run.executed = for_reading(plan.nb)
     return run
 

@@ -31,10 +31,11 @@ class Observed:
 
 
 def before_test(
-    test_cell, probe: ProbeResult | None, hidden: bool = True, stopped: str = ""
+    test_cell, probe: ProbeResult | None, hidden: bool = True, stopped: str = "", failed: bool = False
 ) -> tuple[bool, str] | dict:
     """(passed, message for the student) of an item decided before its test runs; else its decoded
-    observation. `stopped`: why the notebook stopped early, if it did."""
+    observation. `stopped`: why the notebook stopped early, if it did; `failed`: the kernel's
+    reply to the test cell said it ended in an error (whatever outputs the cell shows)."""
     if test_cell is None or test_cell.get("execution_count") is None:
         return False, (
             "Not run: the notebook stopped before this item "
@@ -45,6 +46,11 @@ def before_test(
         return False, (
             f"The visible checks failed: {scrub.quote(error.get('ename', ''))}: {scrub.quote(error.get('evalue', ''))}"
         ).strip()
+    if failed:
+        return False, (
+            "The visible checks failed, and their error message was not shown: "
+            "did your code install an exception handler? Remove it and run the notebook again."
+        )
     if not hidden:
         return True, "The visible checks pass (the hidden checks decide the points)."
     if probe is None:
@@ -66,15 +72,16 @@ def before_test(
         return False, str(failure)
 
 
-def observed(plan: Plan, probes: dict[str, ProbeResult], stopped: str) -> Observed:
+def observed(plan: Plan, probes: dict[str, ProbeResult], stopped: str, failed_cells=frozenset()) -> Observed:
     """What each item's test cell and probe left: a decision, or an observation for its test."""
     cells = {test.grade_id: plan.nb.cells[index] for index, test in plan.test_at.items()}
+    failed = {test.grade_id for index, test in plan.test_at.items() if index in failed_cells}
     found = Observed(plan)
     for test in plan.tests:
         cell = cells.get(test.grade_id)
         ran = cell is not None and cell.get("execution_count") is not None
-        found.visible[test.grade_id] = first_error(cell) is None if ran else None
-        outcome = before_test(cell, probes.get(test.grade_id), plan.probes, stopped)
+        found.visible[test.grade_id] = (first_error(cell) is None and test.grade_id not in failed) if ran else None
+        outcome = before_test(cell, probes.get(test.grade_id), plan.probes, stopped, test.grade_id in failed)
         if isinstance(outcome, tuple):
             found.decided[test.grade_id] = outcome
         else:
@@ -119,7 +126,10 @@ def tests_of(found: Observed) -> dict[str, tuple]:
     return {gid: (catalog[gid], observation) for gid, observation in found.observations.items()}
 
 
-def judge(plan: Plan, probes: dict[str, ProbeResult], stopped: str, log: list[str]) -> list[ItemResult]:
-    """Each item's verdict, the notebook's tests run in one pytest session."""
-    found = observed(plan, probes, stopped)
+def judge(
+    plan: Plan, probes: dict[str, ProbeResult], stopped: str, log: list[str], failed_cells=frozenset()
+) -> list[ItemResult]:
+    """Each item's verdict, the notebook's tests run in one pytest session. `failed_cells`: the
+    cells whose execute_reply said "error"."""
+    found = observed(plan, probes, stopped, failed_cells)
     return judged(found, runner.verdicts(tests_of(found)), log)

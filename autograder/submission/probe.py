@@ -33,6 +33,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..checks import Item
 from ..checks.kernel.api import OBSERVATION_MIME
+from .hooks import INSPECTION_MIME
 
 # Runs in the kernel, in a namespace of its own; `_ns` is the student's namespace.
 BOOTSTRAP = """\
@@ -111,6 +112,7 @@ def probe_code(item: Item) -> str:
 @dataclass
 class ProbeResult:
     payloads: list[str] = field(default_factory=list)  # observations of the item published meanwhile
+    inspections: list[str] = field(default_factory=list)  # the kernel's hook points, just before (hooks.py)
     error: str = ""  # the name of the exception the probe raised, if any
     output_chars: int = 0  # what the student's code printed meanwhile (counted, not kept)
 
@@ -121,9 +123,10 @@ class ProbeResult:
         return self.payloads[0] if len(self.payloads) == 1 else None
 
 
-async def _run_silent(kc, km, code: str, timeout: float, grade_id: str | None) -> ProbeResult:
-    """Execute `code` silently and read its messages until the kernel is idle again. Raises
-    CellTimeoutError after `timeout` seconds and DeadKernelError when the kernel dies."""
+async def _run_silent(kc, km, code: str, timeout: float, grade_id: str | None, mime: str, nonce: str | None):
+    """Execute `code` silently and read its messages until the kernel is idle again; keep what it
+    published as `mime` for `grade_id`, and the inspection marked `nonce`. Raises CellTimeoutError
+    after `timeout` seconds and DeadKernelError when the kernel dies."""
     result = ProbeResult()
     msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False, stop_on_error=False)
     deadline = time.monotonic() + timeout
@@ -148,20 +151,29 @@ async def _run_silent(kc, km, code: str, timeout: float, grade_id: str | None) -
             result.error = result.error or str(content.get("ename", "an error"))
         elif kind == "stream":
             result.output_chars += len(str(content.get("text", "")))
-        elif kind == "display_data" and grade_id is not None and isinstance(content.get("data"), dict):
-            data = content["data"].get(OBSERVATION_MIME)
-            if isinstance(data, dict) and data.get("grade_id") == grade_id:
+        elif kind == "display_data" and isinstance(content.get("data"), dict):
+            data, inspection = content["data"].get(mime), content["data"].get(INSPECTION_MIME)
+            if grade_id is not None and isinstance(data, dict) and data.get("grade_id") == grade_id:
                 result.payloads.append(str(data.get("payload", "")))
+            if nonce is not None and isinstance(inspection, dict) and inspection.get("grade_id") == nonce:
+                result.inspections.append(str(inspection.get("payload", "")))
     return result
 
 
-def run_silent(client, code: str, timeout: float, grade_id: str | None = None) -> ProbeResult:
+def run_silent(
+    client,
+    code: str,
+    timeout: float,
+    grade_id: str | None = None,
+    mime: str = OBSERVATION_MIME,
+    nonce: str | None = None,
+) -> ProbeResult:
     """Run `code` silently in `client`'s kernel (nbclient's NotebookClient, set up), then a
     FLUSH, so the kernel keeps no memory of `code`."""
 
     async def both():
-        result = await _run_silent(client.kc, client.km, code, timeout, grade_id)
-        await _run_silent(client.kc, client.km, FLUSH, max(1.0, math.ceil(timeout)), None)
+        result = await _run_silent(client.kc, client.km, code, timeout, grade_id, mime, nonce)
+        await _run_silent(client.kc, client.km, FLUSH, max(1.0, math.ceil(timeout)), None, mime, None)
         return result
 
     return run_sync(both)()

@@ -13,7 +13,7 @@ import pytest
 
 from autograder import report
 from autograder.outputs import results
-from autograder.vocabulary import CRASHED, ERROR, INVALID, MISSING, TIMEOUT, ItemResult, SubmissionResult
+from autograder.vocabulary import CRASHED, ERROR, INVALID, MISSING, REVIEW, TIMEOUT, ItemResult, SubmissionResult
 
 GOLDEN = Path(__file__).with_name("golden")
 NASTY = """<script>alert("x")</script> & 'single' "double" &amp; `a<b>` ``"""
@@ -58,6 +58,9 @@ def feedback_cases() -> dict[str, SubmissionResult]:
             items=[ItemResult("a", "n.ipynb", 1, 0, False, "m")],
         )
     cases["no_reason"] = SubmissionResult("s6", "a", status=CRASHED)
+    cases["review"] = SubmissionResult(  # what was found is for staff: not on the student's page
+        "s7", "a", status=REVIEW, items=[ItemResult("a", "n.ipynb", 1, 1, True, "")], review=["n.ipynb: SECRET"]
+    )
     return cases
 
 

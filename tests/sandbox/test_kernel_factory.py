@@ -36,7 +36,13 @@ def zygote():
     """A running light zygote: ask(request) -> reply (whose echo of the request's id is checked,
     then left out)."""
     process = subprocess.Popen(
-        light_zygote(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, start_new_session=True
+        light_zygote(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+        start_new_session=True,
+        env={**os.environ, kernel_factory.CHANNEL: "0,1"},  # here: on stdin and stdout
     )
     asked = iter(range(10**6))
 

@@ -17,6 +17,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from autograder import sandbox
 from autograder.paths import ROOT
 from autograder.sandbox import zygote as zygotes
+from autograder.sandbox.kernel_factory import CHANNEL
 from autograder.sandbox.zygote import ForkedKernel, Zygote, ZygoteError, host_pid
 from autograder.submission import execute
 from tests.sandbox.test_kernel_factory import light_zygote
@@ -24,6 +25,12 @@ from tests.sandbox.test_kernel_factory import light_zygote
 
 def python(code: str) -> list[str]:
     return [sys.executable, "-c", code]
+
+
+def replying(line: str) -> list[str]:
+    """A process that writes `line` on the zygote's reply pipe, as a zygote would."""
+    data = (line + "\n").encode()
+    return python(f"import os; os.write(int(os.environ[{CHANNEL!r}].split(',')[1]), {data!r})")
 
 
 @pytest.fixture
@@ -40,8 +47,13 @@ def sleeper():
     [
         # the pipe may close before the exit is seen: the code is then unknown yet
         (python("import sys; sys.exit(3)"), ZygoteError, r"the kernel zygote did not answer \(exit code (3|None)\)"),
-        (python("print('hello')"), ZygoteError, "the kernel zygote answered nonsense"),
-        (python("print('{\"ready\": false}')"), RuntimeError, "the kernel zygote did not start"),
+        (replying("hello"), ZygoteError, "the kernel zygote answered nonsense"),
+        (replying('{"ready": false}'), RuntimeError, "the kernel zygote did not start"),
+        (
+            replying('{"ready": false, "error": "ImportError: no torch"}'),
+            RuntimeError,
+            "the kernel zygote did not start: ImportError: no torch",
+        ),
     ],
 )
 def test_a_zygote_that_does_not_start_says_so(command, error, says):
@@ -55,6 +67,24 @@ def test_a_zygote_that_does_not_say_ready_in_time_is_stopped(tmp_path):
     with pytest.raises(ZygoteError, match=r"did not answer \(exit code None\)"):
         Zygote(silent, env={}, startup_timeout=2)
     assert not Path(f"/proc/{pid_file.read_text()}").exists()  # killed and reaped
+
+
+def test_the_zygote_talks_on_two_pipes_of_its_own_and_its_stdio_is_dev_null():
+    """What bubblewrap's pid 1 keeps (stdin, stdout, stderr) leads nowhere: the channel is on two
+    other descriptors, which pid 1 closes (tested in a real sandbox by the corpus's reply_forger)."""
+    z = Zygote(light_zygote(), env={})
+    try:
+        fds = Path(f"/proc/{z.process.pid}/fd")
+        assert [os.readlink(fds / str(n)) for n in (0, 1, 2)] == ["/dev/null"] * 3
+        assert all(os.readlink(fds / str(n)).startswith("pipe:") for n in z.channel)
+        assert z.clean([], kill=False) == 0
+    finally:
+        z.close()
+
+
+def test_a_zygote_started_without_its_channel_says_what_is_missing():
+    run = subprocess.run(light_zygote(), capture_output=True, text=True, env={}, timeout=60)
+    assert run.returncode != 0 and f"{CHANNEL} is not set" in run.stderr
 
 
 def test_a_zygote_cleans_and_reports_what_it_could_not_clean(tmp_path):
@@ -80,14 +110,14 @@ def test_a_zygote_killed_by_a_kernel_is_an_error_on_the_next_request():
 
 
 def test_lines_a_kernel_writes_into_the_reply_pipe_are_dropped_not_taken_as_replies(tmp_path):
-    """bubblewrap's pid 1 holds the write end of the zygote's reply pipe, and a kernel can open it
-    (/proc/1/fd/1). Here a shell plays pid 1: it keeps the pipe open while the zygote runs. Lines
-    written into it answer no request (they cannot know its random id): each is dropped and counted,
-    and every later reply still answers its own request (before, one line shifted them all)."""
+    """Defence in depth: bubblewrap's pid 1 once held the reply pipe (it was the zygote's stdout),
+    and a kernel could open it (/proc/1/fd/1). Here a shell plays a pid 1 that keeps the pipes.
+    Lines written into it answer no request (they cannot know its random id): each is dropped and
+    counted, and every later reply still answers its own request (before, one line shifted them all)."""
     z = Zygote(["sh", "-c", '"$@"; exit', "pid1", *light_zygote()], env={})
     try:
         forged = ['{"cleaned": 99}', "not json", "[1]", '{"cleaned": 7, "id": "a guess"}']
-        with open(f"/proc/{z.process.pid}/fd/1", "w") as pipe:  # as a kernel would
+        with open(f"/proc/{z.process.pid}/fd/{z.channel[1]}", "w") as pipe:  # as a kernel could, were it held
             pipe.write("\n".join(forged) + "\n")
         (tmp_path / "left").write_text("by the last notebook")
         assert z.clean([str(tmp_path)], kill=False) == 0 and z.forged == len(forged)
@@ -101,7 +131,7 @@ def test_a_flood_of_forged_lines_ends_the_request_at_once(tmp_path):
     """A kernel that keeps writing lines into the reply pipe cannot keep the grader reading them."""
     z = Zygote(["sh", "-c", '"$@"; exit', "pid1", *light_zygote()], env={})
     try:
-        with open(f"/proc/{z.process.pid}/fd/1", "w") as pipe:
+        with open(f"/proc/{z.process.pid}/fd/{z.channel[1]}", "w") as pipe:
             pipe.write('{"cleaned": 0}\n' * (zygotes.MAX_FORGED + 50))
         started = time.monotonic()
         with pytest.raises(ZygoteError, match="drowned in"):
@@ -120,7 +150,7 @@ def test_a_request_pipe_a_kernel_filled_costs_at_most_the_reply_timeout(monkeypa
     try:
         for pid in [z.process.pid, *children]:  # "pid 1" and the zygote
             os.kill(pid, signal.SIGSTOP)
-        fd = os.open(f"/proc/{z.process.pid}/fd/0", os.O_WRONLY | os.O_NONBLOCK)
+        fd = os.open(f"/proc/{z.process.pid}/fd/{z.channel[0]}", os.O_WRONLY | os.O_NONBLOCK)
         try:
             while True:
                 os.write(fd, b"x" * 4096)
