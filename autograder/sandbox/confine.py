@@ -8,6 +8,9 @@ Landlock system calls and against libseccomp.so.2):
 SPEC_JSON is ``{"read": [paths], "write": [paths]}``: read and execute under `read`, anything
 under `write`. Nothing else of the file system can be read or written. Then FACTORY runs as
 ``__main__``.
+
+The bubblewrap tier runs ``confine.py --filter-only FACTORY``: its namespaces do the rest, and the
+seccomp filter alone is applied (sockets allowed: the kernel's own, in its network namespace).
 """
 
 from __future__ import annotations
@@ -88,6 +91,14 @@ DENIED = (
     "quotactl",
     "lookup_dcookie",
     "vhangup",
+    # Memory outside a kernel's address-space limit (RLIMIT_AS counts only what is mapped): System
+    # V segments, queues and semaphores (which outlive a notebook where there is no IPC namespace)
+    # and memory files. Neither Python, torch nor Jupyter needs them (libffi falls back to a file).
+    "shmget",
+    "msgget",
+    "semget",
+    "memfd_create",
+    "memfd_secret",
 )
 
 
@@ -248,15 +259,24 @@ def without_tcp_pipe() -> None:
     iostream.IOPubThread._setup_pipe_in = lambda thread: setattr(thread, "_pipe_flag", False)
 
 
+FILTER_ONLY = "--filter-only"
+
+
 if __name__ == "__main__":
     if platform.system() != "Linux":
         sys.exit("the Landlock tier runs on Linux only")
-    spec = json.loads(sys.argv[1])
-    confine(spec["read"], spec["write"])
+    filter_only = sys.argv[1] == FILTER_ONLY
+    if filter_only:
+        _call(_libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+        seccomp(sockets=True)
+    else:
+        spec = json.loads(sys.argv[1])
+        confine(spec["read"], spec["write"])
     if sys.argv[2] == "-c":
         exec(compile(sys.argv[3], "<confined>", "exec"), {"__name__": "__main__"})
     else:
-        without_tcp_pipe()
+        if not filter_only:
+            without_tcp_pipe()
         factory = sys.argv[2]
         sys.argv = sys.argv[2:]
         runpy.run_path(factory, run_name="__main__")

@@ -62,7 +62,13 @@ def clone_user():
 attempt("clone user", clone_user)
 attempt("ptrace", lambda: call(libc.ptrace(0, 0, 0, 0)))  # PTRACE_TRACEME: only seccomp refuses it
 attempt("personality", lambda: call(libc.personality(0x0040000) < 0))
+# memory outside RLIMIT_AS: a memory file, System V segments, queues and semaphores (IPC_PRIVATE)
+attempt("memfd", lambda: os.close(os.memfd_create("x")))
+attempt("shmget", lambda: call(libc.shmget(0, 1 << 20, 0o1600) < 0))
+attempt("msgget", lambda: call(libc.msgget(0, 0o1600) < 0))
+attempt("semget", lambda: call(libc.semget(0, 1, 0o1600) < 0))
 """
+MEMORY_OUTSIDE = ("memfd", "shmget", "msgget", "semget")
 
 
 def test_confined_python_reads_the_allow_list_writes_only_its_scratch_and_has_no_network(uid):
@@ -100,6 +106,7 @@ def test_confined_python_reads_the_allow_list_writes_only_its_scratch_and_has_no
         "clone user",
         "ptrace",
         "personality",
+        *MEMORY_OUTSIDE,
     ):
         assert f"DENIED {denied} " in printed, printed
 

@@ -169,6 +169,17 @@ for pid in (1, os.getppid()):  # bubblewrap's pid 1 (or the Landlock tier's init
             print("DENIED", path)
 """
 
+# Memory the address-space limit does not count: a memory file and System V shared memory.
+MEMORY_OUTSIDE = """\
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+for name, make in [("memfd", lambda: os.memfd_create("hog")), ("shmget", lambda: libc.shmget(0, 1 << 30, 0o1600))]:
+    try:
+        print("ALLOWED" if make() >= 0 else "DENIED", name)
+    except OSError:
+        print("DENIED", name)
+"""
+
 FILL_DISK = """\
 import os
 chunk = b"x" * 2**20
@@ -255,6 +266,7 @@ def grade_corpus(root: Path, uid: int | None, course_files: Path, launcher: tupl
         "zygote_stopper": with_cells(STOP_ZYGOTE),
         "zygote_killer": with_cells(KILL_ZYGOTE),
         "reply_forger": with_cells(FORGE_REPLIES),
+        "memory_outside": with_cells(MEMORY_OUTSIDE),
     }
     for student, notebooks in corpus.items():
         demo.write_student(submissions / student, notebooks)
@@ -469,3 +481,12 @@ def test_no_kernel_can_reach_the_zygotes_control_pipes(graded):
     assert "WROTE" not in printed and "DENIED" in printed, printed  # the zygote's own fds: not dumpable
     assert "control pipe" not in log, log
     assert graded["rows"]["reply_forger"]["score"] == graded["rows"]["perfect"]["score"]
+
+
+def test_memory_outside_the_address_space_limit_is_refused(graded):
+    """Issue 21: pages in a memory file or a System V segment escape RLIMIT_AS. Both tiers' seccomp
+    filter refuses them, and the notebook is graded as any other."""
+    printed = graded["printed"]["memory_outside"][LAYERS]
+    assert printed.count("DENIED") == 2 and "ALLOWED" not in printed, printed
+    assert graded["rows"]["memory_outside"]["score"] == graded["rows"]["perfect"]["score"]
+
