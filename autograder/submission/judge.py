@@ -109,7 +109,7 @@ def judged(found: Observed, verdicts: dict[str, Verdict], log: list[str]) -> lis
                 test.points,
                 test.points if passed else 0.0,
                 passed,
-                scrub.bounded(message),
+                scrub.bounded(scrub.vetted(message)),
                 metrics,
                 found.visible.get(test.grade_id),
             )

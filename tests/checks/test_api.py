@@ -111,3 +111,24 @@ def test_no_figure_from_an_observation_the_check_refuses():
     result = verdict(item, observation)
     assert not result.passed and result.metrics == {} and result.log == ""
     assert verdict(items("neural_nets")["layer1"], {"ok": False, "message": "no"}).metrics == {}
+
+
+def test_a_type_name_is_quoted_only_when_it_is_the_interpreters_or_a_librarys():
+    """Issue 21: a student's class name reached feedback through "but it is a {type}"; a class can
+    claim any name and module, so only a static type or one found under its name in a library's
+    module is named."""
+    from autograder.checks.kernel.api import OTHER_EXCEPTION, OTHER_TYPE, exception_name, type_name
+
+    for value, name in [(None, "NoneType"), ([1], "list"), (torch.zeros(1), "Tensor"), (torch.nn.ReLU(), "ReLU")]:
+        assert type_name(value) == name
+
+    class Impostor(torch.nn.Module):
+        pass
+
+    Impostor.__module__, Impostor.__name__ = "torch", "def_test_hidden_source"
+    assert type_name(Impostor()) == type_name(Impostor) == OTHER_TYPE
+
+    class Failure(ValueError):
+        pass
+
+    assert exception_name(Failure()) == OTHER_EXCEPTION and exception_name(TypeError()) == "TypeError"

@@ -20,8 +20,12 @@ HIDDEN = re.compile(r"[A-Z][A-Z0-9_]*|\w*_(?:inputs?|cases?)")
 NOT_INPUTS = {
     "OBSERVATION_MIME",  # kernel/api.py: the mime type observations travel under
     "BY_HAND",  # layers: the name of the student's function
-    "IMAGE_HINT",
-}  # quiz: a message
+    "IMAGE_HINT",  # quiz: a message
+    "LIBRARIES",  # kernel/api.py: the modules whose type names a message may quote,
+    "OTHER_TYPE",  # and the words for any other type,
+    "OTHER_EXCEPTION",  # or exception,
+    "HEAP_TYPE",  # and the flag of a class made at run time
+}
 
 
 def defined(source: str) -> set[str]:

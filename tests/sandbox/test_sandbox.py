@@ -489,4 +489,3 @@ def test_memory_outside_the_address_space_limit_is_refused(graded):
     printed = graded["printed"]["memory_outside"][LAYERS]
     assert printed.count("DENIED") == 2 and "ALLOWED" not in printed, printed
     assert graded["rows"]["memory_outside"]["score"] == graded["rows"]["perfect"]["score"]
-

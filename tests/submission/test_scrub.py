@@ -31,3 +31,23 @@ def test_student_text_is_cut_to_one_bounded_line():
     assert len(quoted) <= scrub.QUOTE_CHARS and "\n" not in quoted and quoted.endswith("…")
     assert len(scrub.bounded("y" * 10_000)) == scrub.MESSAGE_CHARS
     assert scrub.bounded("short") == "short"
+
+
+def test_a_copy_changed_in_case_spacing_or_direction_is_withheld_too():
+    """Issue 21: the check's source came out reversed in an exception message, and as the name of
+    a class the check reported ("but it is a {name}")."""
+    source = module_source(items("neural_nets")["one_epoch"].kernel_module)
+    excerpt = source[len(source) // 2 : len(source) // 2 + 120]
+    for variant in (excerpt[::-1], excerpt.upper(), " ".join(excerpt.replace(" ", "")), excerpt.swapcase()[::-1]):
+        assert scrub.quote(variant) == scrub.WITHHELD, variant
+    name = "".join(c if c.isalnum() else "_" for c in excerpt)  # a class named with it
+    assert scrub.vetted(f"`W` should be a torch.Tensor, but it is a {name}.") == scrub.WITHHELD
+    assert scrub.vetted(f"`W` should be a torch.Tensor, but it is a {excerpt}.") == scrub.WITHHELD
+
+
+def test_the_checks_own_messages_are_never_withheld():
+    for assignment in ("neural_nets", "mnist_quiz"):
+        for item in items(assignment).values():
+            for module in (item.kernel_module, item.grader_module):
+                for message in scrub._messages(module_source(module)):
+                    assert scrub.vetted(message) == message, (item.grade_id, message)

@@ -49,6 +49,36 @@ def expect(condition: bool, message: str) -> None:
         raise CheckFailed(message)
 
 
+# Type names a message may quote: those of the libraries the course uses. Any other (a class the
+# notebook defined, whose name the student chose) is said in the grader's words.
+LIBRARIES = ("builtins", "torch", "numpy", "pandas", "plotly", "collections", "typing", "types", "functools")
+OTHER_TYPE = "type defined in your notebook"
+OTHER_EXCEPTION = "an exception of a class defined in your notebook"
+HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made at run time (a class statement, type())
+
+
+def type_name(value) -> str:
+    """The name of `value`'s type (or of `value`, a type) when it is the interpreter's own (a
+    static type: None's, a function's...) or a library's, found under that name in its module (a
+    class that merely claims a library's module is not); else OTHER_TYPE."""
+    import sys
+
+    kind = value if isinstance(value, type) else type(value)
+    module, name = getattr(kind, "__module__", None), getattr(kind, "__name__", None)
+    if not isinstance(module, str) or not isinstance(name, str):
+        return OTHER_TYPE
+    if not kind.__flags__ & HEAP_TYPE:  # made by C code, never by a class statement
+        return name
+    if module.split(".")[0] in LIBRARIES and getattr(sys.modules.get(module), name, None) is kind:
+        return name
+    return OTHER_TYPE
+
+
+def exception_name(err: BaseException) -> str:
+    name = type_name(err)
+    return OTHER_EXCEPTION if name == OTHER_TYPE else name
+
+
 def need(ns: dict, name: str, kind: type | tuple[type, ...] | None = None, what: str = ""):
     """Fetch `name` from the student's namespace, or fail with a message that says what to do."""
     if name not in ns:
@@ -57,7 +87,7 @@ def need(ns: dict, name: str, kind: type | tuple[type, ...] | None = None, what:
     if kind is not None and not isinstance(value, kind):
         kinds = kind if isinstance(kind, tuple) else (kind,)
         expected = " or ".join(k.__name__ for k in kinds)
-        raise CheckFailed(f"`{name}` should be a {expected}, but it is a {type(value).__name__}.")
+        raise CheckFailed(f"`{name}` should be a {expected}, but it is a {type_name(value)}.")
     return value
 
 
@@ -69,7 +99,7 @@ def call(name: str, function, *args, **kwargs):
     # Student code may raise anything at all; this is the one boundary where we catch it all.
     except Exception as err:  # noqa: BLE001
         raise StudentCodeError(
-            f"`{name}` raised {type(err).__name__} when the check called it. "
+            f"`{name}` raised {exception_name(err)} when the check called it. "
             f"Call it yourself on a few inputs of your own to find out why."
         ) from None
 
@@ -169,7 +199,7 @@ def emit(grade_id: str, observer, ns: dict) -> None:
                 "ok": False,
                 "message": (
                     "Your graded objects could not be read by the check "
-                    f"({type(err).__name__}); keep graded values as plain tensors."
+                    f"({exception_name(err)}); keep graded values as plain tensors."
                 ),
             }
         )

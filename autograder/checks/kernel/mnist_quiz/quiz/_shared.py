@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from autograder.checks.kernel.api import CheckFailed, StudentCodeError, call, need
+from autograder.checks.kernel.api import CheckFailed, StudentCodeError, call, need, type_name
 
 IMAGE_HINT = (
     "The check gives mnist_model a batch of images as one float32 tensor of shape "
@@ -64,7 +64,7 @@ def _scores(model, images: torch.Tensor):
 def _describe(scores) -> dict:
     """What the grader needs to know of the scores' form (not of their values)."""
     if not isinstance(scores, torch.Tensor):
-        return {"type": type(scores).__name__}
+        return {"type": type_name(scores)}
     return {"type": "Tensor", "shape": list(scores.shape), "floating": scores.is_floating_point()}
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.api import TorchCalls, call, call_recording, expect, need, plain
+from autograder.checks.kernel.api import TorchCalls, call, call_recording, expect, need, plain, type_name
 
 
 def _result(value):
     """A plain tensor result, or the name of its type (the grader then says what is wrong)."""
     if type(value) in (torch.Tensor, torch.nn.Parameter):
         return plain(value)
-    return type(value).__name__
+    return type_name(value)
 
 
 def _observe_function(ns: dict, name: str, inputs: list[torch.Tensor], slopes: tuple = ()) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.api import TorchCalls, call, call_recording, expect, need, plain
+from autograder.checks.kernel.api import TorchCalls, call, call_recording, expect, need, plain, type_name
 from autograder.checks.kernel.neural_nets.activations_losses._shared import _result
 
 # The hidden inputs, float32: the extremes and values near 0, then a matrix and a 3-D tensor of this seed.
@@ -32,7 +32,7 @@ def observe(ns: dict) -> dict:
         model = call("PReLU()", cls)
     m = getattr(model, "m", None)
     obs.update(
-        m_type=type(m).__name__,
+        m_type=type_name(m),
         m_is_parameter=isinstance(m, torch.nn.Parameter),
         m_registered=any(p is m for p in model.parameters()),
         n_parameters=len(list(model.parameters())),

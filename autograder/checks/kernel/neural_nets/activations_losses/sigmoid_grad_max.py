@@ -3,9 +3,9 @@ Python number; reads it."""
 
 from __future__ import annotations
 
-from autograder.checks.kernel.api import need
+from autograder.checks.kernel.api import need, type_name
 
 
 def observe(ns: dict) -> dict:
     value = need(ns, "sigmoid_grad_max", None, "the largest value of the sigmoid's derivative")
-    return {"type": type(value).__name__, "value": float(value) if type(value) in (float, int) else None}
+    return {"type": type_name(value), "value": float(value) if type(value) in (float, int) else None}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.api import StudentCodeError, call, expect, need, plain
+from autograder.checks.kernel.api import StudentCodeError, call, expect, need, plain, type_name
 
 BY_HAND = "hidden_layer1_by_hand"  # the name of the student's function that computes Z by hand
 
@@ -20,7 +20,7 @@ def _kind(module) -> str:
         return "Linear"
     if isinstance(module, torch.nn.Sigmoid):
         return "Sigmoid"
-    return type(module).__name__
+    return type_name(module)
 
 
 def _linear_of(layer):
@@ -31,7 +31,7 @@ def _linear_of(layer):
 
 
 def _tensor_or_type(value):
-    return plain(value) if type(value) in (torch.Tensor, torch.nn.Parameter) else type(value).__name__
+    return plain(value) if type(value) in (torch.Tensor, torch.nn.Parameter) else type_name(value)
 
 
 def _observe_sequential(ns: dict, name: str, x: torch.Tensor) -> dict:
@@ -39,7 +39,7 @@ def _observe_sequential(ns: dict, name: str, x: torch.Tensor) -> dict:
     layer = need(ns, name, torch.nn.Module)
     expect(
         isinstance(layer, torch.nn.Sequential),
-        f"`{name}` should be a torch.nn.Sequential (a Linear then a Sigmoid), but it is a {type(layer).__name__}.",
+        f"`{name}` should be a torch.nn.Sequential (a Linear then a Sigmoid), but it is a {type_name(layer)}.",
     )
     modules = list(layer)
     obs = {"kinds": [_kind(m) for m in modules]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.api import call, expect, need, plain
+from autograder.checks.kernel.api import call, expect, need, plain, type_name
 from autograder.checks.kernel.neural_nets.training._shared import _is_tensor
 
 LAYER_NAMES = ("layer1", "layer2", "layer_output")  # the attributes the notebook asks NeuralNet for
@@ -67,5 +67,5 @@ def observe(ns):
         "state": plain(net.state_dict()),
         "shared": shared,
         "output": plain(out) if _is_tensor(out) else None,
-        "output_type": type(out).__name__,
+        "output_type": type_name(out),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.api import plain
+from autograder.checks.kernel.api import plain, type_name
 
 
 def _number(value):
@@ -34,7 +34,7 @@ def _pair(item) -> dict:
     """A returned (x, y) as plain data, or the type of what came back instead."""
     if isinstance(item, (tuple, list)) and len(item) == 2 and all(_is_tensor(v) for v in item):
         return {"ok": True, "values": [plain(v) for v in item], "dtypes": [str(v.dtype) for v in item]}
-    return {"ok": False, "type": type(item).__name__}
+    return {"ok": False, "type": type_name(item)}
 
 
 def _loss_entries(values) -> list:
@@ -46,5 +46,5 @@ def _loss_entries(values) -> list:
         elif _is_tensor(value):
             out.append({"tensor": plain(value)})
         else:
-            out.append({"type": type(value).__name__})
+            out.append({"type": type_name(value)})
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.api import call, expect, need, plain
+from autograder.checks.kernel.api import call, expect, need, plain, type_name
 from autograder.checks.kernel.neural_nets.training._shared import _is_tensor, _number
 
 SEED_BEST = 30_107
@@ -33,7 +33,7 @@ def _best_step(model: torch.nn.Module, epoch: int) -> None:
 
 def _record(best) -> dict:
     if not isinstance(best, dict):
-        return {"type": type(best).__name__}
+        return {"type": type_name(best)}
     state = best.get("state")
     return {
         "keys": sorted(str(k) for k in best),
@@ -42,7 +42,7 @@ def _record(best) -> dict:
         "state": (
             {str(k): plain(v) for k, v in state.items() if _is_tensor(v)}
             if isinstance(state, dict)
-            else type(state).__name__
+            else type_name(state)
         ),
     }
 
@@ -57,7 +57,7 @@ def observe(ns):
             returned = call("keep_best", keep_best, model, epoch, list(losses_valid), best)
         record = _record(best)
         record.pop("state")
-        record["returned"] = type(returned).__name__
+        record["returned"] = type_name(returned)
         after.append(record)
         _best_step(model, epoch)
     return {"after": after, "final": _record(best)}

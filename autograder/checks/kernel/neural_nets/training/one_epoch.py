@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.api import call, expect, need, plain
+from autograder.checks.kernel.api import call, expect, need, plain, type_name
 from autograder.checks.kernel.neural_nets.training._shared import _is_tensor, _loss_entries, _number
 
 SEED_EPOCH = 30_106
@@ -96,5 +96,5 @@ def observe(ns):
         "Losses": _loss_entries(losses),
         "Losses_valid": _loss_entries(losses_valid),
         "returned": _number(returned),
-        "returned_type": type(returned).__name__,
+        "returned_type": type_name(returned),
     }

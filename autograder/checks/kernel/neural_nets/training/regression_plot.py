@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.api import expect, need, plain
+from autograder.checks.kernel.api import expect, need, plain, type_name
 
 
 def _floats(values):
@@ -22,7 +22,7 @@ def observe(ns):
     fig = need(ns, "fig_fit", what="the figure of the regression line")
     expect(
         type(fig).__name__ in ("Figure", "FigureWidget") and type(fig).__module__.startswith("plotly"),
-        f"`fig_fit` should be a plotly go.Figure, but it is a {type(fig).__name__}.",
+        f"`fig_fit` should be a plotly go.Figure, but it is a {type_name(fig)}.",
     )
     traces = []
     for trace in fig.data:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.api import call, expect, need, plain
+from autograder.checks.kernel.api import call, expect, need, plain, type_name
 from autograder.checks.kernel.neural_nets.training._shared import _is_tensor
 
 SEED_STANDARDIZE = 30_102
@@ -16,7 +16,7 @@ def _triple(out) -> dict:
     if isinstance(out, (tuple, list)) and len(out) == 3 and all(_is_tensor(v) for v in out):
         return {"ok": True, "values": [plain(v) for v in out]}
     length = len(out) if isinstance(out, (tuple, list)) else None
-    return {"ok": False, "type": type(out).__name__, "len": length}
+    return {"ok": False, "type": type_name(out), "len": length}
 
 
 def _standardize_inputs() -> list[torch.Tensor]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.api import call, need, plain
+from autograder.checks.kernel.api import call, need, plain, type_name
 from autograder.checks.kernel.neural_nets.training._shared import _pair
 
 
@@ -23,7 +23,7 @@ def observe(ns):
     return {
         "batch_size": loader.batch_size,
         "shuffle": isinstance(loader.sampler, RandomSampler),
-        "sampler": type(loader.sampler).__name__,
+        "sampler": type_name(loader.sampler),
         "len": length,
         "n_X": len(x),
         "items": items,

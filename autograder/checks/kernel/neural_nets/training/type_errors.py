@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.api import expect, need
+from autograder.checks.kernel.api import exception_name, expect, need
 
 
 def _raised(function, *args) -> str:
@@ -14,7 +14,7 @@ def _raised(function, *args) -> str:
         function(*args)
     # We want to know which exception student code raises, whatever it is.
     except Exception as err:  # noqa: BLE001
-        return type(err).__name__
+        return exception_name(err)
     return "nothing"
 
 

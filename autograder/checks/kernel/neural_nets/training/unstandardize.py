@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.kernel.api import call, expect, need, plain
+from autograder.checks.kernel.api import call, expect, need, plain, type_name
 from autograder.checks.kernel.neural_nets.training._shared import _is_tensor
 
 SEED_UNSTANDARDIZE = 30_103
@@ -34,7 +34,7 @@ def observe(ns):
     for args in _unstandardize_inputs():
         with torch.random.fork_rng(devices=[]):
             out = call("unstandardize", unstandardize, *(a.clone() for a in args))
-        outputs.append(plain(out) if _is_tensor(out) else type(out).__name__)
+        outputs.append(plain(out) if _is_tensor(out) else type_name(out))
     return {"outputs": outputs, "round_trip": _round_trip(ns, unstandardize)}
 
 
