@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from . import HERE, Item
-from .verdict import Verdict, conclude, measure, unobserved
+from .verdict import Verdict, conclude, measure, memory_cap, unobserved
 
 # pytest's own plugins a verdict does without: output, files, and the per-session work (the
 # unraisable-exception plugin alone runs gc.collect twice per session: ~0.5 s with torch loaded).
@@ -171,17 +171,18 @@ def verdicts(observations: dict[Hashable, tuple[Item, dict]]) -> dict[Hashable, 
     verdict.verdict does, whatever the verdict."""
     found: dict[Hashable, Verdict] = {}
     measured: dict[Hashable, tuple[dict, str]] = {}
-    for key, (item, observation) in observations.items():
-        early = unobserved(observation)
-        if early is not None:
-            found[key] = early
-        else:
-            measured[key] = measure(item, observation["data"])
-    if not measured:
-        return found
-    outcomes, problems, collection_errors = run(
-        {key: (observations[key][0], observations[key][1]["data"]) for key in measured}
-    )
+    with memory_cap():
+        for key, (item, observation) in observations.items():
+            early = unobserved(observation)
+            if early is not None:
+                found[key] = early
+            else:
+                measured[key] = measure(item, observation["data"])
+        if not measured:
+            return found
+        outcomes, problems, collection_errors = run(
+            {key: (observations[key][0], observations[key][1]["data"]) for key in measured}
+        )
     for key, (metrics, log) in measured.items():
         item = observations[key][0]
         if key in outcomes:

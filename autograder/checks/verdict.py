@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import resource
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -14,6 +17,43 @@ if TYPE_CHECKING:  # the item's catalogue (checks/__init__.py) imports this modu
     from . import Item
 
 COULD_NOT_JUDGE = "The check could not judge this item; course staff will look at it."
+TOO_LARGE_TO_JUDGE = (
+    "Your objects are too large for the check to judge within its memory: keep graded values to "
+    "the sizes the exercise asks for."
+)
+HEADROOM = 4 * 1024**3  # bytes of address space a verdict may add to its process (memory_cap)
+
+
+@contextlib.contextmanager
+def memory_cap(headroom: int = HEADROOM):
+    """While the block runs, this process may map at most `headroom` more bytes (RLIMIT_AS, soft
+    limit only: restored after). A verdict computes on what a student's code handed over, bounded
+    per tensor by the decoder; this bounds what the computation itself allocates (a broadcast, a
+    distance table): beyond it, torch raises, and the item fails with TOO_LARGE_TO_JUDGE. Linux
+    only (/proc/self/statm); elsewhere, no cap."""
+    if not os.path.exists("/proc/self/statm"):
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as statm:
+        used = int(statm.read().split()[0]) * resource.getpagesize()
+    cap = used + headroom
+    for limit in (soft, hard):
+        if limit != resource.RLIM_INFINITY:
+            cap = min(cap, limit)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def out_of_memory(raised: BaseException) -> bool:
+    """MemoryError, or torch's allocator refusing (a RuntimeError that says so)."""
+    text = str(raised).lower()
+    return isinstance(raised, MemoryError) or (
+        isinstance(raised, RuntimeError) and ("can't allocate memory" in text or "not enough memory" in text)
+    )
 
 
 @dataclass(frozen=True)
@@ -59,6 +99,10 @@ def conclude(item: Item, raised: BaseException | None, trace: str, metrics: dict
         return Verdict(True, "", log, metrics)
     if isinstance(raised, CheckFailed):
         return Verdict(False, str(raised), log, metrics)
+    if out_of_memory(raised):
+        return Verdict(
+            False, TOO_LARGE_TO_JUDGE, log + f"{item.grade_id}: out of the verdict's memory\n{trace}", metrics
+        )
     return Verdict(False, COULD_NOT_JUDGE, log + f"{item.grade_id}: the check raised\n{trace}", metrics)
 
 
@@ -71,7 +115,7 @@ def verdict(item: Item, observation: dict) -> Verdict:
         return early
     metrics, log = measure(item, observation["data"])
     try:
-        with warnings.catch_warnings():  # the checks' own warnings are not the student's business
+        with warnings.catch_warnings(), memory_cap():  # the checks' own warnings are not the student's business
             warnings.simplefilter("ignore")
             item.test(observation["data"])
     # The item boundary: whatever else the judge raised is logged in full for course staff.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import resource
 
 import pytest
 import torch
@@ -132,3 +133,31 @@ def test_a_type_name_is_quoted_only_when_it_is_the_interpreters_or_a_librarys():
         pass
 
     assert exception_name(Failure()) == OTHER_EXCEPTION and exception_name(TypeError()) == "TypeError"
+
+
+def test_a_verdict_that_would_outgrow_its_memory_fails_the_item_and_the_cap_is_lifted_after():
+    """Issue 21: a verdict computed a distance table sized by the student (1.78 GB from 0.77 MB
+    observed). Each verdict now runs under an address-space cap; beyond it the item fails."""
+    from autograder.checks.verdict import TOO_LARGE_TO_JUDGE, conclude, memory_cap, out_of_memory
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    with memory_cap(headroom=256 * 1024**2), pytest.raises((RuntimeError, MemoryError)) as raised:
+        torch.ones(2**28, dtype=torch.float64)  # 2 GB
+    assert out_of_memory(raised.value)
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert torch.ones(2**26, dtype=torch.float64).sum() == 2**26  # 512 MB: lifted
+    item = items("neural_nets")["W"]
+    result = conclude(item, raised.value, "trace", {}, "")
+    assert (result.passed, result.message) == (
+        False,
+        TOO_LARGE_TO_JUDGE,
+    ) and "out of the verdict's memory" in result.log
+
+
+def test_matching_rows_works_in_blocks_whatever_the_number_of_rows():
+    from autograder.checks.grader.neural_nets.training import _shared
+
+    table = torch.arange(20.0).reshape(10, 2)
+    points = torch.cat([table[[3, 7]], torch.tensor([[0.5, 0.5]])]).repeat(1000, 1)
+    index = _shared._match_rows(points, table)
+    assert index.tolist() == [3, 7, -1] * 1000 and len(_shared._match_rows(points[:0], table)) == 0
