@@ -30,13 +30,18 @@ from IPython.display import display as _display
 _ip = _get_ipython()
 def _id(f):  # a bound method is made anew on each access (IPython's run_code sets sys.excepthook so)
     return [id(getattr(f, "__func__", f)), id(getattr(f, "__self__", None))]
+_libraries = tuple({_sys.prefix, _sys.base_prefix, _sys.exec_prefix})
+def _mine(f):  # not a library's (a plotting library registers callbacks of its own)
+    code = getattr(getattr(f, "__func__", f), "__code__", None)
+    return not str(getattr(code, "co_filename", "")).startswith(_libraries)
 _shell_methods = ("run_cell", "run_cell_async", "run_code", "run_ast_nodes", "transform_cell",
                   "showtraceback", "_showtraceback", "showsyntaxerror", "set_custom_exc")
 _found = {
     "input transformer": [id(f) for f in (*_ip.input_transformers_cleanup, *_ip.input_transformers_post,
-                          *_ip.input_transformer_manager.token_transformers)] + [id(_ip.input_transformer_manager)],
+                          *_ip.input_transformer_manager.token_transformers) if _mine(f)]
+                         + [id(_ip.input_transformer_manager)],
     "AST transformer": [id(f) for f in _ip.ast_transformers],
-    "event callback": sorted((e, id(f)) for e, fs in _ip.events.callbacks.items() for f in fs),
+    "event callback": sorted((e, _id(f)) for e, fs in _ip.events.callbacks.items() for f in fs if _mine(f)),
     "custom exception handler": [id(c) for c in _ip.custom_exceptions],
     "replaced shell method": [n for n in _shell_methods if n in vars(_ip)]
                              + [id(getattr(type(_ip), n, None)) for n in _shell_methods],

@@ -62,9 +62,17 @@ def test_a_changed_or_missing_fingerprint_is_reported_by_name():
 
 @pytest.mark.slow
 def test_an_honest_notebook_shows_no_hook_and_keeps_its_points():
+    """A library may register a callback of its own (matplotlib's inline backend does): not a hook."""
+    library_callback = (
+        "from IPython.core.getipython import get_ipython as f\nget_ipython().events.register('pre_execute', f)"
+    )
     result = run(
         plan_of(
-            solution("answer_W", LAYER1 + "W = w_weight.T"), source=W_SOURCE, assignment="neural_nets", probes=True
+            library_callback,
+            solution("answer_W", LAYER1 + "W = w_weight.T"),
+            source=W_SOURCE,
+            assignment="neural_nets",
+            probes=True,
         ),
         torch=True,
     )
