@@ -19,13 +19,13 @@ from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
-from . import course, report, sandbox
+from . import course, exits, report, sandbox
 from .course import NEAR_LIMIT, Assignment, Limits, UsageError
 from .outputs import results
 from .runners import local
 from .sandbox import slots
 from .submission import Job
-from .vocabulary import ERROR
+from .vocabulary import CRASHED, ERROR
 
 
 def find_submissions(folder: Path, assignment: str) -> dict[str, Path]:
@@ -69,12 +69,16 @@ def main(
     sandboxed: bool = True,
     dask: str | None = None,
     gradebook: Path | None = None,
+    quiet: bool = False,
 ) -> int:
     """Grade every student folder in `submissions` into `out`, in local worker processes or, with
     `dask` (a scheduler's address, or local[:N]), as tasks of a Dask cluster (runners/cluster.py).
     With `gradebook` (an nbgrader course folder), also write the results into its gradebook for
-    formgrader (formgrader/gradebook.py) and put the TAs' manual scores into grades.csv. Returns 0 when the
-    batch ran (whatever the submissions did), 2 on misuse."""
+    formgrader (formgrader/gradebook.py) and put the TAs' manual scores into grades.csv. `quiet`:
+    no progress bar, no table, only warnings and errors (on stderr). Returns an exit status of
+    exits.py: 0 when every submission was graded, 3 or 4 when one crashed or hit a grader error,
+    2 on misuse, 130 when interrupted."""
+    progress = progress and not quiet
     with ExitStack() as stack:
         try:
             spec = course.load(assignment)
@@ -110,8 +114,13 @@ def main(
             out.mkdir(parents=True, exist_ok=True)
         except UsageError as err:
             print(f"error: {err}", file=sys.stderr)
-            return 2
-        return _batch(spec, students, out, limits, plan, run_jobs, force, sandboxed, gradebook)
+            return exits.USAGE
+        say = _silent if quiet else print
+        return _batch(spec, students, out, limits, plan, run_jobs, force, sandboxed, gradebook, say)
+
+
+def _silent(*args, **kwargs) -> None:
+    """`print` under --quiet: what goes to stdout is dropped (warnings go to stderr, always)."""
 
 
 def _prepare_gradebook(course: Path, assignment: str) -> None:
@@ -133,14 +142,15 @@ def _batch(
     force: bool,
     sandboxed: bool,
     gradebook: Path | None,
+    say=print,
 ) -> int:
     where = f"{plan.jobs} at a time" if plan.jobs else "on the Dask cluster"
-    print(
+    say(
         f"grading {len(students)} submission(s) of {spec.name}, {where}, "
         f"{plan.cores} core(s) each; {sandbox.describe(sandboxed)}"
     )
     if plan.note:
-        print(f"note: {plan.note}")
+        say(f"note: {plan.note}")
 
     started, started_at = time.monotonic(), datetime.now(timezone.utc).isoformat(timespec="seconds")
     assignment_digest = spec.digest()
@@ -155,7 +165,7 @@ def _batch(
         else:
             todo.append(Job(spec, student, folder, limits, digest, plan.cores, sandboxed))
     if len(graded):
-        print(f"{len(graded)} already graded (same submission, same checks): skipped; --force grades them again")
+        say(f"{len(graded)} already graded (same submission, same checks): skipped; --force grades them again")
     skipped, completed = len(graded), False
     try:
         for outcome in run_jobs(todo):
@@ -164,7 +174,7 @@ def _batch(
         completed = True
     except KeyboardInterrupt:
         print("\ninterrupted: finished results are kept; run the same command again to go on", file=sys.stderr)
-        return 130
+        return exits.INTERRUPTED
     finally:
         done = [r for s in students if (r := graded.get(s) or results.read_student(out, s))]
         results.write_atomic(out / "grades.csv", results.grades_csv(done, spec.item_ids))
@@ -191,21 +201,29 @@ def _batch(
 
         final = nbgradebook.record(Path(gradebook), done, out, spec.sources)
         results.write_atomic(out / "grades.csv", results.grades_csv(done, spec.item_ids, final))
-        print(
+        say(
             f"wrote {len(done)} submission(s) into {nbgradebook.db_url(Path(gradebook))} and "
             f"{Path(gradebook) / 'autograded'}: grade the manual items in formgrader"
         )
-    print(results.score_table(list(graded.values())))
+    say(results.score_table(list(graded.values())))
     near = results.near_limit(graded.values(), limits)
     if near:
-        print(
+        say(
             f"{len(near)} submission(s) used more than {NEAR_LIMIT:.0%} of a time limit "
             f"(see their grading.log): {', '.join(near)}"
         )
-    print(f"wrote {out / 'grades.csv'} and, per student, results.json, feedback.html, grading.log")
+    say(f"wrote {out / 'grades.csv'} and, per student, results.json, feedback.html, grading.log")
     if page:
-        print(f"class report: {page}")
-    return 0
+        say(f"class report: {page}")
+    code = exits.for_statuses(r.status for r in done)
+    if code != exits.OK:
+        bad = sorted(r.student_id for r in done if r.status in (CRASHED, ERROR))
+        print(
+            f"exit status {code}: {len(bad)} submission(s) crashed or hit a grader error ({', '.join(bad)}); "
+            "see their grading.log",
+            file=sys.stderr,
+        )
+    return code
 
 
 @contextmanager

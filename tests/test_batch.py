@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from autograder import course, grade
+from autograder import course, exits, grade
 from autograder.outputs import results
 from autograder.sandbox import slots
-from autograder.vocabulary import ERROR, GRADED, Outcome, SubmissionResult
+from autograder.vocabulary import CRASHED, ERROR, GRADED, Outcome, SubmissionResult
 
 
 def test_a_grader_error_is_graded_again_and_a_graded_submission_is_not(tmp_path):
@@ -31,3 +31,34 @@ def test_a_grader_error_is_graded_again_and_a_graded_submission_is_not(tmp_path)
     students = grade.find_submissions(submissions, spec.name)
     assert grade._batch(spec, students, out, spec.limits, slots.SlotPlan(1, 1), runner, False, True, None) == 0
     assert asked == ["erred"]
+
+
+def test_the_exit_status_says_a_crash_or_a_grader_error_and_quiet_prints_nothing(tmp_path, capsys):
+    spec = course.load("neural_nets")
+    submissions = tmp_path / "submissions"
+    for student in ("ok", "crash", "erred"):
+        (submissions / student).mkdir(parents=True)
+    students = grade.find_submissions(submissions, spec.name)
+    statuses = {"ok": GRADED, "crash": CRASHED, "erred": ERROR}
+
+    def runner(only):
+        def run(todo):
+            return [
+                Outcome(SubmissionResult(j.student_id, spec.name, status=only.get(j.student_id, GRADED))) for j in todo
+            ]
+
+        return run
+
+    plan = slots.SlotPlan(1, 1)
+    quiet = grade._silent
+    code = grade._batch(spec, students, tmp_path / "a", spec.limits, plan, runner(statuses), False, True, None, quiet)
+    printed = capsys.readouterr()
+    assert code == exits.GRADER_ERRORS and printed.out == ""
+    assert "crash, erred" in printed.err and "exit status 4" in printed.err
+    del statuses["erred"]
+    assert (
+        grade._batch(spec, students, tmp_path / "b", spec.limits, plan, runner(statuses), False, True, None)
+        == exits.CRASHES
+    )
+    assert "score" in capsys.readouterr().out  # not quiet: the score table
+    assert grade._batch(spec, students, tmp_path / "c", spec.limits, plan, runner({}), False, True, None) == exits.OK

@@ -1,6 +1,11 @@
 """What grading leaves behind: per student results.json (Gradescope's format) and feedback.html,
 and one grades.csv for the class. Every file is written atomically (temp file + rename), so an
-interrupted run never leaves a half-written result."""
+interrupted run never leaves a half-written result.
+
+Permissions: what is meant to be shared (grades.csv, the report, each student's results.json and
+feedback.html, the exports) follows the umask, as any file a program makes. What is for staff only
+(grading.log, executed/, observations/: the student's whole run and what the hidden checks
+observed) is written 0600, whatever the umask (docs/tas.md#what-grading-writes)."""
 
 from __future__ import annotations
 
@@ -16,10 +21,21 @@ from ..vocabulary import CRASHED, ERROR, GRADED, INVALID, MISSING, TIMEOUT, Item
 from .pages import render
 
 
-def write_atomic(path: Path, text: str) -> None:
+def umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, text: str, private: bool = False) -> None:
+    """Write `text` to `path` whole or not at all: mode 0600 when `private` (staff only), else
+    0666 less the umask."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
     try:
+        if not private:
+            os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
@@ -161,9 +177,9 @@ def write_outcome(out: Path, outcome: Outcome) -> None:
     feedback.html, and results.json last (its presence marks the student as graded)."""
     folder = out / outcome.result.student_id
     for notebook, text in outcome.executed.items():
-        write_atomic(folder / "executed" / notebook, text)
+        write_atomic(folder / "executed" / notebook, text, private=True)
     write_observations(folder, outcome.observations)
-    write_atomic(folder / "grading.log", outcome.log)
+    write_atomic(folder / "grading.log", outcome.log, private=True)
     write_student(out, outcome.result)
 
 
@@ -180,7 +196,7 @@ def write_observations(folder: Path, observations: dict[str, bytes]) -> None:
     for notebook, data in observations.items():
         path = folder / OBSERVATIONS / (Path(notebook).stem + OBSERVED)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # 0600: staff only
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
