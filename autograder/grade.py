@@ -10,6 +10,7 @@ skips it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 import time
@@ -19,8 +20,9 @@ from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
-from . import course, exits, report, sandbox
+from . import course, exits, intake, report, sandbox
 from .course import NEAR_LIMIT, Assignment, Limits, UsageError
+from .intake import folders as intake_folders
 from .outputs import results
 from .runners import local
 from .sandbox import slots
@@ -29,19 +31,47 @@ from .vocabulary import CRASHED, ERROR
 
 
 def find_submissions(folder: Path, assignment: str) -> dict[str, Path]:
-    """{student_id: folder with that student's notebooks}. Accepts SUBMISSIONS/<student>/ and
-    nbgrader's submitted/<student>/<assignment>/."""
+    """{student_id: folder with that student's notebooks}, for SUBMISSIONS/<student>/ and nbgrader's
+    submitted/<student>/<assignment>/ (intake/folders.py; an LMS download needs intake.read)."""
     try:
         if not folder.is_dir():
             raise UsageError(f"{folder} is not a folder: give the folder that holds one folder per student")
-        children = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+        return {s: sub.folder for s, sub in intake_folders.collect(folder, assignment).items()}
     except PermissionError as err:
         raise UsageError(f"cannot read {folder} ({err.strerror}): grade as a user who can read it") from None
-    return {child.name: child / assignment if _is_folder(child / assignment) else child for child in children}
 
 
-def _is_folder(path: Path) -> bool:
-    return path.is_dir() and not path.is_symlink()
+def take_in(submissions: Path, spec: Assignment, out: Path, say=print) -> dict[str, Path]:
+    """The class in SUBMISSIONS, whatever its layout (intake/); what the intake noticed is said,
+    and recorded in OUT/intake.json (the layout, each student's name, time and notes)."""
+    try:
+        taken = intake.read(submissions, spec.name, spec.notebooks, out)
+    except intake.IntakeError as err:
+        raise UsageError(str(err)) from None
+    say(f"intake: {taken.layout}, {len(taken.submissions)} student(s)")
+    if taken.ignored:
+        say(f"intake: left out (no layout of theirs): {', '.join(taken.ignored)}")
+    for student, sub in sorted(taken.submissions.items()):
+        for note in sub.notes:
+            say(f"intake: {student}: {note}")
+    record = {
+        "layout": taken.layout,
+        "source": str(submissions),
+        "ignored": taken.ignored,
+        "students": {
+            s: {
+                "name": sub.name,
+                "folder": str(sub.folder),
+                "submitted_at": sub.submitted_at.isoformat() if sub.submitted_at else None,
+                "time_source": sub.time_source,
+                "late_flag": sub.late_flag,
+                "notes": sub.notes,
+            }
+            for s, sub in sorted(taken.submissions.items())
+        },
+    }
+    results.write_atomic(out / "intake.json", json.dumps(record, indent=2) + "\n")
+    return taken.folders()
 
 
 def submission_digest(assignment: Assignment, folder: Path, assignment_digest: str) -> str:
@@ -82,7 +112,7 @@ def main(
     with ExitStack() as stack:
         try:
             spec = course.load(assignment)
-            students = find_submissions(Path(submissions), assignment)
+            say = _silent if quiet else print
             limits = spec.limits
             limits = replace(
                 limits,
@@ -111,11 +141,11 @@ def main(
                 plan = slots.SlotPlan(jobs=0, cores=limits.cores)
                 run_jobs = stack.enter_context(_dask_runner(dask, spec, sandboxed, progress))
             out = Path(out)
+            students = take_in(Path(submissions), spec, out, say)
             out.mkdir(parents=True, exist_ok=True)
         except UsageError as err:
             print(f"error: {err}", file=sys.stderr)
             return exits.USAGE
-        say = _silent if quiet else print
         return _batch(spec, students, out, limits, plan, run_jobs, force, sandboxed, gradebook, say)
 
 

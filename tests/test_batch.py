@@ -62,3 +62,25 @@ def test_the_exit_status_says_a_crash_or_a_grader_error_and_quiet_prints_nothing
     )
     assert "score" in capsys.readouterr().out  # not quiet: the score table
     assert grade._batch(spec, students, tmp_path / "c", spec.limits, plan, runner({}), False, True, None) == exits.OK
+
+
+def test_a_canvas_download_is_taken_in_said_and_recorded(tmp_path, capsys):
+    import json
+
+    from tests.intake import lms
+
+    spec = course.load("neural_nets")
+    students = grade.take_in(lms.canvas(tmp_path / "download"), spec, tmp_path / "out")
+    assert sorted(students) == ["12345", "23456", "34567"]
+    said = capsys.readouterr().out
+    assert "intake: Canvas download, 3 student(s)" in said and "intake: 23456: 01_layers.ipynb: 3 versions" in said
+    record = json.loads((tmp_path / "out" / "intake.json").read_text())
+    assert record["layout"] == "Canvas download" and record["students"]["23456"]["late_flag"] is True
+
+
+def test_an_unknown_layout_is_misuse_exit_2_naming_what_it_saw(tmp_path, capsys):
+    (tmp_path / "download").mkdir()
+    (tmp_path / "download" / "layers_final.ipynb").write_text("{}")
+    assert grade.main("neural_nets", tmp_path / "download", tmp_path / "out", progress=False, sandboxed=False) == 2
+    err = capsys.readouterr().err
+    assert "layers_final.ipynb" in err and "Layouts known: Canvas download" in err
