@@ -79,6 +79,14 @@ def parser() -> argparse.ArgumentParser:
         "the TAs' points too (this repository: --gradebook .)",
     )
     g.add_argument(
+        "--roster",
+        type=Path,
+        metavar="CSV",
+        help="the class list (student_id, name, email, section; or Canvas's gradebook export, Moodle's grading "
+        "worksheet, Blackboard's Grade Centre export as they come): every rostered student gets a row, "
+        "`missing` when nothing came; submissions from outside it are graded and flagged",
+    )
+    g.add_argument(
         "--quiet", "-q", action="store_true", help="print only warnings and errors (no progress bar, no score table)"
     )
     g.set_defaults(
@@ -94,6 +102,7 @@ def parser() -> argparse.ArgumentParser:
             dask=a.dask,
             gradebook=a.gradebook,
             quiet=a.quiet,
+            roster=a.roster,
         )
     )
 

@@ -100,6 +100,7 @@ def main(
     dask: str | None = None,
     gradebook: Path | None = None,
     quiet: bool = False,
+    roster: Path | None = None,
 ) -> int:
     """Grade every student folder in `submissions` into `out`, in local worker processes or, with
     `dask` (a scheduler's address, or local[:N]), as tasks of a Dask cluster (runners/cluster.py).
@@ -109,10 +110,13 @@ def main(
     exits.py: 0 when every submission was graded, 3 or 4 when one crashed or hit a grader error,
     2 on misuse, 130 when interrupted."""
     progress = progress and not quiet
+    people = None
     with ExitStack() as stack:
         try:
             spec = course.load(assignment)
             say = _silent if quiet else print
+            if roster is not None:
+                people = _load_roster(Path(roster))
             limits = spec.limits
             limits = replace(
                 limits,
@@ -142,11 +146,68 @@ def main(
                 run_jobs = stack.enter_context(_dask_runner(dask, spec, sandboxed, progress))
             out = Path(out)
             students = take_in(Path(submissions), spec, out, say)
+            absent: list[str] = []
+            if people is not None:
+                students, absent = on_roster(people, students, out, say)
             out.mkdir(parents=True, exist_ok=True)
         except UsageError as err:
             print(f"error: {err}", file=sys.stderr)
             return exits.USAGE
-        return _batch(spec, students, out, limits, plan, run_jobs, force, sandboxed, gradebook, say)
+        return _batch(spec, students, out, limits, plan, run_jobs, force, sandboxed, gradebook, say, absent)
+
+
+def _load_roster(path: Path):
+    from . import roster
+
+    try:
+        return roster.load(path)
+    except roster.RosterError as err:
+        raise UsageError(str(err)) from None
+
+
+def on_roster(people, students: dict[str, Path], out: Path, say=print) -> tuple[dict[str, Path], list[str]]:
+    """The submissions under the roster's ids, and the rostered students who sent nothing. A
+    submission from outside the roster is graded under its own id, and flagged (stderr, grades.csv,
+    OUT/roster.json)."""
+    from . import roster
+
+    keyed: dict[str, Path] = {}
+    extras, mapped, found_as = [], {}, {}
+    for submitted_as, folder in students.items():
+        key = people.key_of(submitted_as)
+        if key is None:
+            extras.append(submitted_as)
+            key = submitted_as
+        elif key != submitted_as:
+            mapped[submitted_as] = key
+        if key in keyed:
+            raise UsageError(
+                f"{found_as[key]} and {submitted_as} are the same student on the roster ({key}): "
+                "keep one of the two submissions"
+            )
+        keyed[key], found_as[key] = folder, submitted_as
+    absent = sorted(set(people.people) - set(keyed))
+    roster.write(out, people, extras, mapped)
+    say(
+        f"roster: {len(people.people)} student(s) ({people.format} format), {len(people.sections())} section(s); "
+        f"{len(absent)} sent nothing (status missing)"
+    )
+    if extras:
+        print(
+            f"warning: {len(extras)} submission(s) from outside the roster, graded and flagged: "
+            + ", ".join(sorted(extras)),
+            file=sys.stderr,
+        )
+    return dict(sorted(keyed.items())), absent
+
+
+def absent_result(spec: Assignment, student: str) -> results.SubmissionResult:
+    """The row of a rostered student who submitted nothing: every item 0, status missing."""
+    from .vocabulary import MISSING, ItemResult
+
+    result = results.SubmissionResult(student, spec.name, status=MISSING, reason="nothing submitted")
+    result.items = [ItemResult(t.grade_id, t.notebook, t.points, message="Not submitted.") for t in spec.tests()]
+    return result
 
 
 def _silent(*args, **kwargs) -> None:
@@ -173,6 +234,7 @@ def _batch(
     sandboxed: bool,
     gradebook: Path | None,
     say=print,
+    absent: tuple[str, ...] | list[str] = (),
 ) -> int:
     where = f"{plan.jobs} at a time" if plan.jobs else "on the Dask cluster"
     say(
@@ -194,9 +256,17 @@ def _batch(
             graded[student] = previous
         else:
             todo.append(Job(spec, student, folder, limits, digest, plan.cores, sandboxed))
-    if len(graded):
-        say(f"{len(graded)} already graded (same submission, same checks): skipped; --force grades them again")
-    skipped, completed = len(graded), False
+    for student in absent:  # on the roster, nothing submitted: a row, never a grading
+        missing = absent_result(spec, student)
+        results.write_student(out, missing)
+        graded[student] = missing
+    students = {**students, **dict.fromkeys(absent)}
+    if len(graded) > len(absent):
+        say(
+            f"{len(graded) - len(absent)} already graded (same submission, same checks): skipped; "
+            "--force grades them again"
+        )
+    skipped, completed = len(graded) - len(absent), False
     try:
         for outcome in run_jobs(todo):
             results.write_outcome(out, outcome)
@@ -207,7 +277,7 @@ def _batch(
         return exits.INTERRUPTED
     finally:
         done = [r for s in students if (r := graded.get(s) or results.read_student(out, s))]
-        results.write_atomic(out / "grades.csv", results.grades_csv(done, spec.item_ids))
+        results.write_atomic(out / "grades.csv", results.grades_csv(done, spec.item_ids, people=people_of(out)))
         # The batch's wall time, then the class report: after a completed batch and after Ctrl-C
         # (then with what was graded by then, and saying so).
         batch = {
@@ -217,9 +287,10 @@ def _batch(
             "runner": "local" if plan.jobs else "dask",
             "jobs": plan.jobs or None,
             "cores": plan.cores,
-            "submissions": len(students),
+            "submissions": len(students) - len(absent),
             "skipped": skipped,
-            "graded": len(graded) - skipped,
+            "graded": len(graded) - skipped - len(absent),
+            "missing_on_roster": len(absent),
             "completed": completed,
         }
         report.write_batch(out, batch)
@@ -230,7 +301,7 @@ def _batch(
         from .formgrader import gradebook as nbgradebook
 
         final = nbgradebook.record(Path(gradebook), done, out, spec.sources)
-        results.write_atomic(out / "grades.csv", results.grades_csv(done, spec.item_ids, final))
+        results.write_atomic(out / "grades.csv", results.grades_csv(done, spec.item_ids, final, people_of(out)))
         say(
             f"wrote {len(done)} submission(s) into {nbgradebook.db_url(Path(gradebook))} and "
             f"{Path(gradebook) / 'autograded'}: grade the manual items in formgrader"
@@ -254,6 +325,12 @@ def _batch(
             file=sys.stderr,
         )
     return code
+
+
+def people_of(out: Path) -> dict | None:
+    from . import roster
+
+    return roster.read(out)
 
 
 @contextmanager

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import json
+
+import pytest
+
 from autograder import course, exits, grade
+from autograder import roster as rosters
+from autograder.course import UsageError
 from autograder.outputs import results
 from autograder.sandbox import slots
 from autograder.vocabulary import CRASHED, ERROR, GRADED, Outcome, SubmissionResult
+from tests.intake import lms
+from tests.test_roster import CANVAS
 
 
 def test_a_grader_error_is_graded_again_and_a_graded_submission_is_not(tmp_path):
@@ -65,10 +74,6 @@ def test_the_exit_status_says_a_crash_or_a_grader_error_and_quiet_prints_nothing
 
 
 def test_a_canvas_download_is_taken_in_said_and_recorded(tmp_path, capsys):
-    import json
-
-    from tests.intake import lms
-
     spec = course.load("neural_nets")
     students = grade.take_in(lms.canvas(tmp_path / "download"), spec, tmp_path / "out")
     assert sorted(students) == ["12345", "23456", "34567"]
@@ -84,3 +89,41 @@ def test_an_unknown_layout_is_misuse_exit_2_naming_what_it_saw(tmp_path, capsys)
     assert grade.main("neural_nets", tmp_path / "download", tmp_path / "out", progress=False, sandboxed=False) == 2
     err = capsys.readouterr().err
     assert "layers_final.ipynb" in err and "Layouts known: Canvas download" in err
+
+
+def test_a_roster_gives_every_student_a_row_flags_extras_and_carries_sections(tmp_path, capsys):
+    spec = course.load("neural_nets")
+    (tmp_path / "roster.csv").write_text(CANVAS)
+    people = rosters.load(tmp_path / "roster.csv")
+    out = tmp_path / "out"
+    found = grade.take_in(lms.canvas(tmp_path / "download"), spec, out)  # 12345, 23456, 34567
+    students, absent = grade.on_roster(people, found, out)
+    assert sorted(students) == ["12345", "23456", "34567"] and absent == []
+    del students["23456"]  # as if Ada had sent nothing
+    absent = ["23456"]
+    graded_ids = []
+
+    def runner(todo):
+        graded_ids.extend(j.student_id for j in todo)
+        return [Outcome(SubmissionResult(j.student_id, spec.name)) for j in todo]
+
+    code = grade._batch(
+        spec, students, out, spec.limits, slots.SlotPlan(1, 1), runner, False, True, None, print, absent
+    )
+    assert code == exits.OK and sorted(graded_ids) == ["12345", "34567"]  # the extra is graded, the absent is not
+    assert "from outside the roster" in capsys.readouterr().err
+    rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
+    assert set(rows) == {"12345", "23456", "34567"}
+    assert rows["23456"]["status"] == "missing" and rows["23456"]["score"] == "0"
+    assert float(rows["23456"]["max_score"]) == sum(t.points for t in spec.tests()) > 0
+    assert (rows["12345"]["section"], rows["12345"]["roster"]) == ("Section A", "yes")
+    assert rows["34567"]["roster"] == "not on the roster" and rows["34567"]["section"] == ""
+    batch = json.loads((out / "batch.json").read_text())
+    assert batch["missing_on_roster"] == 1 and batch["graded"] == 2
+
+
+def test_two_submissions_of_one_rostered_student_are_refused(tmp_path):
+    (tmp_path / "roster.csv").write_text(CANVAS)
+    people = rosters.load(tmp_path / "roster.csv")
+    with pytest.raises(UsageError, match="same student on the roster"):
+        grade.on_roster(people, {"12345": tmp_path, "jsmith": tmp_path}, tmp_path / "out")

@@ -230,15 +230,23 @@ def cell(text: str) -> str:
 
 
 def grades_csv(
-    results: list[SubmissionResult], item_ids: list[str], final: dict[str, dict[str, float | None]] | None = None
+    results: list[SubmissionResult],
+    item_ids: list[str],
+    final: dict[str, dict[str, float | None]] | None = None,
+    people: dict | None = None,
 ) -> str:
     """One row per student. Without `final`: our points, and `manual` for the items TAs grade.
+    With `people` (OUT/roster.json, roster.py): the columns name, email, section and roster
+    (`yes`, or `not on the roster` for a submission from outside it) come last.
     With `final` (student -> grade_id -> the gradebook's score, None while a TA has not graded
     it; see gradebook.py): the gradebook's points per item, `pending` for items waiting for a TA,
     and score/max_score over every item, manual ones included."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student_id", "assignment", "score", "max_score", "status", "reason", *map(cell, item_ids)])
+    roster_columns = ["name", "email", "section", "roster"] if people is not None else []
+    writer.writerow(
+        ["student_id", "assignment", "score", "max_score", "status", "reason", *map(cell, item_ids), *roster_columns]
+    )
     for r in sorted(results, key=lambda r: r.student_id):
         by_id = {i.grade_id: f"{i.score:g}" for i in r.items}
         score, max_score = r.score, r.max_score
@@ -258,9 +266,17 @@ def grades_csv(
                 r.status,
                 cell(r.reason),
                 *(by_id.get(gid, "") for gid in item_ids),
+                *(_roster_cells(people, r.student_id) if people is not None else []),
             ]
         )
     return buffer.getvalue()
+
+
+def _roster_cells(people: dict, student: str) -> list[str]:
+    person = people["people"].get(student)
+    if person is None:
+        return ["", "", "", "not on the roster"]
+    return [cell(person["name"]), cell(person["email"]), cell(person["section"]), "yes"]
 
 
 def score_table(results: list[SubmissionResult]) -> str:
