@@ -110,6 +110,22 @@ def parser() -> argparse.ArgumentParser:
     o.add_argument("out", type=Path, help="the --out folder of a grade run")
     o.set_defaults(run=lambda a: _verb("report").main(a.out))
 
+    e = verbs.add_parser(
+        "export", help="TAs: the grades of a graded OUT as a file Canvas, Moodle or nbgrader imports (OUT/exports/)"
+    )
+    e.add_argument("out", type=Path, help="the --out folder of a grade run")
+    e.add_argument("--to", required=True, choices=("canvas", "moodle", "nbgrader", "csv"), help="the format")
+    e.add_argument(
+        "--file", type=Path, default=None, help="where to write (default: OUT/exports/ASSIGNMENT-FORMAT.csv)"
+    )
+    e.add_argument(
+        "--column",
+        default=None,
+        help="Canvas: the assignment's column header as in Canvas's gradebook export, e.g. \"Lab 1 (12345)\" "
+        "(default: the assignment's name, which Canvas imports as a new assignment)",
+    )
+    e.set_defaults(run=lambda a: _verb("export").main(a.out, a.to, a.file, a.column))
+
     j = verbs.add_parser(
         "rejudge",
         help="TAs: judge a graded OUT again from its saved observations, after a "
