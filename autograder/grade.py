@@ -10,7 +10,6 @@ skips it.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 import time
@@ -48,29 +47,8 @@ def take_in(submissions: Path, spec: Assignment, out: Path, say=print) -> dict[s
         taken = intake.read(submissions, spec.name, spec.notebooks, out)
     except intake.IntakeError as err:
         raise UsageError(str(err)) from None
-    say(f"intake: {taken.layout}, {len(taken.submissions)} student(s)")
-    if taken.ignored:
-        say(f"intake: left out (no layout of theirs): {', '.join(taken.ignored)}")
-    for student, sub in sorted(taken.submissions.items()):
-        for note in sub.notes:
-            say(f"intake: {student}: {note}")
-    record = {
-        "layout": taken.layout,
-        "source": str(submissions),
-        "ignored": taken.ignored,
-        "students": {
-            s: {
-                "name": sub.name,
-                "folder": str(sub.folder),
-                "submitted_at": sub.submitted_at.isoformat() if sub.submitted_at else None,
-                "time_source": sub.time_source,
-                "late_flag": sub.late_flag,
-                "notes": sub.notes,
-            }
-            for s, sub in sorted(taken.submissions.items())
-        },
-    }
-    results.write_atomic(out / "intake.json", json.dumps(record, indent=2) + "\n")
+    for line in intake.record(taken, submissions, out):
+        say(f"intake: {line}")
     return taken.folders()
 
 
@@ -166,28 +144,15 @@ def _load_roster(path: Path):
 
 
 def on_roster(people, students: dict[str, Path], out: Path, say=print) -> tuple[dict[str, Path], list[str]]:
-    """The submissions under the roster's ids, and the rostered students who sent nothing. A
-    submission from outside the roster is graded under its own id, and flagged (stderr, grades.csv,
-    OUT/roster.json)."""
+    """The submissions under the roster's ids, and the rostered students who sent nothing
+    (roster.match). A submission from outside the roster is graded under its own id, and flagged
+    (stderr, grades.csv, OUT/roster.json)."""
     from . import roster
 
-    keyed: dict[str, Path] = {}
-    extras, mapped, found_as = [], {}, {}
-    for submitted_as, folder in students.items():
-        key = people.key_of(submitted_as)
-        if key is None:
-            extras.append(submitted_as)
-            key = submitted_as
-        elif key != submitted_as:
-            mapped[submitted_as] = key
-        if key in keyed:
-            raise UsageError(
-                f"{found_as[key]} and {submitted_as} are the same student on the roster ({key}): "
-                "keep one of the two submissions"
-            )
-        keyed[key], found_as[key] = folder, submitted_as
-    absent = sorted(set(people.people) - set(keyed))
-    roster.write(out, people, extras, mapped)
+    try:
+        keyed, absent, extras = roster.match(people, students, out)
+    except roster.RosterError as err:
+        raise UsageError(str(err)) from None
     say(
         f"roster: {len(people.people)} student(s) ({people.format} format), {len(people.sections())} section(s); "
         f"{len(absent)} sent nothing (status missing)"
@@ -198,7 +163,7 @@ def on_roster(people, students: dict[str, Path], out: Path, say=print) -> tuple[
             + ", ".join(sorted(extras)),
             file=sys.stderr,
         )
-    return dict(sorted(keyed.items())), absent
+    return keyed, absent
 
 
 def absent_result(spec: Assignment, student: str) -> results.SubmissionResult:

@@ -145,6 +145,30 @@ def _keyed(path: Path, fmt: str, people: list[Person]) -> Roster:
     return Roster(fmt, {p.student_id: p for p in people})
 
 
+def match(people: Roster, students: dict[str, Path], out: Path) -> tuple[dict[str, Path], list[str], list[str]]:
+    """(submissions under the roster's keys, rostered students who sent nothing, submissions from
+    outside the roster: kept under their own id); OUT/roster.json written. Two submissions that
+    map to one student are refused."""
+    keyed: dict[str, Path] = {}
+    extras, mapped, found_as = [], {}, {}
+    for submitted_as, folder in students.items():
+        key = people.key_of(submitted_as)
+        if key is None:
+            extras.append(submitted_as)
+            key = submitted_as
+        elif key != submitted_as:
+            mapped[submitted_as] = key
+        if key in keyed:
+            raise RosterError(
+                f"{found_as[key]} and {submitted_as} are the same student on the roster ({key}): "
+                "keep one of the two submissions"
+            )
+        keyed[key], found_as[key] = folder, submitted_as
+    absent = sorted(set(people.people) - set(keyed))
+    write(out, people, extras, mapped)
+    return dict(sorted(keyed.items())), absent, sorted(extras)
+
+
 def write(out: Path, roster: Roster, extras: list[str], renamed: dict[str, str]) -> dict:
     """OUT/roster.json: who is on the roster, who submitted from outside it, ids mapped to keys."""
     from .outputs.results import write_atomic

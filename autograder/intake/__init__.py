@@ -140,3 +140,34 @@ def read(submissions: Path, assignment: str, notebooks: list[str], out: Path) ->
         f"{submissions}: no layout recognised in {shown or 'an empty folder'}. Layouts known: {known()}. "
         "Give the LMS's download as it came (folder or zip), or one folder per student"
     )
+
+
+def record(taken: Intake, source: Path, out: Path) -> list[str]:
+    """Write OUT/intake.json (the layout, and per student the LMS's name, time and notes); the
+    lines to say to the TA."""
+    import json
+
+    from ..outputs.results import write_atomic
+
+    data = {
+        "layout": taken.layout,
+        "source": str(source),
+        "ignored": taken.ignored,
+        "students": {
+            s: {
+                "name": sub.name,
+                "folder": str(sub.folder),
+                "submitted_at": sub.submitted_at.isoformat() if sub.submitted_at else None,
+                "time_source": sub.time_source,
+                "late_flag": sub.late_flag,
+                "notes": sub.notes,
+            }
+            for s, sub in sorted(taken.submissions.items())
+        },
+    }
+    write_atomic(out / "intake.json", json.dumps(data, indent=2) + "\n")
+    lines = [f"{taken.layout}, {len(taken.submissions)} student(s)"]
+    if taken.ignored:
+        lines.append(f"left out (no layout of theirs): {', '.join(taken.ignored)}")
+    lines += [f"{s}: {note}" for s, sub in sorted(taken.submissions.items()) for note in sub.notes]
+    return lines
