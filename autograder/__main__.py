@@ -86,6 +86,19 @@ def parser() -> argparse.ArgumentParser:
         "worksheet, Blackboard's Grade Centre export as they come): every rostered student gets a row, "
         "`missing` when nothing came; submissions from outside it are graded and flagged",
     )
+    late = g.add_argument_group(
+        "late policy", "override the assignment's [late] in source/ASSIGNMENT/assignment.toml (docs/tas.md)"
+    )
+    late.add_argument("--deadline", help="ISO time with its UTC offset, e.g. 2026-03-01T23:59:00+01:00")
+    late.add_argument("--grace", type=float, metavar="MINUTES", help="minutes after the deadline still on time")
+    late.add_argument("--penalty-per-day", type=float, metavar="PERCENT", help="percent of the score per started day")
+    late.add_argument("--late-cap", type=float, metavar="PERCENT", help="the most percent a late submission loses")
+    late.add_argument("--extensions", type=Path, metavar="CSV", help="student_id,deadline (or student_id,days)")
+    late.add_argument(
+        "--late-from-file-times",
+        action="store_true",
+        help="the last resort: where the download has no submission time, use the notebooks' file times",
+    )
     g.add_argument(
         "--quiet", "-q", action="store_true", help="print only warnings and errors (no progress bar, no score table)"
     )
@@ -103,6 +116,14 @@ def parser() -> argparse.ArgumentParser:
             gradebook=a.gradebook,
             quiet=a.quiet,
             roster=a.roster,
+            late={
+                "deadline": a.deadline,
+                "grace_minutes": a.grace,
+                "penalty_per_day": a.penalty_per_day,
+                "cap": a.late_cap,
+                "extensions": a.extensions,
+                "file_times": a.late_from_file_times,
+            },
         )
     )
 

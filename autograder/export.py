@@ -13,6 +13,9 @@ id, which is what Canvas's import matches on). Standard library only.
     nbgrader  the columns of `nbgrader export`: assignment, duedate, timestamp, student_id,
               last_name, first_name, email, raw_score, late_submission_penalty, score, max_score
     csv       student_id, name, email, section, assignment, score, max_score, status, reason
+
+With a late policy (OUT/late.json), every format hands in the final score (after the penalty);
+nbgrader's columns carry the raw score, the penalty and the deadline as `nbgrader export` does.
 """
 
 from __future__ import annotations
@@ -75,6 +78,11 @@ def _times(out: Path) -> dict:
     return {mapped.get(s, s): info.get("submitted_at") or "" for s, info in students.items()}
 
 
+def _deadline(out: Path) -> str:
+    path = out / "late.json"
+    return json.loads(path.read_text(encoding="utf-8"))["deadline"] if path.is_file() else ""
+
+
 def _split(name: str) -> tuple[str, str]:
     """(last, first): Canvas gives "Last, First"; otherwise the last word is the last name."""
     if "," in name:
@@ -84,7 +92,14 @@ def _split(name: str) -> tuple[str, str]:
     return last, first
 
 
-def rows_for(fmt: str, grades: list[dict], people: dict, times: dict, column: str) -> list[list[str]]:
+def final(g: dict) -> str:
+    """The score to hand in: after the late penalty, when grading had a late policy."""
+    return g.get("final_score") or g["score"]
+
+
+def rows_for(
+    fmt: str, grades: list[dict], people: dict, times: dict, column: str, deadline: str = ""
+) -> list[list[str]]:
     """The file's rows, header first."""
     if fmt == "canvas":
         points = grades[0]["max_score"]
@@ -99,7 +114,7 @@ def rows_for(fmt: str, grades: list[dict], people: dict, times: dict, column: st
                     cell(other.get("SIS User ID", "")),
                     cell(other.get("SIS Login ID", "")),
                     cell(p.get("section", "")),
-                    g["score"],
+                    final(g),
                 ]
             )
         return rows
@@ -113,7 +128,7 @@ def rows_for(fmt: str, grades: list[dict], people: dict, times: dict, column: st
                     cell(p.get("name", "")),
                     cell(p.get("email", "")),
                     g["status"],
-                    g["score"],
+                    final(g),
                     g["max_score"],
                 ]
             )
@@ -123,19 +138,18 @@ def rows_for(fmt: str, grades: list[dict], people: dict, times: dict, column: st
         for g in grades:
             p = people.get(g["student_id"], {})
             last, first = _split(p.get("name", ""))
-            score = g["score"]
             rows.append(
                 [
                     cell(g["assignment"]),
-                    "",
-                    times.get(g["student_id"], ""),
+                    deadline,
+                    g.get("submitted_at") or times.get(g["student_id"], ""),
                     cell(g["student_id"]),
                     cell(last),
                     cell(first),
                     cell(p.get("email", "")),
-                    score,
-                    "0",
-                    score,
+                    g.get("raw_score") or g["score"],
+                    g.get("penalty") or "0",
+                    final(g),
                     g["max_score"],
                 ]
             )
@@ -150,7 +164,7 @@ def rows_for(fmt: str, grades: list[dict], people: dict, times: dict, column: st
                 cell(p.get("email", "")),
                 cell(p.get("section", "")),
                 cell(g["assignment"]),
-                g["score"],
+                final(g),
                 g["max_score"],
                 g["status"],
                 g["reason"],
@@ -171,7 +185,7 @@ def export(out: Path, fmt: str, file: Path | None = None, column: str | None = N
         print(f"note: manual items not graded yet count 0 for {len(pending)} student(s)", file=sys.stderr)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(
-        rows_for(fmt, grades, _people(out), _times(out), column or assignments[0])
+        rows_for(fmt, grades, _people(out), _times(out), column or assignments[0], _deadline(out))
     )
     path = Path(file) if file else out / FOLDER / f"{assignments[0]}-{fmt}.csv"
     write_atomic(path, buffer.getvalue())

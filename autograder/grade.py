@@ -79,6 +79,7 @@ def main(
     gradebook: Path | None = None,
     quiet: bool = False,
     roster: Path | None = None,
+    late: dict | None = None,
 ) -> int:
     """Grade every student folder in `submissions` into `out`, in local worker processes or, with
     `dask` (a scheduler's address, or local[:N]), as tasks of a Dask cluster (runners/cluster.py).
@@ -86,7 +87,8 @@ def main(
     formgrader (formgrader/gradebook.py) and put the TAs' manual scores into grades.csv. `quiet`:
     no progress bar, no table, only warnings and errors (on stderr). Returns an exit status of
     exits.py: 0 when every submission was graded, 3 or 4 when one crashed or hit a grader error,
-    2 on misuse, 130 when interrupted."""
+    2 on misuse, 130 when interrupted. `roster`: the class list (roster.py); `late`: the command
+    line's overrides of the assignment's [late] policy (late.py)."""
     progress = progress and not quiet
     people = None
     with ExitStack() as stack:
@@ -95,6 +97,7 @@ def main(
             say = _silent if quiet else print
             if roster is not None:
                 people = _load_roster(Path(roster))
+            policy = _late_policy(spec, late or {})
             limits = spec.limits
             limits = replace(
                 limits,
@@ -131,7 +134,7 @@ def main(
         except UsageError as err:
             print(f"error: {err}", file=sys.stderr)
             return exits.USAGE
-        return _batch(spec, students, out, limits, plan, run_jobs, force, sandboxed, gradebook, say, absent)
+        return _batch(spec, students, out, limits, plan, run_jobs, force, sandboxed, gradebook, say, absent, policy)
 
 
 def _load_roster(path: Path):
@@ -200,6 +203,7 @@ def _batch(
     gradebook: Path | None,
     say=print,
     absent: tuple[str, ...] | list[str] = (),
+    policy=None,
 ) -> int:
     where = f"{plan.jobs} at a time" if plan.jobs else "on the Dask cluster"
     say(
@@ -242,7 +246,10 @@ def _batch(
         return exits.INTERRUPTED
     finally:
         done = [r for s in students if (r := graded.get(s) or results.read_student(out, s))]
-        results.write_atomic(out / "grades.csv", results.grades_csv(done, spec.item_ids, people=people_of(out)))
+        lateness = _lateness(policy, out, {s: f for s, f in students.items() if f is not None}, spec)
+        results.write_atomic(
+            out / "grades.csv", results.grades_csv(done, spec.item_ids, people=people_of(out), late=lateness)
+        )
         # The batch's wall time, then the class report: after a completed batch and after Ctrl-C
         # (then with what was graded by then, and saying so).
         batch = {
@@ -266,7 +273,9 @@ def _batch(
         from .formgrader import gradebook as nbgradebook
 
         final = nbgradebook.record(Path(gradebook), done, out, spec.sources)
-        results.write_atomic(out / "grades.csv", results.grades_csv(done, spec.item_ids, final, people_of(out)))
+        results.write_atomic(
+            out / "grades.csv", results.grades_csv(done, spec.item_ids, final, people_of(out), lateness)
+        )
         say(
             f"wrote {len(done)} submission(s) into {nbgradebook.db_url(Path(gradebook))} and "
             f"{Path(gradebook) / 'autograded'}: grade the manual items in formgrader"
@@ -290,6 +299,35 @@ def _batch(
             file=sys.stderr,
         )
     return code
+
+
+def _late_policy(spec: Assignment, overrides: dict):
+    from . import late
+    from .paths import SOURCE
+
+    try:
+        return late.policy(dict(course.settings(spec.name).late), overrides, SOURCE / spec.name)
+    except late.LateError as err:
+        raise UsageError(f"late policy: {err}") from None
+
+
+def _lateness(policy, out: Path, folders: dict[str, Path], spec: Assignment) -> dict | None:
+    """Each submission's lateness under the policy (OUT/late.json); None without a policy (an
+    earlier run's late.json is removed, so that no stale penalty reaches grades.csv)."""
+    from . import late
+
+    if policy is None:
+        (out / late.FILE).unlink(missing_ok=True)
+        return None
+    found = late.apply(policy, out, folders, spec.notebooks)
+    unknown = sorted(s for s, info in found.items() if not info["submitted_at"])
+    if unknown:
+        print(
+            f"warning: no submission time for {len(unknown)} submission(s), so no late penalty: "
+            f"{', '.join(unknown)} (the download has none; --late-from-file-times uses the files' times)",
+            file=sys.stderr,
+        )
+    return found
 
 
 def people_of(out: Path) -> dict | None:

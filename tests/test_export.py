@@ -125,3 +125,36 @@ def test_export_refuses_what_it_cannot_export(tmp_path, capsys):
     assert "grades.csv does not exist" in capsys.readouterr().err
     with pytest.raises(export.ExportError, match="give one of canvas, moodle, nbgrader, csv"):
         export.export(tmp_path, "gradescope")
+
+
+def test_a_late_policy_gives_raw_penalty_and_final_columns_and_exports_the_final(tmp_path, spec):
+    from autograder import late
+
+    out = tmp_path / "out"
+    # Blackboard: jsmith 2024-01-29 23:58:03 (on time), alovelace's latest 2024-01-30 09:15 (1 day late)
+    found = grade.take_in(lms.blackboard(tmp_path / "download"), spec, out, say=grade._silent)
+    p = late.policy({"deadline": "2024-01-30T00:00:00-06:00", "penalty_per_day": 10}, {}, None)
+    tests = spec.tests()
+
+    def runner(todo):
+        return [
+            Outcome(
+                SubmissionResult(
+                    j.student_id, spec.name, items=[ItemResult(tests[0].grade_id, tests[0].notebook, 5, 5)]
+                )
+            )
+            for j in todo
+        ]
+
+    plan = slots.SlotPlan(1, 1)
+    assert grade._batch(spec, found, out, spec.limits, plan, runner, False, True, None, grade._silent, (), p) == 0
+    rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
+    ada, john = rows["alovelace"], rows["jsmith"]
+    assert (ada["raw_score"], ada["late_days"], ada["penalty"], ada["final_score"]) == ("5", "1", "0.5", "4.5")
+    assert ada["submitted_at"] == "2024-01-30T09:15:00-06:00"
+    assert (john["late_days"], john["final_score"]) == ("0", "5")
+    frame = pd.read_csv(export.export(out, "nbgrader"), dtype=str).set_index("student_id")
+    assert frame.loc["alovelace", "raw_score"] == "5" and frame.loc["alovelace", "late_submission_penalty"] == "0.5"
+    assert frame.loc["alovelace", "score"] == "4.5" and frame.loc["alovelace", "duedate"] == "2024-01-30T00:00:00-06:00"
+    canvas = pd.read_csv(export.export(out, "canvas"), dtype=str).iloc[1:].set_index("ID")
+    assert canvas.loc["alovelace", "neural_nets"] == "4.5"

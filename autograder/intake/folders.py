@@ -1,10 +1,15 @@
-"""One folder per student (SUBMISSIONS/<student>/), or nbgrader's submitted/<student>/<assignment>/."""
+"""One folder per student (SUBMISSIONS/<student>/), or nbgrader's submitted/<student>/<assignment>/.
+A folder with Gradescope's submission_metadata.json gives its time (`created_at`)."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
 
-from . import Submission
+from . import IntakeError, Submission
+
+GRADESCOPE = "submission_metadata.json"
 
 NAME = "one folder per student"
 EXAMPLE = "ada/01_layers.ipynb, or nbgrader's submitted/ada/neural_nets/"
@@ -25,4 +30,20 @@ def collect(root: Path, assignment: str) -> dict[str, Submission]:
         inner = child / assignment
         folder = inner if inner.is_dir() and not inner.is_symlink() else child
         found[child.name] = Submission(child.name, folder)
+        found[child.name].submitted_at, found[child.name].time_source = submission_time(child, folder)
     return found
+
+
+def submission_time(*folders: Path) -> tuple[datetime | None, str]:
+    """(time, where it came from) from Gradescope's metadata; (None, "") without."""
+    for folder in dict.fromkeys(folders):
+        path = folder / GRADESCOPE
+        if path.is_file():
+            try:
+                stamp = json.loads(path.read_text(encoding="utf-8"))["created_at"]
+                return datetime.fromisoformat(stamp.replace("Z", "+00:00")), f"Gradescope {GRADESCOPE} created_at"
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+                raise IntakeError(
+                    f"{path}: no readable created_at ({err}); download it again from Gradescope"
+                ) from None
+    return None, ""

@@ -234,18 +234,32 @@ def grades_csv(
     item_ids: list[str],
     final: dict[str, dict[str, float | None]] | None = None,
     people: dict | None = None,
+    late: dict | None = None,
 ) -> str:
     """One row per student. Without `final`: our points, and `manual` for the items TAs grade.
     With `people` (OUT/roster.json, roster.py): the columns name, email, section and roster
-    (`yes`, or `not on the roster` for a submission from outside it) come last.
+    (`yes`, or `not on the roster` for a submission from outside it) come last. With `late` (late.py:
+    student -> submitted_at, days, percent): raw_score, submitted_at, late_days, penalty (points)
+    and final_score, after them.
     With `final` (student -> grade_id -> the gradebook's score, None while a TA has not graded
     it; see gradebook.py): the gradebook's points per item, `pending` for items waiting for a TA,
     and score/max_score over every item, manual ones included."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     roster_columns = ["name", "email", "section", "roster"] if people is not None else []
+    late_columns = list(LATE_COLUMNS) if late is not None else []
     writer.writerow(
-        ["student_id", "assignment", "score", "max_score", "status", "reason", *map(cell, item_ids), *roster_columns]
+        [
+            "student_id",
+            "assignment",
+            "score",
+            "max_score",
+            "status",
+            "reason",
+            *map(cell, item_ids),
+            *roster_columns,
+            *late_columns,
+        ]
     )
     for r in sorted(results, key=lambda r: r.student_id):
         by_id = {i.grade_id: f"{i.score:g}" for i in r.items}
@@ -267,9 +281,21 @@ def grades_csv(
                 cell(r.reason),
                 *(by_id.get(gid, "") for gid in item_ids),
                 *(_roster_cells(people, r.student_id) if people is not None else []),
+                *(_late_cells(late.get(r.student_id), score) if late is not None else []),
             ]
         )
     return buffer.getvalue()
+
+
+LATE_COLUMNS = ("raw_score", "submitted_at", "late_days", "penalty", "final_score")
+
+
+def _late_cells(info: dict | None, raw: float) -> list[str]:
+    """A student's late columns: the penalty is `percent` of the raw score, in points."""
+    if info is None:  # nothing submitted: no lateness
+        return [f"{raw:g}", "", "", "0", f"{raw:g}"]
+    penalty = round(raw * info["percent"] / 100, 2)
+    return [f"{raw:g}", info["submitted_at"], str(info["days"]), f"{penalty:g}", f"{raw - penalty:g}"]
 
 
 def _roster_cells(people: dict, student: str) -> list[str]:
