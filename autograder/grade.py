@@ -19,7 +19,8 @@ from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
-from . import course, exits, intake, report, sandbox
+from . import course, exits, report, sandbox
+from .classroom import absent_result, late_policy, lateness_of, load_roster, on_roster, people_of, take_in
 from .course import NEAR_LIMIT, Assignment, Limits, UsageError
 from .intake import folders as intake_folders
 from .outputs import results
@@ -38,18 +39,6 @@ def find_submissions(folder: Path, assignment: str) -> dict[str, Path]:
         return {s: sub.folder for s, sub in intake_folders.collect(folder, assignment).items()}
     except PermissionError as err:
         raise UsageError(f"cannot read {folder} ({err.strerror}): grade as a user who can read it") from None
-
-
-def take_in(submissions: Path, spec: Assignment, out: Path, say=print) -> dict[str, Path]:
-    """The class in SUBMISSIONS, whatever its layout (intake/); what the intake noticed is said,
-    and recorded in OUT/intake.json (the layout, each student's name, time and notes)."""
-    try:
-        taken = intake.read(submissions, spec.name, spec.notebooks, out)
-    except intake.IntakeError as err:
-        raise UsageError(str(err)) from None
-    for line in intake.record(taken, submissions, out):
-        say(f"intake: {line}")
-    return taken.folders()
 
 
 def submission_digest(assignment: Assignment, folder: Path, assignment_digest: str) -> str:
@@ -96,8 +85,8 @@ def main(
             spec = course.load(assignment)
             say = _silent if quiet else print
             if roster is not None:
-                people = _load_roster(Path(roster))
-            policy = _late_policy(spec, late or {})
+                people = load_roster(Path(roster))
+            policy = late_policy(spec, late or {})
             limits = spec.limits
             limits = replace(
                 limits,
@@ -135,47 +124,6 @@ def main(
             print(f"error: {err}", file=sys.stderr)
             return exits.USAGE
         return _batch(spec, students, out, limits, plan, run_jobs, force, sandboxed, gradebook, say, absent, policy)
-
-
-def _load_roster(path: Path):
-    from . import roster
-
-    try:
-        return roster.load(path)
-    except roster.RosterError as err:
-        raise UsageError(str(err)) from None
-
-
-def on_roster(people, students: dict[str, Path], out: Path, say=print) -> tuple[dict[str, Path], list[str]]:
-    """The submissions under the roster's ids, and the rostered students who sent nothing
-    (roster.match). A submission from outside the roster is graded under its own id, and flagged
-    (stderr, grades.csv, OUT/roster.json)."""
-    from . import roster
-
-    try:
-        keyed, absent, extras = roster.match(people, students, out)
-    except roster.RosterError as err:
-        raise UsageError(str(err)) from None
-    say(
-        f"roster: {len(people.people)} student(s) ({people.format} format), {len(people.sections())} section(s); "
-        f"{len(absent)} sent nothing (status missing)"
-    )
-    if extras:
-        print(
-            f"warning: {len(extras)} submission(s) from outside the roster, graded and flagged: "
-            + ", ".join(sorted(extras)),
-            file=sys.stderr,
-        )
-    return keyed, absent
-
-
-def absent_result(spec: Assignment, student: str) -> results.SubmissionResult:
-    """The row of a rostered student who submitted nothing: every item 0, status missing."""
-    from .vocabulary import MISSING, ItemResult
-
-    result = results.SubmissionResult(student, spec.name, status=MISSING, reason="nothing submitted")
-    result.items = [ItemResult(t.grade_id, t.notebook, t.points, message="Not submitted.") for t in spec.tests()]
-    return result
 
 
 def _silent(*args, **kwargs) -> None:
@@ -246,7 +194,7 @@ def _batch(
         return exits.INTERRUPTED
     finally:
         done = [r for s in students if (r := graded.get(s) or results.read_student(out, s))]
-        lateness = _lateness(policy, out, {s: f for s, f in students.items() if f is not None}, spec)
+        lateness = lateness_of(policy, out, {s: f for s, f in students.items() if f is not None}, spec)
         results.write_atomic(
             out / "grades.csv", results.grades_csv(done, spec.item_ids, people=people_of(out), late=lateness)
         )
@@ -299,41 +247,6 @@ def _batch(
             file=sys.stderr,
         )
     return code
-
-
-def _late_policy(spec: Assignment, overrides: dict):
-    from . import late
-    from .paths import SOURCE
-
-    try:
-        return late.policy(dict(course.settings(spec.name).late), overrides, SOURCE / spec.name)
-    except late.LateError as err:
-        raise UsageError(f"late policy: {err}") from None
-
-
-def _lateness(policy, out: Path, folders: dict[str, Path], spec: Assignment) -> dict | None:
-    """Each submission's lateness under the policy (OUT/late.json); None without a policy (an
-    earlier run's late.json is removed, so that no stale penalty reaches grades.csv)."""
-    from . import late
-
-    if policy is None:
-        (out / late.FILE).unlink(missing_ok=True)
-        return None
-    found = late.apply(policy, out, folders, spec.notebooks)
-    unknown = sorted(s for s, info in found.items() if not info["submitted_at"])
-    if unknown:
-        print(
-            f"warning: no submission time for {len(unknown)} submission(s), so no late penalty: "
-            f"{', '.join(unknown)} (the download has none; --late-from-file-times uses the files' times)",
-            file=sys.stderr,
-        )
-    return found
-
-
-def people_of(out: Path) -> dict | None:
-    from . import roster
-
-    return roster.read(out)
 
 
 @contextmanager
