@@ -59,6 +59,12 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--cell-timeout", type=float, default=None, help="seconds one cell may run")
     g.add_argument("--force", action="store_true", help="grade again what is already graded")
     g.add_argument(
+        "--only",
+        metavar="ID[,ID...]",
+        type=lambda text: [s.strip() for s in text.split(",") if s.strip()],
+        help="grade only these students (with --force, even if unchanged); everyone else's results stay as they are",
+    )
+    g.add_argument(
         "--dask",
         metavar="ADDRESS",
         default=None,
@@ -116,6 +122,7 @@ def parser() -> argparse.ArgumentParser:
             gradebook=a.gradebook,
             quiet=a.quiet,
             roster=a.roster,
+            only=a.only,
             late={
                 "deadline": a.deadline,
                 "grace_minutes": a.grace,

@@ -69,6 +69,7 @@ def main(
     quiet: bool = False,
     roster: Path | None = None,
     late: dict | None = None,
+    only: list[str] | None = None,
 ) -> int:
     """Grade every student folder in `submissions` into `out`, in local worker processes or, with
     `dask` (a scheduler's address, or local[:N]), as tasks of a Dask cluster (runners/cluster.py).
@@ -77,7 +78,8 @@ def main(
     no progress bar, no table, only warnings and errors (on stderr). Returns an exit status of
     exits.py: 0 when every submission was graded, 3 or 4 when one crashed or hit a grader error,
     2 on misuse, 130 when interrupted. `roster`: the class list (roster.py); `late`: the command
-    line's overrides of the assignment's [late] policy (late.py)."""
+    line's overrides of the assignment's [late] policy (late.py). `only`: grade those students
+    (with `force`, even if unchanged) and leave everyone else's files as they are."""
     progress = progress and not quiet
     people = None
     with ExitStack() as stack:
@@ -119,11 +121,21 @@ def main(
             absent: list[str] = []
             if people is not None:
                 students, absent = on_roster(people, students, out, say)
+            if only is not None:
+                unknown = sorted(set(only) - set(students) - set(absent))
+                if unknown or not only:
+                    known = ", ".join(sorted(students)[:10]) + (" ..." if len(students) > 10 else "")
+                    raise UsageError(
+                        f"--only {','.join(unknown) or '(nothing)'}: not a student of this class ({known}); "
+                        "give ids as grades.csv spells them, separated by commas"
+                    )
             out.mkdir(parents=True, exist_ok=True)
         except UsageError as err:
             print(f"error: {err}", file=sys.stderr)
             return exits.USAGE
-        return _batch(spec, students, out, limits, plan, run_jobs, force, sandboxed, gradebook, say, absent, policy)
+        return _batch(
+            spec, students, out, limits, plan, run_jobs, force, sandboxed, gradebook, say, absent, policy, only
+        )
 
 
 def _silent(*args, **kwargs) -> None:
@@ -152,6 +164,7 @@ def _batch(
     say=print,
     absent: tuple[str, ...] | list[str] = (),
     policy=None,
+    only: list[str] | None = None,
 ) -> int:
     where = f"{plan.jobs} at a time" if plan.jobs else "on the Dask cluster"
     say(
@@ -166,8 +179,12 @@ def _batch(
     graded: dict[str, results.SubmissionResult] = {}
     todo: list[Job] = []
     for student, folder in students.items():
-        digest = submission_digest(spec, folder, assignment_digest)
         previous = results.read_student(out, student)
+        if only is not None and student not in only:  # --only: everyone else's files stay as they are
+            if previous:
+                graded[student] = previous
+            continue
+        digest = submission_digest(spec, folder, assignment_digest)
         # A grader error is ours, never the submission's: it is graded again by the next run.
         if not force and previous and previous.submission_sha256 == digest and previous.status != ERROR:
             graded[student] = previous
@@ -175,7 +192,8 @@ def _batch(
             todo.append(Job(spec, student, folder, limits, digest, plan.cores, sandboxed))
     for student in absent:  # on the roster, nothing submitted: a row, never a grading
         missing = absent_result(spec, student)
-        results.write_student(out, missing)
+        if only is None or student in only:
+            results.write_student(out, missing)
         graded[student] = missing
     students = {**students, **dict.fromkeys(absent)}
     if len(graded) > len(absent):
@@ -212,6 +230,7 @@ def _batch(
             "graded": len(graded) - skipped - len(absent),
             "missing_on_roster": len(absent),
             "completed": completed,
+            "regrades": regrades(out, only, force, started_at, completed),
         }
         report.write_batch(out, batch)
         page = report.write(out, done, batch) if done else None
@@ -247,6 +266,14 @@ def _batch(
             file=sys.stderr,
         )
     return code
+
+
+def regrades(out: Path, only: list[str] | None, force: bool, at: str, completed: bool) -> list[dict]:
+    """The --only runs so far (batch.json keeps them from run to run; the report lists them)."""
+    earlier = (report.read_batch(out) or {}).get("regrades", [])
+    if only is None:
+        return earlier
+    return [*earlier, {"at": at, "students": sorted(only), "force": force, "completed": completed}]
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from autograder import roster as rosters
 from autograder.course import UsageError
 from autograder.outputs import results
 from autograder.sandbox import slots
-from autograder.vocabulary import CRASHED, ERROR, GRADED, Outcome, SubmissionResult
+from autograder.vocabulary import CRASHED, ERROR, GRADED, ItemResult, Outcome, SubmissionResult
 from tests.intake import lms
 from tests.test_roster import CANVAS
 
@@ -127,3 +127,61 @@ def test_two_submissions_of_one_rostered_student_are_refused(tmp_path):
     people = rosters.load(tmp_path / "roster.csv")
     with pytest.raises(UsageError, match="same student on the roster"):
         grade.on_roster(people, {"12345": tmp_path, "jsmith": tmp_path}, tmp_path / "out")
+
+
+def test_only_regrades_its_students_and_leaves_everyone_elses_files_alone(tmp_path):
+    import hashlib
+
+    spec = course.load("neural_nets")
+    submissions, out = tmp_path / "submissions", tmp_path / "out"
+    for student in ("ada", "bob", "carl"):
+        (submissions / student).mkdir(parents=True)
+    students = grade.find_submissions(submissions, spec.name)
+    tests = spec.tests()
+    points = {"ada": 1, "bob": 1, "carl": 1}
+
+    def runner(todo):
+        return [
+            Outcome(
+                SubmissionResult(
+                    j.student_id,
+                    spec.name,
+                    items=[ItemResult(tests[0].grade_id, tests[0].notebook, 5, points[j.student_id])],
+                ),
+                log=f"graded {j.student_id}\n",
+            )
+            for j in todo
+        ]
+
+    plan = slots.SlotPlan(1, 1)
+    assert grade._batch(spec, students, out, spec.limits, plan, runner, False, True, None, grade._silent) == 0
+
+    def hashes(student):
+        return {
+            p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((out / student).rglob("*"))
+            if p.is_file()
+        }
+
+    before = {s: hashes(s) for s in students}
+    points.update(ada=4, carl=3)  # a fixed check, say: only bob asked for a regrade
+    code = grade._batch(spec, students, out, spec.limits, plan, runner, True, True, None, grade._silent, only=["bob"])
+    assert code == 0
+    assert hashes("ada") == before["ada"] and hashes("carl") == before["carl"]
+    points["bob"] = 5
+    grade._batch(spec, students, out, spec.limits, plan, runner, True, True, None, grade._silent, only=["bob"])
+    assert hashes("ada") == before["ada"] and hashes("carl") == before["carl"] and hashes("bob") != before["bob"]
+    rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
+    assert (rows["ada"]["score"], rows["bob"]["score"], rows["carl"]["score"]) == ("1", "5", "1")
+    batch = json.loads((out / "batch.json").read_text())
+    assert [r["students"] for r in batch["regrades"]] == [["bob"], ["bob"]] and batch["regrades"][0]["force"]
+    assert (
+        "Re-graded on request" in (out / "report.html").read_text() and "bob at " in (out / "report.html").read_text()
+    )
+
+
+def test_only_refuses_an_unknown_student(tmp_path, capsys):
+    (tmp_path / "subs" / "ada").mkdir(parents=True)
+    (tmp_path / "subs" / "ada" / "01_layers.ipynb").write_text("{}")
+    code = grade.main("neural_nets", tmp_path / "subs", tmp_path / "out", progress=False, sandboxed=False, only=["zed"])
+    assert code == exits.USAGE and "--only zed: not a student of this class (ada)" in capsys.readouterr().err
