@@ -175,11 +175,11 @@ def test_a_rerun_skips_what_is_graded_and_force_regrades_the_same(graded, tmp_pa
     shutil.copytree(out, again)
     before = (again / "perfect" / "results.json").stat().st_mtime_ns
     submissions = out.parent / "submissions"
-    assert grade.main(ASSIGNMENT, submissions, again, jobs=1, progress=False) == 0
+    assert grade.main(ASSIGNMENT, submissions, again, jobs=1, progress=False) == exits.CRASHES  # os_exit, kept
     assert (again / "perfect" / "results.json").stat().st_mtime_ns == before
     (again / "perfect").joinpath("results.json").unlink()
     # Only `perfect` is graded again (the others are skipped): same scores, per item.
-    assert grade.main(ASSIGNMENT, submissions, again, jobs=1, progress=False) == 0
+    assert grade.main(ASSIGNMENT, submissions, again, jobs=1, progress=False) == exits.CRASHES  # os_exit, kept
     rerun = {r["student_id"]: r for r in csv.DictReader((again / "grades.csv").open())}
     assert rerun["perfect"] == rows["perfect"]
 
