@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from . import IntakeError, Submission
+from . import Submission
 
 GRADESCOPE = "submission_metadata.json"
 
@@ -29,21 +29,21 @@ def collect(root: Path, assignment: str) -> dict[str, Submission]:
     for child in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         inner = child / assignment
         folder = inner if inner.is_dir() and not inner.is_symlink() else child
-        found[child.name] = Submission(child.name, folder)
-        found[child.name].submitted_at, found[child.name].time_source = submission_time(child, folder)
+        sub = found[child.name] = Submission(child.name, folder)
+        sub.submitted_at, sub.time_source, note = submission_time(child, folder)
+        sub.notes += [note] if note else []
     return found
 
 
-def submission_time(*folders: Path) -> tuple[datetime | None, str]:
-    """(time, where it came from) from Gradescope's metadata; (None, "") without."""
+def submission_time(*folders: Path) -> tuple[datetime | None, str, str]:
+    """(time, where it came from, a note) from Gradescope's metadata. A broken file costs that
+    student the time (no late penalty, and it is said), never the batch."""
     for folder in dict.fromkeys(folders):
         path = folder / GRADESCOPE
         if path.is_file():
             try:
                 stamp = json.loads(path.read_text(encoding="utf-8"))["created_at"]
-                return datetime.fromisoformat(stamp.replace("Z", "+00:00")), f"Gradescope {GRADESCOPE} created_at"
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-                raise IntakeError(
-                    f"{path}: no readable created_at ({err}); download it again from Gradescope"
-                ) from None
-    return None, ""
+                return datetime.fromisoformat(stamp.replace("Z", "+00:00")), f"Gradescope {GRADESCOPE} created_at", ""
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as err:
+                return None, "", f"{GRADESCOPE} has no readable created_at ({type(err).__name__}: {err}): no time"
+    return None, "", ""
