@@ -199,6 +199,12 @@ def main(out: Path, fmt: str, file: Path | None = None, column: str | None = Non
         print(f"error: {err}", file=sys.stderr)
         return USAGE
     print(f"wrote {path} ({fmt})")
+    if (Path(out) / "report.html").is_file():  # the report links the exports: write it again with this one
+        from . import report
+
+        results, unreadable = report.read_class(Path(out))
+        report.write(Path(out), results, report.read_batch(Path(out)), unreadable)
+        print(f"class report: {Path(out) / 'report.html'} (links the exports)")
     if fmt == "canvas" and not column:
         print(
             "note: Canvas makes a new assignment of a column it does not know: to fill an existing one, "

@@ -75,6 +75,7 @@ def test_canvas_gradebook_csv_has_canvas_columns_and_points_possible(tmp_path, s
     for sid in body.index:  # round trip: the scores are grades.csv's
         assert float(body.loc[sid]["Lab 1 (101)"]) == float(rows[sid]["score"])
     assert float(body.loc["12345"]["Lab 1 (101)"]) == 3 and float(body.loc["23456"]["Lab 1 (101)"]) == 0
+    assert 'href="exports/neural_nets-canvas.csv"' in (out / "report.html").read_text()  # written again, linking it
 
 
 def test_moodle_worksheet_round_trips(tmp_path, spec):
