@@ -40,7 +40,10 @@ def parser() -> argparse.ArgumentParser:
     g = verbs.add_parser("grade", help="TAs: grade a whole class")
     g.add_argument("assignment", help="an assignment: a folder of source/ with an assignment.toml")
     g.add_argument(
-        "submissions", type=Path, help="folder with one folder per student (or nbgrader's submitted/ folder)"
+        "submissions",
+        type=Path,
+        help="what you downloaded, as it came: a Canvas, Moodle or Blackboard download (folder or zip), "
+        "one folder per student, or nbgrader's submitted/ folder",
     )
     g.add_argument("--out", type=Path, required=True, help="where grades.csv and per-student results go")
     g.add_argument(
