@@ -8,8 +8,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from autograder import __main__ as cli
 from autograder import exits
 from autograder.paths import ROOT
@@ -67,16 +65,3 @@ def test_ctrl_c_outside_a_batch_is_exit_status_130(monkeypatch, capsys):
     assert cli.main(["data"]) == exits.INTERRUPTED == 130
     assert asked == ["data"]
     assert "interrupted" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    ("statuses", "code"),
-    [
-        ([], exits.OK),
-        (["graded", "missing", "invalid notebook", "timeout"], exits.OK),
-        (["graded", "crashed"], exits.CRASHES),
-        (["crashed", "grader error"], exits.GRADER_ERRORS),
-    ],
-)
-def test_a_batchs_exit_status_comes_from_its_worst_failure(statuses, code):
-    assert exits.for_statuses(statuses) == code
