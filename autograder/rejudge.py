@@ -136,7 +136,7 @@ def main(out: Path, assignment: str | None = None) -> int:
         results.write_student(out, after)
         log = out / sid / "grading.log"
         previous = log.read_text(encoding="utf-8") if log.is_file() else ""
-        results.write_atomic(log, previous + log_lines(before, after, when, lines))
+        results.write_atomic(log, previous + log_lines(before, after, when, lines), private=True)
         student.result = after
         if results.results_json(after) != results.results_json(before):
             changed.append(sid)

@@ -77,6 +77,7 @@ class Settings:
     limits: Limits
     leaderboard: tuple[Board, ...] = ()
     gradescope: Visibility = Visibility()
+    late: tuple[tuple[str, object], ...] = ()  # [late], as written: read and checked by late.py
 
 
 def names() -> tuple[str, ...]:
@@ -110,10 +111,10 @@ def settings(name: str) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise UsageError(f"{path} is not valid TOML ({err}): fix it") from None
-    unknown = set(data) - {"limits", "leaderboard", "gradescope"}
+    unknown = set(data) - {"limits", "leaderboard", "gradescope", "late"}
     if unknown:
         raise UsageError(
-            f"{path}: unknown section(s) {sorted(unknown)}; known: [limits], [[leaderboard]], [gradescope]"
+            f"{path}: unknown section(s) {sorted(unknown)}; known: [limits], [[leaderboard]], [gradescope], [late]"
         )
     try:
         raw = dict(data.get("limits", {}))
@@ -143,7 +144,7 @@ def settings(name: str) -> Settings:
     for key, value in vars(shown).items():
         if value not in VISIBILITY:
             raise UsageError(f"{path}: [gradescope] {key} = {value!r} should be one of {', '.join(VISIBILITY)}")
-    return Settings(limits, board, shown)
+    return Settings(limits, board, shown, tuple(sorted(data.get("late", {}).items())))
 
 
 @dataclass(frozen=True)

@@ -243,7 +243,7 @@ def record(
                 if changed:
                     nb = autograded(notebooks.read(executed), source_nb, gb, notebook_id, result.assignment, renderer)
                     nb.metadata["autograder"] = {"submission_sha256": result.submission_sha256}
-                    results.write_atomic(target, nbformat.writes(nb))
+                    results.write_atomic(target, nbformat.writes(nb), private=True)  # staff: the whole answer
                 elif not ran:
                     target.unlink(missing_ok=True)  # never show a TA an answer from an older submission
                 record_scores(gb, result, notebook_id, ran, changed_answer=changed and before is not None)

@@ -1,6 +1,11 @@
 """What grading leaves behind: per student results.json (Gradescope's format) and feedback.html,
 and one grades.csv for the class. Every file is written atomically (temp file + rename), so an
-interrupted run never leaves a half-written result."""
+interrupted run never leaves a half-written result.
+
+Permissions: what is meant to be shared (grades.csv, the report, each student's results.json and
+feedback.html, the exports) follows the umask, as any file a program makes. What is for staff only
+(grading.log, executed/, observations/: the student's whole run and what the hidden checks
+observed) is written 0600, whatever the umask (docs/tas.md#what-grading-writes)."""
 
 from __future__ import annotations
 
@@ -27,10 +32,21 @@ from ..vocabulary import (
 from .pages import render
 
 
-def write_atomic(path: Path, text: str) -> None:
+def umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, text: str, private: bool = False) -> None:
+    """Write `text` to `path` whole or not at all: mode 0600 when `private` (staff only), else
+    0666 less the umask."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
     try:
+        if not private:
+            os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
@@ -178,9 +194,9 @@ def write_outcome(out: Path, outcome: Outcome) -> None:
     feedback.html, and results.json last (its presence marks the student as graded)."""
     folder = out / outcome.result.student_id
     for notebook, text in outcome.executed.items():
-        write_atomic(folder / "executed" / notebook, text)
+        write_atomic(folder / "executed" / notebook, text, private=True)
     write_observations(folder, outcome.observations)
-    write_atomic(folder / "grading.log", outcome.log)
+    write_atomic(folder / "grading.log", outcome.log, private=True)
     write_student(out, outcome.result)
 
 
@@ -197,7 +213,7 @@ def write_observations(folder: Path, observations: dict[str, bytes]) -> None:
     for notebook, data in observations.items():
         path = folder / OBSERVATIONS / (Path(notebook).stem + OBSERVED)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # 0600: staff only
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
@@ -231,15 +247,37 @@ def cell(text: str) -> str:
 
 
 def grades_csv(
-    results: list[SubmissionResult], item_ids: list[str], final: dict[str, dict[str, float | None]] | None = None
+    results: list[SubmissionResult],
+    item_ids: list[str],
+    final: dict[str, dict[str, float | None]] | None = None,
+    people: dict | None = None,
+    late: dict | None = None,
 ) -> str:
     """One row per student. Without `final`: our points, and `manual` for the items TAs grade.
+    With `people` (OUT/roster.json, roster.py): the columns name, email, section and roster
+    (`yes`, or `not on the roster` for a submission from outside it) come last. With `late` (late.py:
+    student -> submitted_at, days, percent): raw_score, submitted_at, late_days, penalty (points)
+    and final_score, after them.
     With `final` (student -> grade_id -> the gradebook's score, None while a TA has not graded
     it; see gradebook.py): the gradebook's points per item, `pending` for items waiting for a TA,
     and score/max_score over every item, manual ones included."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student_id", "assignment", "score", "max_score", "status", "reason", *map(cell, item_ids)])
+    roster_columns = ["name", "email", "section", "roster"] if people is not None else []
+    late_columns = list(LATE_COLUMNS) if late is not None else []
+    writer.writerow(
+        [
+            "student_id",
+            "assignment",
+            "score",
+            "max_score",
+            "status",
+            "reason",
+            *map(cell, item_ids),
+            *roster_columns,
+            *late_columns,
+        ]
+    )
     for r in sorted(results, key=lambda r: r.student_id):
         by_id = {i.grade_id: f"{i.score:g}" for i in r.items}
         score, max_score = r.score, r.max_score
@@ -259,9 +297,29 @@ def grades_csv(
                 r.status,
                 cell("; ".join(filter(None, [r.reason, *(f"review: {found}" for found in r.review)]))),
                 *(by_id.get(gid, "") for gid in item_ids),
+                *(_roster_cells(people, r.student_id) if people is not None else []),
+                *(_late_cells(late.get(r.student_id), score) if late is not None else []),
             ]
         )
     return buffer.getvalue()
+
+
+LATE_COLUMNS = ("raw_score", "submitted_at", "late_days", "penalty", "final_score")
+
+
+def _late_cells(info: dict | None, raw: float) -> list[str]:
+    """A student's late columns: the penalty is `percent` of the raw score, in points."""
+    if info is None:  # nothing submitted: no lateness
+        return [f"{raw:g}", "", "", "0", f"{raw:g}"]
+    penalty = round(raw * info["percent"] / 100, 2)
+    return [f"{raw:g}", info["submitted_at"], str(info["days"]), f"{penalty:g}", f"{raw - penalty:g}"]
+
+
+def _roster_cells(people: dict, student: str) -> list[str]:
+    person = people["people"].get(student)
+    if person is None:
+        return ["", "", "", "not on the roster"]
+    return [cell(person["name"]), cell(person["email"]), cell(person["section"]), "yes"]
 
 
 def score_table(results: list[SubmissionResult]) -> str:

@@ -135,6 +135,19 @@ def score_figure(summary: stats.ScoreSummary) -> str:
     return figure(fig, "plot-scores", first=True)
 
 
+def notebook_figure(notebook: str, points: float, scores: tuple[float, ...], n: int) -> str:
+    import plotly.graph_objects as go
+
+    size = 1 if points <= 40 else points / 20
+    fig = go.Figure(
+        go.Histogram(
+            x=list(scores), xbins=dict(start=-size / 2, end=points + size / 2, size=size), marker_color="#6a5acd"
+        )
+    )
+    fig.update_layout(xaxis_title=f"{notebook} (of {points:g})", yaxis_title="students", showlegend=False, height=220)
+    return figure(fig, f"plot-notebook-{n}", first=False)
+
+
 def timing_figure(timing: stats.Timing) -> str:
     import plotly.graph_objects as go
 
@@ -146,12 +159,16 @@ def timing_figure(timing: stats.Timing) -> str:
 # ----------------------------------------------------------------------------- the page
 def page(out: Path, results: list[SubmissionResult], batch: dict | None = None, unreadable=()) -> str:
     """report.html (templates/report.html.j2); element ids come from positions, never from raw text."""
-    summary, items = stats.score_summary(results), stats.item_stats(results)
+    present = [r for r in results if not stats.sent_nothing(r)]
+    summary, items = stats.score_summary(present), stats.item_stats(results)
     groups, timing = stats.status_groups(results), stats.timing(results)
     ordered = sorted(results, key=lambda r: r.student_id)
+    people = (_roster(out) or {}).get("people", {})
     students = [
         {
             "result": r,
+            "name": people.get(r.student_id, {}).get("name", ""),
+            "section": people.get(r.student_id, {}).get("section", ""),
             "reason": shorten("; ".join(filter(None, [r.reason, *(f"review: {found}" for found in r.review)]))),
             "feedback": href(r.student_id, "feedback.html")
             if (out / r.student_id / "feedback.html").is_file()
@@ -164,13 +181,20 @@ def page(out: Path, results: list[SubmissionResult], batch: dict | None = None, 
         }
         for r in ordered
     ]
+    quartiles = summary.quartiles
     cards = [
         ("students", len(results)),
+        ("sent nothing (counted apart)", len(results) - len(present)),
         ("mean", f"{num(summary.mean)} / {summary.max_score:g}"),
         ("median", f"{num(summary.median)} / {summary.max_score:g}"),
+        ("SD", num(summary.sd)),
+        ("quartiles", " · ".join(num(q) for q in quartiles) if quartiles else "—"),
         ("graded in full", f"{len(groups.get(GRADED, ()))} / {len(results)}"),
         ("items to look at", len([s for s in items if s.flags])),
     ]
+    per_notebook = stats.notebook_scores(present)
+    files = [("grades.csv", "grades.csv")] if (out / "grades.csv").is_file() else []
+    files += [(href("exports", p.name), f"exports/{p.name}") for p in sorted((out / "exports").glob("*.csv"))]
     return render(
         "report.html.j2",
         TEMPLATES,
@@ -185,6 +209,13 @@ def page(out: Path, results: list[SubmissionResult], batch: dict | None = None, 
         timing=timing,
         batch=batch,
         students=students,
+        present=len(present),
+        sections=sorted({row["section"] for row in students if row["section"]}),
+        has_roster=bool(people),
+        files=files,
+        notebook_plots=[
+            Markup(notebook_figure(nb, pts, sc, n)) for n, (nb, (pts, sc)) in enumerate(per_notebook.items())
+        ],
         anchors={r.student_id: f"student-{n}" for n, r in enumerate(ordered)},
         coverage=sentence(stats.COVERAGE),
         discrimination=sentence(stats.DISCRIMINATION),
@@ -196,6 +227,11 @@ def page(out: Path, results: list[SubmissionResult], batch: dict | None = None, 
         score_plot=Markup(score_figure(summary)),
         timing_plot=Markup(timing_figure(timing)),
     )  # plotly's own HTML
+
+
+def _roster(out: Path) -> dict | None:
+    path = out / "roster.json"  # written by grade --roster (roster.py)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def write(out: Path, results: list[SubmissionResult], batch: dict | None = None, unreadable=()) -> Path:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from ..vocabulary import GRADED, SEVERITY, SubmissionResult
+from ..vocabulary import GRADED, MISSING, SEVERITY, SubmissionResult
 
 LOW_DISCRIMINATION = 0.1  # at or below this, an item hardly separates strong from weak students
 TOP_MESSAGES = 5  # failure messages shown per item; the rest are counted together
@@ -29,6 +29,8 @@ class ScoreSummary:
     max_score: float
     mean: float | None
     median: float | None
+    sd: float | None = None  # sample standard deviation (2 students or more)
+    quartiles: tuple[float, float, float] | None = None  # Q1, median, Q3 (2 students or more)
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,34 @@ class Timing:
 
 def score_summary(results: list[SubmissionResult]) -> ScoreSummary:
     scores = tuple(r.score for r in results)
+    spread = len(scores) >= 2
     return ScoreSummary(
         scores,
         max((r.max_score for r in results), default=0.0),
         statistics.fmean(scores) if scores else None,
         statistics.median(scores) if scores else None,
+        statistics.stdev(scores) if spread else None,
+        tuple(statistics.quantiles(scores, n=4, method="inclusive")) if spread else None,
     )
+
+
+def sent_nothing(result: SubmissionResult) -> bool:
+    """Missing with no notebook run: a rostered student who sent nothing, or an empty folder. The
+    report counts them apart, so that they do not pull the class's numbers down."""
+    return result.status == MISSING and not result.timing
+
+
+def notebook_scores(results: list[SubmissionResult]) -> dict[str, tuple[float, tuple[float, ...]]]:
+    """notebook -> (its points, each student's score on it), over the students whose notebook ran."""
+    found: dict[str, tuple[float, list[float]]] = {}
+    for r in results:
+        by_nb: dict[str, list] = {}
+        for i in r.items:
+            by_nb.setdefault(i.notebook, []).append(i)
+        for nb, its in by_nb.items():
+            if nb in r.timing:
+                found.setdefault(nb, (sum(i.max_score for i in its), []))[1].append(sum(i.score for i in its))
+    return {nb: (points, tuple(scores)) for nb, (points, scores) in sorted(found.items())}
 
 
 def pearson(xs: list[float], ys: list[float]) -> float | None:

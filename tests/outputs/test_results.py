@@ -69,3 +69,29 @@ def test_grades_csv_leaves_ordinary_cells_alone():
     result = SubmissionResult("ada-lovelace", "neural_nets", items=[ItemResult("w", "01.ipynb", 1, 1, True)])
     rows = list(csv.DictReader(io.StringIO(results.grades_csv([result], ["w"]))))
     assert rows[0]["student_id"] == "ada-lovelace" and rows[0]["w"] == "1"
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
+def test_shared_files_follow_the_umask_and_staff_files_stay_private(tmp_path, mask):
+    import os
+    import stat
+
+    from autograder.vocabulary import Outcome
+
+    old = os.umask(mask)
+    try:
+        outcome = Outcome(
+            result(), log="log\n", executed={"01_layers.ipynb": "{}"}, observations={"01_layers.ipynb": b"x"}
+        )
+        results.write_outcome(tmp_path, outcome)
+        results.write_atomic(tmp_path / "grades.csv", "student_id\n")
+    finally:
+        os.umask(old)
+
+    def mode(*parts):
+        return stat.S_IMODE((tmp_path.joinpath(*parts)).stat().st_mode)
+
+    shared = 0o666 & ~mask
+    assert mode("grades.csv") == mode("s1", "results.json") == mode("s1", "feedback.html") == shared
+    staff = [("s1", "grading.log"), ("s1", "executed", "01_layers.ipynb"), ("s1", "observations", "01_layers.pt")]
+    assert {mode(*p) for p in staff} == {0o600}

@@ -132,7 +132,8 @@ def test_the_page_escapes_what_students_wrote_and_links_what_exists(tmp_path, ca
     assert "<img src=x" not in text and "<b>bold" not in text
     assert html.escape(HOSTILE) in text
     assert "<script src=" not in text and "<link" not in text  # plotly.js inline (the browser tests watch the network)
-    assert text.count("Plotly.newPlot") == 2 and text.count("sourceMappingURL") == 0
+    # the scores, one histogram per notebook (01.ipynb) and the grading times
+    assert text.count("Plotly.newPlot") == 3 and text.count("sourceMappingURL") == 0
     page = Page(text)
     assert len(page.rows) == 3
     for link in page.hrefs:

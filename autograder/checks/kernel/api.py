@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import dis
 import io
+import sys
 import types
 
 import torch
@@ -49,34 +50,27 @@ def expect(condition: bool, message: str) -> None:
         raise CheckFailed(message)
 
 
-# Type names a message may quote: those of the libraries the course uses. Any other (a class the
-# notebook defined, whose name the student chose) is said in the grader's words.
+# Type names a message may quote: the interpreter's own, and the libraries' (a class the notebook
+# defined has a name the student chose: the grader's words stand in for it).
 LIBRARIES = ("builtins", "torch", "numpy", "pandas", "plotly", "collections", "typing", "types", "functools")
-OTHER_TYPE = "type defined in your notebook"
-OTHER_EXCEPTION = "an exception of a class defined in your notebook"
+OTHER_TYPE, OTHER_EXCEPTION = "type defined in your notebook", "an exception of a class defined in your notebook"
 HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made at run time (a class statement, type())
 
 
 def type_name(value) -> str:
-    """The name of `value`'s type (or of `value`, a type) when it is the interpreter's own (a
-    static type: None's, a function's...) or a library's, found under that name in its module (a
-    class that merely claims a library's module is not); else OTHER_TYPE."""
-    import sys
-
+    """The name of `value`'s type (or of `value`, a type) when it is a static type (made by C code,
+    never by a class statement) or a library's found under that name in its module (a class that
+    merely claims a library's module is not); else OTHER_TYPE."""
     kind = value if isinstance(value, type) else type(value)
     module, name = getattr(kind, "__module__", None), getattr(kind, "__name__", None)
     if not isinstance(module, str) or not isinstance(name, str):
         return OTHER_TYPE
-    if not kind.__flags__ & HEAP_TYPE:  # made by C code, never by a class statement
-        return name
-    if module.split(".")[0] in LIBRARIES and getattr(sys.modules.get(module), name, None) is kind:
-        return name
-    return OTHER_TYPE
+    library = module.split(".")[0] in LIBRARIES and getattr(sys.modules.get(module), name, None) is kind
+    return name if library or not kind.__flags__ & HEAP_TYPE else OTHER_TYPE
 
 
 def exception_name(err: BaseException) -> str:
-    name = type_name(err)
-    return OTHER_EXCEPTION if name == OTHER_TYPE else name
+    return OTHER_EXCEPTION if type_name(err) == OTHER_TYPE else type_name(err)
 
 
 def need(ns: dict, name: str, kind: type | tuple[type, ...] | None = None, what: str = ""):
