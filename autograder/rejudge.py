@@ -56,7 +56,9 @@ def observed(out: Path, result: SubmissionResult) -> Student:
                 f"{where} has other items than results.json for "
                 f"{found.plan.notebook}: grade the student again with --force"
             )
-        student.notebooks[found.plan.notebook] = judge.observed(found.plan, found.probes, found.stopped)
+        student.notebooks[found.plan.notebook] = judge.observed(
+            found.plan, found.probes, found.stopped, found.failed_cells
+        )
     return student
 
 
@@ -171,7 +173,7 @@ def saved_cases(path: Path) -> dict[tuple[str, str], list[tuple[str, object]]]:
     for folder in folders:
         for name, data in results.read_observations(folder.parent, folder.name).items():
             run = saved.load(data, str(folder / results.OBSERVATIONS / name))
-            found = judge.observed(run.plan, run.probes, run.stopped)
+            found = judge.observed(run.plan, run.probes, run.stopped, run.failed_cells)
             for gid, (item, observation) in judge.tests_of(found).items():
                 if observation.get("ok"):
                     key = (item.grader_module.__name__, f"test_{gid}")

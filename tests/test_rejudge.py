@@ -127,6 +127,18 @@ def test_saved_observations_read_back_judge_the_same(namespace):
     assert judge.judge(back.plan, back.probes, back.stopped, []) == judge.judge(plan, probes, "the kernel died", [])
 
 
+def test_a_test_cell_whose_reply_said_error_fails_again_when_re_judged(namespace):
+    """Issue 21: an exception handler hid a failing visible assert (no error output); the kernel's
+    reply said "error". Saved with the observations, so re-judging fails the item too."""
+    plan, probes = executed(namespace)
+    index = next(i for i, t in plan.test_at.items() if t.grade_id == "layer2")
+    graded = judge.judge(plan, probes, "", [], frozenset({index}))
+    back = saved.load(saved.dump(plan, probes, "", "sha", frozenset({index})))
+    assert back.failed_cells == {index}
+    again = judge.judge(back.plan, back.probes, back.stopped, [], back.failed_cells)
+    assert again == graded and not {r.grade_id: r for r in again}["layer2"].passed
+
+
 def test_saved_observations_are_plain_data(namespace):
     plan, probes = executed(namespace)
     record = torch.load(io.BytesIO(saved.dump(plan, probes, "", "sha")), weights_only=True)

@@ -155,4 +155,4 @@ def _grade_into(outcome: Outcome, job: Job, slot: int, cpus: list[int], log: lis
         log += [f"  {i.grade_id}: {i.score:g}/{i.max_score:g} {i.message}" for i in run.items]
         outcome.executed[nb_name] = nbformat.writes(run.executed)
         if plan.probes:  # for `rejudge`: the items judged again without a kernel (saved.py)
-            outcome.observations[nb_name] = saved.dump(plan, run.probes, run.reason, job.digest)
+            outcome.observations[nb_name] = saved.dump(plan, run.probes, run.reason, job.digest, run.failed_cells)

@@ -31,9 +31,11 @@ _ip = _get_ipython()
 def _id(f):  # a bound method is made anew on each access (IPython's run_code sets sys.excepthook so)
     return [id(getattr(f, "__func__", f)), id(getattr(f, "__self__", None))]
 _libraries = tuple({_sys.prefix, _sys.base_prefix, _sys.exec_prefix})
-def _mine(f):  # not a library's (a plotting library registers callbacks of its own)
-    code = getattr(getattr(f, "__func__", f), "__code__", None)
-    return not str(getattr(code, "co_filename", "")).startswith(_libraries)
+def _mine(f):  # not a library's own function, found under its name in a module installed with Python
+    f = getattr(f, "__func__", f)
+    module = _sys.modules.get(getattr(f, "__module__", None) or "")
+    where = str(getattr(module, "__file__", "") or "")
+    return not (where.startswith(_libraries) and getattr(module, getattr(f, "__name__", ""), None) is f)
 _shell_methods = ("run_cell", "run_cell_async", "run_code", "run_ast_nodes", "transform_cell",
                   "showtraceback", "_showtraceback", "showsyntaxerror", "set_custom_exc")
 _found = {
@@ -51,11 +53,21 @@ _found = {
     "replaced display hook": [_id(_sys.displayhook), _id(_ip.displayhook)],
     "replaced built-in function": sorted((n, id(v)) for n, v in vars(_builtins).items()
                                          if type(v).__name__ == "builtin_function_or_method"),
+    # what the grader's own silent code looks up in the notebook's namespace, or runs through
+    "shadowed built-in": [n for n in ("exec", "globals", "compile", "__import__") if n in _ip.user_ns]
+                         + [id(_ip.user_ns.get("__builtins__"))],
+    "replaced shell part": [_id(x) for x in (_ip.compile, type(_ip.compile), _ip.display_pub,
+                            _ip.display_pub.publish, getattr(_ip, "kernel", None),
+                            getattr(getattr(_ip, "kernel", None), "do_execute", None), _json.dumps, _display)],
 }
 if "torch" in _sys.modules:
-    _C = _sys.modules["torch"]._C
-    _found["torch function mode"] = [_C._len_torch_function_stack(), bool(_C._is_torch_function_enabled())]
-    _found["torch dispatch mode"] = [_C._len_torch_dispatch_stack()]
+    _torch = _sys.modules["torch"]
+    _modes = _torch.overrides._get_current_function_mode_stack()
+    _found["torch function mode"] = [  # torch's own (set_default_device's DeviceContext) are not hooks
+        [id(type(m)) for m in _modes if not type(m).__module__.startswith("torch.")],
+        bool(_torch._C._is_torch_function_enabled()),
+    ]
+    _found["torch dispatch mode"] = [_torch._C._len_torch_dispatch_stack()]
 _display({_mime: {"grade_id": _nonce, "payload": _json.dumps(_found)}}, raw=True)
 """
 
@@ -72,10 +84,13 @@ IN_CODE = {
     "replaced display hook": r"displayhook",
     "torch function mode": r"TorchFunctionMode|_push_mode|_pop_mode|DisableTorchFunction|_disabled_torch_function",
     "torch dispatch mode": r"TorchDispatchMode",
+    "shadowed built-in": r"\bdef\s+(exec|globals|compile|__import__)\b|^\s*(exec|globals|compile|__builtins__)\s*=[^=]",
+    "replaced shell part": r"display_pub|do_execute|shell_handlers"
+    r"|^\s*[\w.]+\.compile\s*=[^=]|^\s*json\s*\.\s*dumps\s*=[^=]",
     "frame walking": r"_getframe|currentframe|\bf_back\b|\bf_locals\b|\bf_globals\b|get_referrers|get_objects\b"
     r"|inspect\s*\.\s*stack|\btb_frame\b|gi_frame|cr_frame",
 }
-_PATTERNS = {name: re.compile(pattern) for name, pattern in IN_CODE.items()}
+_PATTERNS = {name: re.compile(pattern, re.M) for name, pattern in IN_CODE.items()}
 KNOWN = tuple(dict.fromkeys([*IN_CODE, "replaced shell method", "replaced built-in function"]))
 
 
@@ -117,12 +132,17 @@ def in_code(sources: list[str]) -> list[str]:
 
 
 def own_code(plan, source_nb) -> list[str]:
-    """The code cells the student wrote or changed: not the grader's test cells, and not a cell
-    the assignment gives as it is (the lesson's own tools may use a hook point: 01_layers's
-    TorchCalls is a torch function mode)."""
-    given = {c.source.strip() for c in source_nb.cells if c.cell_type == "code" and not notebooks.is_solution_cell(c)}
+    """The lines the student wrote: not the grader's test cells, and not a line the assignment
+    gives (the lesson's own tools may use a hook point: 01_layers's TorchCalls is a torch function
+    mode, and a student may copy it or comment a given cell)."""
+    given = {
+        line.strip()
+        for c in source_nb.cells
+        if c.cell_type == "code" and not notebooks.is_solution_cell(c)
+        for line in c.source.splitlines()
+    }
     return [
-        c.source
+        "\n".join(line for line in c.source.splitlines() if line.strip() not in given)
         for i, c in enumerate(plan.nb.cells)
-        if c.cell_type == "code" and i not in plan.test_at and c.source.strip() not in given
+        if c.cell_type == "code" and i not in plan.test_at
     ]

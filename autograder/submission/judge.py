@@ -115,8 +115,8 @@ def judged(found: Observed, verdicts: dict[str, Verdict], log: list[str]) -> lis
             )
         )
     better = cause.explain(plan, {r.grade_id: r.passed for r in results}, {r.grade_id: r.message for r in results})
-    for result in results:
-        result.message = better.get(result.grade_id, result.message)
+    for result in results:  # the cause joins pieces of student text: vetted as a whole
+        result.message = scrub.vetted(better.get(result.grade_id, result.message))
     return results
 
 

@@ -21,7 +21,7 @@ from ..course.items import TestCell
 from .plan import Plan
 from .probe import ProbeResult
 
-FORMAT = 1
+FORMAT = 2  # 2: with the test cells whose execute_reply said "error" (issue 21)
 
 
 class UnreadableObservations(ValueError):
@@ -36,6 +36,7 @@ class Saved:
     plan: Plan  # its cells: the test cells and the answer cells only, the others empty
     probes: dict[str, ProbeResult]
     stopped: str  # why the notebook stopped early, if it did
+    failed_cells: frozenset[int] = frozenset()  # test cells whose execute_reply said "error"
 
 
 def _cell(cell) -> dict:
@@ -59,7 +60,7 @@ def _cell(cell) -> dict:
     }
 
 
-def dump(plan: Plan, probes: dict[str, ProbeResult], stopped: str, digest: str) -> bytes:
+def dump(plan: Plan, probes: dict[str, ProbeResult], stopped: str, digest: str, failed_cells=frozenset()) -> bytes:
     """The saved observations of one executed plan, as bytes."""
     kept = set(plan.test_at) | set(plan.answer_at.values())
     record = {
@@ -74,6 +75,7 @@ def dump(plan: Plan, probes: dict[str, ProbeResult], stopped: str, digest: str) 
         "answer_at": dict(plan.answer_at),
         "cell_count": len(plan.nb.cells),
         "cells": {index: _cell(plan.nb.cells[index]) for index in sorted(kept)},
+        "failed_tests": sorted(index for index in failed_cells if index in plan.test_at),
         # Judging reads one observation, or how many were published: a flood of forged ones is
         # counted, and an observation too large to read is kept just too large (grader/api.py).
         "probes": {
@@ -124,7 +126,8 @@ def load(data: bytes, where: str = "saved observations") -> Saved:
             )
             for gid, p in record["probes"].items()
         }
-        return Saved(record["digest"], plan, probes, record["stopped"])
+        failed = frozenset(int(index) for index in record["failed_tests"])
+        return Saved(record["digest"], plan, probes, record["stopped"], failed)
     except (KeyError, TypeError, AttributeError, ValueError) as err:
         raise UnreadableObservations(
             f"{where} lacks what judging needs ({type(err).__name__}: {err}): {again}"

@@ -10,7 +10,8 @@ Both withhold any text that quotes the hidden checks: a window of ``WINDOW`` cha
 in a check module or a hidden test region of source/, and nowhere students are given it (release/,
 and the checks' own messages: the string literals of their code). Windows are compared in a
 canonical form (lower case, letters and digits only), forwards and backwards: a copy with its case
-changed, re-spaced, re-punctuated (a class named with it) or reversed is recognised too. What this
+changed, re-spaced, re-punctuated (a class named with it) or reversed is recognised too, and so is
+any number of five digits or more the checks hold and students are not given (a seed). What this
 cannot recognise is an encoding (base64, every other character...): docs/security.md says so.
 """
 
@@ -29,6 +30,7 @@ MESSAGE_CHARS = 600  # of a whole message shown for one item
 WINDOW = 32  # letters and digits in a row that count as quoting the hidden checks
 WITHHELD = "[withheld: this text quotes the course's hidden checks]"
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_DIGITS, _THOUSANDS = re.compile(r"\d+"), re.compile(r"(?<=\d)[,_](?=\d{3})")
 
 
 def _canonical(text: str) -> str:
@@ -79,9 +81,29 @@ def hidden_windows() -> frozenset[str]:
     return frozenset(hidden - public)
 
 
+@cache
+def hidden_numbers() -> frozenset[str]:
+    """The checks' numbers of five digits or more (seeds, mostly) that students are not given: too
+    short for a window, enough to rebuild a hidden input."""
+    found = set()
+    for side in ("kernel", "grader"):
+        for path in sorted((checks.HERE / side).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and type(node.value) is int and abs(node.value) >= 10_000:
+                    found.add(str(abs(node.value)))
+    given = set()
+    for assignment in course.names():
+        for path in sorted((RELEASE / assignment).glob("*.ipynb")):
+            for cell in notebooks.read(path).cells:
+                given |= set(_DIGITS.findall(_THOUSANDS.sub("", cell.source)))
+    return frozenset(found - given)
+
+
 def quotes_hidden_checks(text: str) -> bool:
     windows = hidden_windows()
     canonical = _canonical(text)
+    if hidden_numbers() & set(_DIGITS.findall(_THOUSANDS.sub("", text))):
+        return True
     return any(
         run[i : i + WINDOW] in windows
         for run in (canonical, canonical[::-1])

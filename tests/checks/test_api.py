@@ -62,7 +62,7 @@ def test_the_kernel_vocabulary_imports_only_the_standard_library_and_torch():
         for line in source.splitlines()
         if line.startswith(("import ", "from ")) and "__future__" not in line
     }
-    assert imports <= {"base64", "dis", "io", "sys", "types", "torch"}, imports
+    assert imports <= {"base64", "dis", "io", "re", "sys", "types", "torch"}, imports
 
 
 @pytest.mark.parametrize("assignment", assignment_names())

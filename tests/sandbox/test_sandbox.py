@@ -372,6 +372,7 @@ def test_the_batch_completes_and_says_how_student_code_runs(graded):
         "zygote_stopper",
         "zygote_killer",
         "reply_forger",
+        "memory_outside",
     }
     assert ("Landlock tier" if graded["landlock"] else "bubblewrap sandbox") in graded["stdout"]
     tier = "landlock" if graded["landlock"] else "bubblewrap"

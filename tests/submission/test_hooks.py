@@ -29,6 +29,11 @@ INSTALL = {
     "trace function": "import sys\ngetattr(sys, 'set' + 'trace')(lambda *a: None)",
     "replaced exception hook": "import threading\nsetattr(threading, 'except' + 'hook', lambda *a: None)",
     "replaced built-in function": "import builtins\n_real = builtins.len\nbuiltins.len = lambda x: _real(x)",
+    "shadowed built-in": "globals()['ex' + 'ec'] = (lambda real: lambda *a: real(*a))(exec)",
+    "replaced shell part": (
+        "pub = getattr(get_ipython(), 'display' + '_pub')\n_publish = pub.publish\n"
+        "pub.publish = lambda *a, **k: _publish(*a, **k)"
+    ),
     "torch function mode": (
         "import torch\nclass Mode(torch.overrides.TorchFunctionMode):\n"
         "    def __torch_function__(self, func, types, args=(), kwargs=None):\n"
@@ -63,11 +68,13 @@ def test_a_changed_or_missing_fingerprint_is_reported_by_name():
 @pytest.mark.slow
 def test_an_honest_notebook_shows_no_hook_and_keeps_its_points():
     """A library may register a callback of its own (matplotlib's inline backend does): not a hook."""
+    default_device = "import torch\ntorch.set_default_device('cpu')"  # torch's own mode: not a hook
     library_callback = (
         "from IPython.core.getipython import get_ipython as f\nget_ipython().events.register('pre_execute', f)"
     )
     result = run(
         plan_of(
+            default_device,
             library_callback,
             solution("answer_W", LAYER1 + "W = w_weight.T"),
             source=W_SOURCE,
@@ -96,3 +103,18 @@ def test_a_visible_failure_an_exception_handler_hides_still_fails_and_says_why()
     assert not any(o.output_type == "error" for c in result.executed.cells for o in c.get("outputs", []))
     assert not w.passed and w.visible is False and "error message was not shown" in w.message
     assert result.hooks == ["custom exception handler"]
+
+
+def test_a_given_line_the_student_copied_or_kept_in_an_edited_cell_is_not_searched():
+    """01_layers gives TorchCalls (a torch function mode): a student who comments that cell, or
+    copies the class to try it, wrote no hook."""
+    path = ROOT / "solutions" / "neural_nets" / "01_layers.ipynb"
+    nb, source = nbformat.read(str(path), 4), nbformat.read(str(ROOT / "source" / "neural_nets" / path.name), 4)
+    given = next(c for c in nb.cells if "TorchFunctionMode" in c.source)
+    given.source = "# my note\n" + given.source
+    nb.cells.append(nbformat.v4.new_code_cell(given.source))
+    plan = merge.build(merge.Context("neural_nets", source_tests(source, path.name)), nb, path.name)
+    assert hooks.in_code(hooks.own_code(plan, source)) == []
+    nb.cells.append(nbformat.v4.new_code_cell("class Spy(torch.overrides.TorchFunctionMode):\n    pass"))
+    plan = merge.build(merge.Context("neural_nets", source_tests(source, path.name)), nb, path.name)
+    assert hooks.in_code(hooks.own_code(plan, source)) == ["torch function mode"]

@@ -51,3 +51,11 @@ def test_the_checks_own_messages_are_never_withheld():
             for module in (item.kernel_module, item.grader_module):
                 for message in scrub._messages(module_source(module)):
                     assert scrub.vetted(message) == message, (item.grade_id, message)
+
+
+def test_a_hidden_seed_is_withheld_however_short():
+    """A seed is too short for a window, and enough to rebuild a hidden input (red team, issue 21)."""
+    seed = max(scrub.hidden_numbers(), key=len)
+    assert scrub.vetted(f"inputs are randn(64, 4) with seed {seed}") == scrub.WITHHELD
+    assert scrub.vetted(f"seed {int(seed):,}") == scrub.WITHHELD  # written with thousands separators
+    assert scrub.vetted("`Y_pred` has shape (20, 3); 20 examples give a 20 × 2 matrix.") != scrub.WITHHELD

@@ -12,8 +12,7 @@ A graded item `<grade_id>` of a notebook has two halves, one file on each side:
   sees plain tensors (no student classes, no always-equal objects, no patched methods), and judges
   it with the grader's own, untouched torch.
 
-This module is sent into the student's kernel as source text with each probe (with the notebook's
-``_shared.py`` and the item's file), so it imports nothing but the standard library and torch.
+Sent into the kernel as source text with each probe (with ``_shared.py`` and the item's file).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from __future__ import annotations
 import base64
 import dis
 import io
+import re
 import sys
 import types
 
@@ -50,27 +50,27 @@ def expect(condition: bool, message: str) -> None:
         raise CheckFailed(message)
 
 
-# Type names a message may quote: the interpreter's own, and the libraries' (a class the notebook
-# defined has a name the student chose: the grader's words stand in for it).
+# Type names a message may quote (any other was chosen by the student: the grader's words stand in).
 LIBRARIES = ("builtins", "torch", "numpy", "pandas", "plotly", "collections", "typing", "types", "functools")
 OTHER_TYPE, OTHER_EXCEPTION = "type defined in your notebook", "an exception of a class defined in your notebook"
-HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made at run time (a class statement, type())
+HEAP_TYPE, NAME = 1 << 9, re.compile(r"[A-Za-z_]\w{0,60}", re.ASCII)  # Py_TPFLAGS_HEAPTYPE: made at run time
 
 
 def type_name(value) -> str:
-    """The name of `value`'s type (or of `value`, a type) when it is a static type (made by C code,
-    never by a class statement) or a library's found under that name in its module (a class that
-    merely claims a library's module is not); else OTHER_TYPE."""
+    """The name of `value`'s type (or of `value`, a type), read past any metaclass: a static type's
+    (made by C code) or an installed library's found under that name in its module; else OTHER_TYPE."""
     kind = value if isinstance(value, type) else type(value)
-    module, name = getattr(kind, "__module__", None), getattr(kind, "__name__", None)
-    if not isinstance(module, str) or not isinstance(name, str):
+    module, name, flags = (type.__dict__[key].__get__(kind) for key in ("__module__", "__name__", "__flags__"))
+    if not isinstance(module, str) or not isinstance(name, str) or not NAME.fullmatch(name):
         return OTHER_TYPE
-    library = module.split(".")[0] in LIBRARIES and getattr(sys.modules.get(module), name, None) is kind
-    return name if library or not kind.__flags__ & HEAP_TYPE else OTHER_TYPE
+    home = sys.modules.get(module)
+    installed = str(getattr(home, "__file__", "") or "").startswith((sys.prefix, sys.base_prefix))
+    library = module.split(".")[0] in LIBRARIES and installed and getattr(home, name, None) is kind
+    return name if library or not flags & HEAP_TYPE else OTHER_TYPE
 
 
 def exception_name(err: BaseException) -> str:
-    return OTHER_EXCEPTION if type_name(err) == OTHER_TYPE else type_name(err)
+    return {OTHER_TYPE: OTHER_EXCEPTION}.get(type_name(err), type_name(err))
 
 
 def need(ns: dict, name: str, kind: type | tuple[type, ...] | None = None, what: str = ""):
