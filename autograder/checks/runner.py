@@ -105,13 +105,16 @@ class ObservationPlugin:
         key = self._keys.get(pyfuncitem.nodeid)
         if not self.record or key is None:
             return (yield)
-        with warnings.catch_warnings():  # the checks' own warnings are not the student's business
+        # Each test its own memory headroom: one student's verdict never spends another's.
+        with warnings.catch_warnings(), memory_cap():  # the checks' own warnings are not the student's business
             warnings.simplefilter("ignore")
             try:
                 yield
             # The item boundary, as in verdict.verdict: anything the test raised is its outcome.
             except Exception as err:  # noqa: BLE001
-                self.outcomes[key] = (err, _trace(err, pyfuncitem.obj))
+                # Kept without its frames, which would keep the test's tensors alive.
+                trace = _trace(err, pyfuncitem.obj)
+                self.outcomes[key] = (err.with_traceback(None), trace)
             else:
                 self.outcomes[key] = (None, "")
         return True
@@ -171,18 +174,18 @@ def verdicts(observations: dict[Hashable, tuple[Item, dict]]) -> dict[Hashable, 
     verdict.verdict does, whatever the verdict."""
     found: dict[Hashable, Verdict] = {}
     measured: dict[Hashable, tuple[dict, str]] = {}
-    with memory_cap():
-        for key, (item, observation) in observations.items():
-            early = unobserved(observation)
-            if early is not None:
-                found[key] = early
-            else:
+    for key, (item, observation) in observations.items():
+        early = unobserved(observation)
+        if early is not None:
+            found[key] = early
+        else:
+            with memory_cap():
                 measured[key] = measure(item, observation["data"])
-        if not measured:
-            return found
-        outcomes, problems, collection_errors = run(
-            {key: (observations[key][0], observations[key][1]["data"]) for key in measured}
-        )
+    if not measured:
+        return found
+    outcomes, problems, collection_errors = run(
+        {key: (observations[key][0], observations[key][1]["data"]) for key in measured}
+    )
     for key, (metrics, log) in measured.items():
         item = observations[key][0]
         if key in outcomes:
