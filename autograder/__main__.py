@@ -14,7 +14,7 @@ def _default(function, name):
 
 
 def parser() -> argparse.ArgumentParser:
-    from . import check, data, demo, grade, new, rejudge, release, report
+    from . import check, data, demo, grade, handout, new, rejudge, release, report
     from .gradescope import build as gradescope_build
 
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
@@ -93,6 +93,11 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("notebook", type=Path)
     c.add_argument("--timeout", type=float, default=_default(check.main, "timeout"))
     c.set_defaults(run=lambda a: check.main(a.notebook, a.timeout))
+
+    h = verbs.add_parser("handout", help="instructors: write what students get (notebooks, data, nncheck.py) and its zip")
+    h.add_argument("assignment", help="an assignment: a folder of source/ with an assignment.toml")
+    h.add_argument("--out", type=Path, required=True, help="where ASSIGNMENT-handout/ and ASSIGNMENT-handout.zip go")
+    h.set_defaults(run=lambda a: handout.main(a.assignment, a.out))
 
     r = verbs.add_parser("release", help="instructors: regenerate release/ and solutions/ from source/")
     r.add_argument("assignments", nargs="*", help="default: all")
