@@ -94,7 +94,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--timeout", type=float, default=_default(check.main, "timeout"))
     c.set_defaults(run=lambda a: check.main(a.notebook, a.timeout))
 
-    h = verbs.add_parser("handout", help="instructors: write what students get (notebooks, data, nncheck.py) and its zip")
+    h = verbs.add_parser("handout", help="instructors: write what students get, and its zip")
     h.add_argument("assignment", help="an assignment: a folder of source/ with an assignment.toml")
     h.add_argument("--out", type=Path, required=True, help="where ASSIGNMENT-handout/ and ASSIGNMENT-handout.zip go")
     h.set_defaults(run=lambda a: handout.main(a.assignment, a.out))

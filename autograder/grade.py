@@ -24,7 +24,7 @@ from .course import NEAR_LIMIT, Assignment, Limits, UsageError
 from .outputs import results
 from .runners import local
 from .sandbox import slots
-from .submission import Job
+from .submission import Job, unzip
 from .vocabulary import ERROR
 
 
@@ -108,10 +108,26 @@ def main(
                 run_jobs = stack.enter_context(_dask_runner(dask, spec, sandboxed, progress))
             out = Path(out)
             out.mkdir(parents=True, exist_ok=True)
+            students = {student: _intake(student, folder, spec, out) for student, folder in students.items()}
         except UsageError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
         return _batch(spec, students, out, limits, plan, run_jobs, force, sandboxed, gradebook)
+
+
+def _intake(student: str, folder: Path, spec: Assignment, out: Path) -> Path:
+    """The folder to grade: the student's, or the notebooks of the handout's export
+    (``<assignment>-<student>.zip``, nncheck.py export) when that is what it holds, taken out
+    into OUT/.unpacked/<student>/."""
+    archive = unzip.export_of(folder, spec.name, spec.notebooks)
+    if archive is None:
+        return folder
+    into = out / ".unpacked" / student
+    try:
+        unzip.unpack(archive, spec.notebooks, into)
+    except unzip.UnreadableExport as err:
+        print(f"warning: {student}: {err}", file=sys.stderr)
+    return into
 
 
 def _prepare_gradebook(course: Path, assignment: str) -> None:

@@ -67,7 +67,8 @@ def tool_config(spec: course.Assignment, fetched: dict[str, str]) -> dict:
     for name in spec.notebooks:
         released = notebooks.read(RELEASE / spec.name / name)
         items[name] = [
-            {"grade_id": t.grade_id, "points": t.points, "code": t.visible, "before": list(t.before), "anchor": t.anchor}
+            {"grade_id": t.grade_id, "points": t.points, "code": t.visible}
+            | {"before": list(t.before), "anchor": t.anchor}
             for t in source_tests(released, name)
         ]
     return {

@@ -156,7 +156,10 @@ def kernel_manager(folder: str):
     spec.mkdir()
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "nncheck", "language": "python"}))
-    return AsyncKernelManager(kernel_name="nncheck", kernel_spec_manager=KernelSpecManager(kernel_dirs=[folder]))
+    # Over local sockets where there are some (not on Windows): no unencrypted TCP port.
+    sockets = {} if sys.platform == "win32" else {"transport": "ipc", "ip": f"{folder}/kernel"}
+    specs = KernelSpecManager(kernel_dirs=[folder])
+    return AsyncKernelManager(kernel_name="nncheck", kernel_spec_manager=specs, **sockets)
 
 
 def kernel_env(cores: int) -> dict[str, str]:
@@ -211,7 +214,8 @@ def run(path: Path, cfg: dict, deadline: float) -> tuple[list[tuple[dict, bool, 
                         if cell.cell_type != "code":
                             continue
                         if deadline <= time.monotonic():
-                            stopped = f"the submission's total time limit ran out before {where(nb, test_at, index, path.name)}"
+                            cell_name = where(nb, test_at, index, path.name)
+                            stopped = f"the submission's total time limit ran out before {cell_name}"
                             break
                         client.timeout = limit()
                         what = where(nb, test_at, index, path.name)
@@ -253,7 +257,8 @@ def verdict(cell, stopped: str) -> tuple[bool, str]:
         )
     error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
     if error is not None:
-        return False, f"The visible checks failed: {quote(error.get('ename', ''))}: {quote(error.get('evalue', ''))}"
+        text = f"The visible checks failed: {quote(error.get('ename', ''))}: {quote(error.get('evalue', ''))}"
+        return False, text.strip()
     return True, PASSED
 
 
