@@ -31,7 +31,7 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).absolute().parent
 CONFIG = HERE / "nncheck.json"
 RUNNING = "NNCHECK_RUNNING"  # set in the kernel of a check: a check cell does not check again
 PASSED = "The visible checks pass (the hidden checks decide the points)."  # the grader's words
@@ -368,8 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("notebooks", nargs="*", help="default: every notebook of the assignment, next to nncheck.py")
     e = verbs.add_parser("export", help="write ASSIGNMENT-STUDENT.zip, the file to upload")
     e.add_argument("--student", required=True, help="your course login, as in the file's name")
-    e.add_argument("--dir", type=Path, default=None, help="where your notebooks are (default: next to nncheck.py)")
-    e.add_argument("--out", type=Path, default=None, help="where the zip goes (default: the current folder)")
+    e.add_argument("--dir", type=Path, help="where your notebooks are (default: next to nncheck.py)")
+    e.add_argument("--out", type=Path, help="where the zip goes (default: the current folder)")
     args = p.parse_args(argv)
     try:
         if args.verb == "check":
