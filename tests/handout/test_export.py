@@ -98,3 +98,16 @@ def test_a_zip_that_is_not_one_is_named(tmp_path):
     (tmp_path / "neural_nets-jdoe.zip").write_text("not a zip")
     with pytest.raises(unzip.UnreadableExport, match="neural_nets-jdoe.zip cannot be read as a zip"):
         unzip.unpack(tmp_path / "neural_nets-jdoe.zip", NN, tmp_path / "out")
+
+
+def test_the_grader_refuses_a_notebook_above_its_size_limit(tmp_path):
+    """The limit the export carries is the grader's own: read_submission refuses what is above it."""
+    from autograder.submission.plan import MAX_NOTEBOOK_BYTES, InvalidNotebook, read_submission
+
+    path = tmp_path / "01_layers.ipynb"
+    path.write_bytes(b" " * (MAX_NOTEBOOK_BYTES + 1))
+    with pytest.raises(InvalidNotebook, match="larger than the 20 MB the grader reads"):
+        read_submission(path)
+    path.write_bytes(b" " * MAX_NOTEBOOK_BYTES)  # at the limit: read (then refused as not JSON)
+    with pytest.raises(InvalidNotebook, match="not valid JSON"):
+        read_submission(path)
