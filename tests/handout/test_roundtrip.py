@@ -12,6 +12,7 @@ import shutil
 import pytest
 
 from autograder import grade
+from autograder.course import notebooks
 from autograder.outputs import results
 from tests.handout.conftest import nncheck, reference, student_copy, write
 
@@ -32,9 +33,9 @@ def exported(handouts, tmp_path_factory):
         "carl": {"01_layers.ipynb": reference(A, "01_layers.ipynb", WRONG)},
     }
     folders = {}
-    for student, notebooks in made.items():
+    for student, given in made.items():
         folder = student_copy(handouts, A, root / student)
-        for name, nb in notebooks.items():
+        for name, nb in given.items():
             write(folder, name, nb)
         (root / "class" / student).mkdir(parents=True)
         done = nncheck(folder, "export", "--student", student, "--out", str(root / "class" / student))
@@ -48,11 +49,24 @@ def graded(exported):
     folders, submissions = exported
     out = submissions.parent / "out"
     assert grade.main(A, submissions, out, jobs=1, progress=False) == 0
-    return {student: results.read_student(out, student) for student in folders}
+    return {student: (results.read_student(out, student), out / student / "executed") for student in folders}
+
+
+def visible_in(executed) -> dict[str, bool]:
+    """grade_id -> the grader's visible checks passed, from the notebook the grader executed: its test
+    cell ran and raised nothing (judge.observed's ItemResult.visible, which results.json omits)."""
+    found = {}
+    for path in sorted(executed.glob("*.ipynb")):
+        for cell in notebooks.read(path).cells:
+            role = cell.metadata.get("autograder", {})
+            if role.get("role") == "test":
+                ran = cell.get("execution_count") is not None
+                found[role["grade_id"]] = ran and not any(o.output_type == "error" for o in cell.outputs)
+    return found
 
 
 def test_the_reference_exported_gets_full_marks_and_the_blank_handout_zero(graded):
-    ada, blaise = graded["ada"], graded["blaise"]
+    ada, blaise = graded["ada"][0], graded["blaise"][0]
     assert ada.status == "graded" and ada.score == ada.max_score > 0, [i.message for i in ada.items if not i.passed]
     assert blaise.status == "graded" and blaise.score == 0
     assert sorted(blaise.timing) == sorted(NN)  # every notebook of the blank export was run
@@ -83,8 +97,9 @@ def test_the_self_check_agrees_with_the_graders_visible_checks(exported, graded,
     """01 and 02 for each (03 of the reference trains for minutes: its items are checked blank)."""
     folders, _ = exported
     checked = check_table(folders[student], "01_layers.ipynb", "02_activations_losses.ipynb")
-    grader = {i.grade_id: bool(i.visible) for i in graded[student].items if i.notebook in NN[:2]}
-    assert checked == grader
+    result, executed = graded[student]
+    grader = visible_in(executed)
+    assert checked == {i.grade_id: grader[i.grade_id] for i in result.items if i.notebook in NN[:2]}
     if student == "carl":
         assert [g for g, ok in checked.items() if not ok][:2] == ["W", "layer2"]
         assert checked["layer1"] and checked["w_weight"]
