@@ -171,6 +171,11 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--timeout", type=float, default=CHECK_TIMEOUT)
     c.set_defaults(run=lambda a: _verb("check").main(a.notebook, a.timeout))
 
+    h = verbs.add_parser("handout", help="instructors: write what students get, and its zip")
+    h.add_argument("assignment", help="an assignment: a folder of source/ with an assignment.toml")
+    h.add_argument("--out", type=Path, required=True, help="where ASSIGNMENT-handout/ and ASSIGNMENT-handout.zip go")
+    h.set_defaults(run=lambda a: _verb("handout").main(a.assignment, a.out))
+
     r = verbs.add_parser("release", help="instructors: regenerate release/ and solutions/ from source/")
     r.add_argument("assignments", nargs="*", help="default: all")
     r.add_argument("--force", action="store_true", help="regenerate even when source/ did not change")

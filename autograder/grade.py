@@ -26,7 +26,7 @@ from .intake import folders as intake_folders
 from .outputs import results
 from .runners import local
 from .sandbox import slots
-from .submission import Job
+from .submission import Job, unzip
 from .vocabulary import CRASHED, ERROR
 
 
@@ -130,6 +130,7 @@ def main(
                         "give ids as grades.csv spells them, separated by commas"
                     )
             out.mkdir(parents=True, exist_ok=True)
+            students = {student: _intake(student, folder, spec, out) for student, folder in students.items()}
         except UsageError as err:
             print(f"error: {err}", file=sys.stderr)
             return exits.USAGE
@@ -140,6 +141,21 @@ def main(
 
 def _silent(*args, **kwargs) -> None:
     """`print` under --quiet: what goes to stdout is dropped (warnings go to stderr, always)."""
+
+
+def _intake(student: str, folder: Path, spec: Assignment, out: Path) -> Path:
+    """The folder to grade: the student's, or the notebooks of the handout's export
+    (``<assignment>-<student>.zip``, nncheck.py export) when that is what it holds, taken out
+    into OUT/.unpacked/<student>/."""
+    archive = unzip.export_of(folder, spec.name, spec.notebooks)
+    if archive is None:
+        return folder
+    into = out / ".unpacked" / student
+    try:
+        unzip.unpack(archive, spec.notebooks, into)
+    except unzip.UnreadableExport as err:
+        print(f"warning: {student}: {err}", file=sys.stderr)
+    return into
 
 
 def _prepare_gradebook(course: Path, assignment: str) -> None:

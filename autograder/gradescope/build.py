@@ -49,8 +49,9 @@ PROJECT = "nn-course"
 # optional dependencies (`pip install -e '.[cluster]'`, ...) are left out as well.
 NOT_AT_RUN_TIME = {"nbgrader": "only `python -m autograder release` runs it"}
 # Modules of the engine a bundle does without: grading on a Dask cluster (`grade --dask`), and
-# writing nbgrader's gradebook for formgrader with its pictures (`grade --gradebook`).
-STAFF_ONLY = ("runners", "formgrader")
+# writing nbgrader's gradebook for formgrader with its pictures (`grade --gradebook`), and building
+# the students' handout (`handout`).
+STAFF_ONLY = ("runners", "formgrader", "handout")
 # Requirements of torch's CUDA build; the CPU-only build that setup.sh installs has none of them.
 CUDA_ONLY = re.compile(r"^(nvidia-.*|cuda-.*|triton)$")
 TORCH = ("torch", "torchvision")  # installed by setup.sh from PyTorch's CPU-only index

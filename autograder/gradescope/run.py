@@ -38,7 +38,7 @@ from .. import course, sandbox
 from ..outputs import results
 from ..paths import ROOT
 from ..sandbox import slots
-from ..submission import Job, grade_submission
+from ..submission import Job, grade_submission, unzip
 from ..vocabulary import SubmissionResult
 from .bundle import Bundle, Found, NotGraded
 from .results import code, not_graded, to_gradescope
@@ -139,6 +139,13 @@ def grade_one(bundle: Bundle, root: Path, student: str, work: Path) -> tuple[Sub
     """(the engine's result, what was found, the engine's grading.log) of the submission."""
     spec = course.load(bundle.assignment)
     found = find_notebooks(root / "submission", spec.notebooks)
+    archive = None if found.notebooks else unzip.export_of(root / "submission", spec.name, spec.notebooks)
+    if archive is not None:  # the handout's export, uploaded as it is and not unpacked by Gradescope
+        try:
+            unzip.unpack(archive, spec.notebooks, work / "unpacked")
+        except unzip.UnreadableExport as err:
+            raise NotGraded(str(err), f"{archive}: {err}") from None
+        found = find_notebooks(work / "unpacked", spec.notebooks)
     folder = student_folder(found, work / "submissions" / student)
     plan = slots.plan(spec.limits.cores, jobs=1)
     job = Job(spec, student, folder, spec.limits, digest="", cores=plan.cores, isolated=bundle.sandbox)

@@ -24,6 +24,7 @@ from ..course import notebooks
 from ..course.items import TestCell
 
 GRADER_KEYS = ("autograder", "autograder_probe")  # cell metadata the grader writes (and never reads)
+MAX_NOTEBOOK_BYTES = 20 * 2**20  # a submitted notebook larger than this is not read (the handout's export refuses it)
 
 
 class InvalidNotebook(ValueError):
@@ -69,7 +70,13 @@ def read_file(path: Path) -> bytes:
     with os.fdopen(fd, "rb") as file:
         if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
             raise InvalidNotebook(f"{path.name} is not a regular file: submit the notebook itself")
-        return file.read()
+        data = file.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise InvalidNotebook(
+            f"{path.name} is larger than the {MAX_NOTEBOOK_BYTES // 2**20} MB the grader reads "
+            "(clear large outputs before you save it)"
+        )
+    return data
 
 
 def read_submission(path: Path) -> nbformat.NotebookNode:
