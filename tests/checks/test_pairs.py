@@ -24,7 +24,8 @@ NOT_INPUTS = {
     "LIBRARIES",  # kernel/api.py: the modules whose type names a message may quote,
     "OTHER_TYPE",  # and the words for any other type,
     "OTHER_EXCEPTION",  # or exception,
-    "HEAP_TYPE",  # and the flag of a class made at run time
+    "HEAP_TYPE",  # and the flag of a class made at run time,
+    "NAME",  # and the form of a name it may quote
 }
 
 
