@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +17,9 @@ from autograder.submission import unzip
 from tests.handout.conftest import nncheck, reference, student_copy, write
 
 NN = ("01_layers.ipynb", "02_activations_losses.ipynb", "03_training.ipynb")
+DOCS = Path(__file__).parents[2] / "docs" / "handout.md"
+# The named_regexp docs/handout.md gives for nbgrader's zip_collect (read from the page: the two agree).
+ZIP_COLLECT_REGEXP = re.search(r"named_regexp = r\"([^\"]+)\"", DOCS.read_text()).group(1)
 
 
 @pytest.fixture
@@ -111,3 +119,33 @@ def test_the_grader_refuses_a_notebook_above_its_size_limit(tmp_path):
     path.write_bytes(b" " * MAX_NOTEBOOK_BYTES)  # at the limit: read (then refused as not JSON)
     with pytest.raises(InvalidNotebook, match="not valid JSON"):
         read_submission(path)
+
+
+def test_nbgraders_zip_collect_takes_the_exports_as_they_are(folder, tmp_path):
+    """A folder of exports (an LMS's download) -> nbgrader zip_collect, with the regular expression
+    docs/handout.md gives -> submitted/<student>/neural_nets/<notebook>, the exported bytes."""
+    course_dir = tmp_path / "course"
+    archive = course_dir / "downloaded" / "neural_nets" / "archive"
+    archive.mkdir(parents=True)
+    for student in ("jdoe", "ada_l"):
+        done = nncheck(folder, "export", "--student", student, "--out", str(archive))
+        assert done.returncode == 0, done.stderr
+    (course_dir / "source" / "neural_nets").mkdir(parents=True)
+    (course_dir / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(course_dir)!r}\n"
+        f"c.FileNameCollectorPlugin.named_regexp = {ZIP_COLLECT_REGEXP!r}\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "zip_collect", "neural_nets"],
+        cwd=course_dir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    for student in ("jdoe", "ada_l"):
+        for name in NN:
+            assert (course_dir / "submitted" / student / "neural_nets" / name).read_bytes() == (
+                folder / name
+            ).read_bytes()
