@@ -6,7 +6,6 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
-import time
 
 from autograder import __main__ as cli
 from autograder import exits
@@ -19,12 +18,11 @@ def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
-def test_help_answers_in_under_a_second_and_imports_nothing_heavy():
-    started = time.monotonic()
+def test_help_imports_nothing_heavy():
+    """What makes --help fast (0.3 s, bench/RESULTS.md; timings live in bench/, never in tests):
+    building the parser imports no verb, so neither torch nor nbgrader."""
     helped = run("-m", "autograder", "--help")
-    took = time.monotonic() - started
     assert helped.returncode == 0 and "grade" in helped.stdout and "export" not in helped.stderr
-    assert took < 1.0, f"--help took {took:.2f} s"
     probe = "import sys; from autograder.__main__ import parser; parser(); print(sorted(sys.modules))"
     loaded = set(eval(run("-c", probe).stdout))  # a list of module names, printed by Python itself
     assert not {m.split(".")[0] for m in loaded} & set(HEAVY)
