@@ -46,6 +46,11 @@ class SubmissionResult:
     review: list[str] = field(default_factory=list)  # what staff should look at (hooks found); not for the student
 
     @property
+    def staff_reason(self) -> str:
+        """The reason, and what staff should look at (grades.csv, the report; never the student)."""
+        return "; ".join(filter(None, [self.reason, *(f"review: {found}" for found in self.review)]))
+
+    @property
     def score(self) -> float:
         return sum(i.score for i in self.items)
 

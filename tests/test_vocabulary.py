@@ -83,3 +83,9 @@ def test_reading_results_loads_neither_torch_nor_the_rest_of_the_grader():
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert run.stdout.strip() == str(["autograder", vocabulary.__name__])
+
+
+def test_the_staff_reason_adds_what_to_review_and_the_student_reason_does_not():
+    r = SubmissionResult("s", "a", REVIEW, "late", review=["01.ipynb: trace function (in the kernel)"])
+    assert r.staff_reason == "late; review: 01.ipynb: trace function (in the kernel)" and r.reason == "late"
+    assert SubmissionResult("s", "a").staff_reason == ""

@@ -295,7 +295,7 @@ def grades_csv(
                 f"{score:g}",
                 f"{max_score:g}",
                 r.status,
-                cell("; ".join(filter(None, [r.reason, *(f"review: {found}" for found in r.review)]))),
+                cell(r.staff_reason),
                 *(by_id.get(gid, "") for gid in item_ids),
                 *(_roster_cells(people, r.student_id) if people is not None else []),
                 *(_late_cells(late.get(r.student_id), score) if late is not None else []),

@@ -169,7 +169,7 @@ def page(out: Path, results: list[SubmissionResult], batch: dict | None = None, 
             "result": r,
             "name": people.get(r.student_id, {}).get("name", ""),
             "section": people.get(r.student_id, {}).get("section", ""),
-            "reason": shorten("; ".join(filter(None, [r.reason, *(f"review: {found}" for found in r.review)]))),
+            "reason": shorten(r.staff_reason),
             "feedback": href(r.student_id, "feedback.html")
             if (out / r.student_id / "feedback.html").is_file()
             else None,
